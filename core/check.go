@@ -1,0 +1,113 @@
+package core
+
+import (
+	"regexp"
+	"time"
+)
+
+// ScheduleKind says how a check's expected run times are computed.
+type ScheduleKind string
+
+// Schedule kinds.
+const (
+	// SchedulePeriod: a run is expected Period after the previous one.
+	SchedulePeriod ScheduleKind = "period"
+	// ScheduleCron: a run is expected at each time of a cron expression in
+	// a time zone.
+	ScheduleCron ScheduleKind = "cron"
+)
+
+// Schedule is when a check's job is expected to run. Grace is the extra
+// time after an expected run before the check is Missing (down); until then
+// it is Late.
+type Schedule struct {
+	Kind   ScheduleKind
+	Period time.Duration // SchedulePeriod
+	Cron   string        // ScheduleCron: standard 5-field expression
+	TZ     string        // ScheduleCron: IANA time zone, "UTC" by default
+	Grace  time.Duration
+}
+
+// Schedule limits.
+const (
+	MinPeriod = 30 * time.Second
+	MaxPeriod = 365 * 24 * time.Hour
+	MinGrace  = 0
+	MaxGrace  = 365 * 24 * time.Hour
+)
+
+var slugRe = regexp.MustCompile(`^[a-z0-9_-]{1,100}$`)
+
+// ValidSlug reports whether s is a valid check slug: 1 to 100 characters of
+// lowercase letters, digits, '-' and '_'.
+func ValidSlug(s string) bool { return slugRe.MatchString(s) }
+
+// Check is one monitored job.
+type Check struct {
+	ID         string // UUID, used by the API
+	PublicID   string // UUID in ping URLs; knowing it is enough to ping
+	OrgID      string
+	ProjectID  string
+	Name       string
+	Slug       string // unique per project, [a-z0-9_-]
+	Schedule   Schedule
+	MaxRuntime time.Duration // 0 means "equal to the grace"
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+
+	// State is maintained by core/status and saved with the check.
+	State CheckState
+}
+
+// EffectiveMaxRuntime returns the max runtime, defaulting to the grace.
+func (c *Check) EffectiveMaxRuntime() time.Duration {
+	if c.MaxRuntime > 0 {
+		return c.MaxRuntime
+	}
+	return c.Schedule.Grace
+}
+
+// Run is an open execution: a start signal not yet closed by a finish.
+type Run struct {
+	ID        string    `json:"id,omitempty"` // the run id (rid); "" when the start had none
+	StartedAt time.Time `json:"started_at"`
+}
+
+// CheckState is what the signal model remembers about a check between
+// signals. It is computed by core/status and stored with the check.
+type CheckState struct {
+	Status      Status    // settled status (never StatusRunning)
+	StatusSince time.Time // when Status was entered
+	OpenRuns    []Run     // starts not yet finished, oldest first
+
+	// LastRunAt is the base of the next expected time: the start of the
+	// last finished run, or its finish when it sent no start.
+	LastRunAt     time.Time
+	LastSignalAt  time.Time // newest occurred-at of any applied signal
+	LastSuccessAt time.Time
+	LastFailureAt time.Time
+	LastStartAt   time.Time
+	LastExitCode  int // of the last finish signal; -1 when unknown
+
+	// ResumedAt is when the check was last resumed from pause; deadlines
+	// are not computed from before it.
+	ResumedAt time.Time
+
+	// NextEvalAt is the next instant at which time alone may change the
+	// status (late, down, overrunning); zero when none. Stores index it so
+	// the evaluation loop only reads checks that are due.
+	NextEvalAt time.Time
+}
+
+// Running reports whether a run is open.
+func (s CheckState) Running() bool { return len(s.OpenRuns) > 0 }
+
+// DisplayStatus returns the status to show: the settled status, except that
+// a check with an open run shows running unless it is paused or overrunning.
+func (c *Check) DisplayStatus() Status {
+	s := c.State.Status
+	if c.State.Running() && s != StatusPaused && s != StatusOverrunning {
+		return StatusRunning
+	}
+	return s
+}

@@ -1,0 +1,51 @@
+package core
+
+import "time"
+
+// User is a person who owns API keys and belongs to organizations.
+type User struct {
+	ID        string // UUID
+	Email     string
+	Name      string
+	CreatedAt time.Time
+}
+
+// Org is an organization: the unit of isolation. Every API call is scoped to
+// the caller's organizations.
+type Org struct {
+	ID        string // UUID
+	Name      string
+	CreatedAt time.Time
+}
+
+// Membership roles.
+const (
+	RoleOwner  = "owner"
+	RoleMember = "member"
+)
+
+// Project groups checks inside an organization.
+type Project struct {
+	ID        string // UUID
+	OrgID     string
+	Name      string
+	CreatedAt time.Time
+}
+
+// APIKeyPrefix starts every API key. The rest of a key is letters and digits.
+const APIKeyPrefix = "pk_live_"
+
+// APIKey authenticates a user. Only the SHA-256 hash of the secret is
+// stored; the secret itself is shown once, when the key is created.
+type APIKey struct {
+	ID        string // UUID
+	UserID    string
+	Name      string
+	Hash      string // hex SHA-256 of the whole key
+	Hint      string // first characters of the key, to recognise it in lists
+	CreatedAt time.Time
+	RevokedAt time.Time // zero while the key is valid
+}
+
+// Revoked reports whether the key has been revoked.
+func (k APIKey) Revoked() bool { return !k.RevokedAt.IsZero() }

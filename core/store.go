@@ -1,0 +1,124 @@
+package core
+
+import (
+	"context"
+	"time"
+)
+
+// Queries are the store's operations. Each one called on a Store runs in a
+// transaction of its own; called on the Queries passed to Store.Update, it
+// joins that transaction.
+//
+// Lookups of a single object return an *Error with code ENOTFOUND when there
+// is none. Creates fill in nothing: callers set IDs and times. A create that
+// breaks a uniqueness rule (a check slug within a project) returns ECONFLICT.
+type Queries interface {
+	// CreateUser inserts u.
+	CreateUser(ctx context.Context, u *User) error
+	// User returns the user with the given ID.
+	User(ctx context.Context, id string) (*User, error)
+	// CountUsers returns the number of users.
+	CountUsers(ctx context.Context) (int, error)
+
+	// CreateOrg inserts o.
+	CreateOrg(ctx context.Context, o *Org) error
+	// AddMember makes userID a member of orgID with role. Adding an
+	// existing member again updates the role.
+	AddMember(ctx context.Context, orgID, userID, role string) error
+	// OrgsForUser returns the organizations userID belongs to, by name.
+	OrgsForUser(ctx context.Context, userID string) ([]Org, error)
+
+	// CreateProject inserts p.
+	CreateProject(ctx context.Context, p *Project) error
+	// Project returns the project with the given ID.
+	Project(ctx context.Context, id string) (*Project, error)
+	// Projects returns the projects of orgID, by name.
+	Projects(ctx context.Context, orgID string) ([]Project, error)
+
+	// CreateAPIKey inserts k.
+	CreateAPIKey(ctx context.Context, k *APIKey) error
+	// APIKeyByHash returns the key with the given hash, revoked or not.
+	APIKeyByHash(ctx context.Context, hash string) (*APIKey, error)
+	// APIKeys returns userID's keys, newest first.
+	APIKeys(ctx context.Context, userID string) ([]APIKey, error)
+	// RevokeAPIKey marks the key revoked at the given time. Revoking a
+	// revoked key changes nothing.
+	RevokeAPIKey(ctx context.Context, id string, at time.Time) error
+
+	// CreateCheck inserts c, config and state (ECONFLICT on a duplicate
+	// slug in the project or a duplicate public ID).
+	CreateCheck(ctx context.Context, c *Check) error
+	// Check returns the check with the given ID.
+	Check(ctx context.Context, id string) (*Check, error)
+	// CheckByPublicID returns the check with the given public ID.
+	CheckByPublicID(ctx context.Context, publicID string) (*Check, error)
+	// CheckBySlug returns the check with the given slug in projectID.
+	CheckBySlug(ctx context.Context, projectID, slug string) (*Check, error)
+	// Checks returns the checks of projectID, by slug.
+	Checks(ctx context.Context, projectID string) ([]Check, error)
+	// UpdateCheck saves c's configuration and state (ECONFLICT on a
+	// duplicate slug).
+	UpdateCheck(ctx context.Context, c *Check) error
+	// SaveCheckState saves only c's state; the ingest path calls it once
+	// per signal, so it must be cheap.
+	SaveCheckState(ctx context.Context, checkID string, s CheckState) error
+	// DeleteCheck deletes the check, its timeline and its queued alerts.
+	DeleteCheck(ctx context.Context, id string) error
+	// DueChecks returns up to limit checks whose State.NextEvalAt is set
+	// and not after t, earliest first.
+	DueChecks(ctx context.Context, t time.Time, limit int) ([]Check, error)
+	// NextEvalAt returns the earliest State.NextEvalAt of all checks, and
+	// false when no check has one.
+	NextEvalAt(ctx context.Context) (time.Time, bool, error)
+	// CountByStatus returns the number of checks per settled status.
+	CountByStatus(ctx context.Context) (map[Status]int, error)
+
+	// AddTimeline inserts e (with e.Signal when e.Kind is EntrySignal) and
+	// sets e.ID, and e.Signal.ID to the same value.
+	AddTimeline(ctx context.Context, e *TimelineEntry) error
+	// Timeline returns a page of checkID's timeline, newest first (by At,
+	// then ID).
+	Timeline(ctx context.Context, checkID string, page TimelinePage) ([]TimelineEntry, error)
+	// PruneTimeline deletes signal entries older than before, and signal
+	// entries beyond the newest keepPerCheck of each check, and returns how
+	// many it deleted. Other entry kinds are kept.
+	PruneTimeline(ctx context.Context, before time.Time, keepPerCheck int) (int64, error)
+
+	// CreateChannel inserts ch.
+	CreateChannel(ctx context.Context, ch *Channel) error
+	// Channel returns the channel with the given ID.
+	Channel(ctx context.Context, id string) (*Channel, error)
+	// Channels returns orgID's channels, by name.
+	Channels(ctx context.Context, orgID string) ([]Channel, error)
+	// DeleteChannel deletes the channel and its queued alerts.
+	DeleteChannel(ctx context.Context, id string) error
+
+	// EnqueueAlert inserts a into the outbox and sets a.ID.
+	EnqueueAlert(ctx context.Context, a *Alert) error
+	// DueAlerts returns up to limit pending alerts whose NextAttemptAt is
+	// not after t, oldest first.
+	DueAlerts(ctx context.Context, t time.Time, limit int) ([]Alert, error)
+	// NextAlertAt returns the earliest NextAttemptAt of pending alerts,
+	// and false when there is none.
+	NextAlertAt(ctx context.Context) (time.Time, bool, error)
+	// UpdateAlert saves a's State, Attempts, NextAttemptAt, LastError and
+	// DeliveredAt.
+	UpdateAlert(ctx context.Context, a *Alert) error
+}
+
+// Store is where Pakyas keeps its data. Implementations: core/store/sqlite
+// (the embedded default) and core/store/postgres; core/store/storetest is
+// the conformance suite both pass.
+type Store interface {
+	Queries
+
+	// Update runs fn in one write transaction and commits it when fn
+	// returns nil; otherwise it rolls back and returns fn's error. Writes
+	// are serialised. The ingest path batches many signals into one Update
+	// (group commit), so its cost is per batch, not per signal. A nil
+	// return means the data is durable.
+	Update(ctx context.Context, fn func(q Queries) error) error
+
+	// Close releases the store. It is safe to call once all users are done.
+	Close() error
+}

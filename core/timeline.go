@@ -1,0 +1,54 @@
+package core
+
+import "time"
+
+// EntryKind is the kind of a timeline entry.
+type EntryKind string
+
+// Timeline entry kinds.
+const (
+	EntrySignal     EntryKind = "signal"     // a signal was received (Signal is set)
+	EntryTransition EntryKind = "transition" // the status changed (From, To, Reason)
+	EntryAlert      EntryKind = "alert"      // an alert attempt and its outcome (Reason)
+	EntryNote       EntryKind = "note"       // an explanation, e.g. "ran late by 5m"
+)
+
+// TimelineEntry is one line of a check's timeline. Status tells what is
+// happening; the timeline tells why.
+type TimelineEntry struct {
+	ID      int64
+	CheckID string
+	At      time.Time
+	Kind    EntryKind
+	Signal  *Signal // EntrySignal only
+	From    Status  // EntryTransition only
+	To      Status  // EntryTransition only
+	Reason  string
+}
+
+// Transition is a change of a check's settled status.
+type Transition struct {
+	From   Status
+	To     Status
+	At     time.Time
+	Reason string
+}
+
+// Alerts reports whether the transition is one people are alerted about:
+// into down, failed or overrunning, or recovery to up from one of those.
+func (t Transition) Alerts() bool {
+	if t.From == t.To {
+		return false
+	}
+	return t.To.Bad() || (t.To == StatusUp && t.From.Bad())
+}
+
+// TimelinePage selects a page of a timeline, newest first.
+type TimelinePage struct {
+	// Before is the cursor: only entries strictly older than (BeforeAt,
+	// BeforeID) are returned. Zero values mean "from the newest".
+	BeforeAt time.Time
+	BeforeID int64
+	Limit    int         // at most this many; stores cap it
+	Kinds    []EntryKind // only these kinds; all when empty
+}
