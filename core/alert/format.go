@@ -1,0 +1,52 @@
+package alert
+
+import (
+	"time"
+
+	"github.com/pakyas/pakyas/core"
+)
+
+// The words every notifier uses, so a webhook, a Slack message and an email
+// about one transition say the same thing.
+
+// checkName returns the check's name, or its slug when it has none.
+func checkName(m core.AlertMessage) string {
+	if m.Name != "" {
+		return m.Name
+	}
+	return m.Slug
+}
+
+// recovery reports whether m is about a check coming back up.
+func recovery(m core.AlertMessage) bool {
+	return m.To == core.StatusUp && m.From != core.StatusUp
+}
+
+// headline returns e.g. "Nightly Backup is Missing" or "Nightly Backup is
+// On Schedule again".
+func headline(m core.AlertMessage) string {
+	s := checkName(m) + " is " + m.To.Label()
+	if recovery(m) {
+		s += " again"
+	}
+	return s
+}
+
+// wasPhrase returns e.g. "(was On Schedule)", or "" when the old status is
+// unknown or the same.
+func wasPhrase(m core.AlertMessage) string {
+	if m.From == "" || m.From == m.To {
+		return ""
+	}
+	return "(was " + m.From.Label() + ")"
+}
+
+// formatTime returns t in UTC, e.g. "2026-05-06 03:05:00 UTC".
+func formatTime(t time.Time) string {
+	return t.UTC().Format("2006-01-02 15:04:05 UTC")
+}
+
+// clockTime returns t's time of day in UTC, e.g. "03:05:30 UTC".
+func clockTime(t time.Time) string {
+	return t.UTC().Format("15:04:05 UTC")
+}

@@ -1,0 +1,112 @@
+package alert
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// UserAgent is the User-Agent of every HTTP request a notifier makes.
+const UserAgent = "pakyas-server"
+
+// maxErrorBody is how much of a refusing answer an error quotes.
+const maxErrorBody = 200
+
+// HTTPError is a non-2xx answer from a webhook or Slack. Notifiers wrap it
+// with Permanent unless the status is worth retrying (408, 425, 429, 5xx).
+type HTTPError struct {
+	StatusCode int
+	Status     string        // e.g. "404 Not Found"
+	Body       string        // the first 200 bytes of the answer, trimmed
+	RetryAfter time.Duration // from a Retry-After header in seconds; 0 when none
+}
+
+// Error returns e.g. "HTTP 404 Not Found: no_service".
+func (e *HTTPError) Error() string {
+	s := "HTTP " + e.Status
+	if e.Body != "" {
+		s += ": " + e.Body
+	}
+	return s
+}
+
+// retryable reports whether an answer with the given status may be
+// accepted later.
+func retryable(status int) bool {
+	switch status {
+	case http.StatusRequestTimeout, http.StatusTooEarly, http.StatusTooManyRequests:
+		return true
+	}
+	return status >= 500
+}
+
+// postJSON POSTs v as JSON to target and returns nil for a 2xx answer. Its
+// errors name only the scheme and host of target: the rest of a webhook URL
+// is often a secret.
+func postJSON(ctx context.Context, client *http.Client, target string, v any) error {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return Permanent(fmt.Errorf("encode alert: %w", err))
+	}
+	u, err := url.Parse(target)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return Permanent(fmt.Errorf("target is not an absolute http(s) URL"))
+	}
+	where := u.Scheme + "://" + u.Host
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
+	if err != nil {
+		return Permanent(fmt.Errorf("post to %s: %w", where, err))
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", UserAgent)
+	if client == nil {
+		client = http.DefaultClient
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		// *url.Error repeats the whole URL; keep only its cause.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return fmt.Errorf("post to %s: %w", where, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // reuse the connection
+		return nil
+	}
+	head, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	herr := &HTTPError{
+		StatusCode: resp.StatusCode,
+		Status:     resp.Status,
+		Body:       strings.TrimSpace(strings.ToValidUTF8(string(head), "")),
+		RetryAfter: retryAfter(resp.Header.Get("Retry-After")),
+	}
+	if herr.Status == "" {
+		herr.Status = strconv.Itoa(resp.StatusCode)
+	}
+	if !retryable(resp.StatusCode) {
+		return Permanent(herr)
+	}
+	return herr
+}
+
+// retryAfter parses a Retry-After header given in seconds. The HTTP-date
+// form is ignored: it depends on the peer's clock.
+func retryAfter(h string) time.Duration {
+	n, err := strconv.Atoi(strings.TrimSpace(h))
+	if err != nil || n <= 0 {
+		return 0
+	}
+	return time.Duration(min(n, 24*3600)) * time.Second
+}

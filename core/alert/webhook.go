@@ -1,0 +1,78 @@
+package alert
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/pakyas/pakyas/core"
+)
+
+// Webhook events.
+const (
+	EventStatusChange = "status_change"
+	EventTest         = "test"
+)
+
+// WebhookPayload is the JSON document a webhook channel receives (see the
+// package documentation). It is stable: fields may be added, none renamed.
+type WebhookPayload struct {
+	Event     string       `json:"event"` // EventStatusChange or EventTest
+	Check     WebhookCheck `json:"check"`
+	From      core.Status  `json:"from"`
+	To        core.Status  `json:"to"`
+	FromLabel string       `json:"from_label"`
+	ToLabel   string       `json:"to_label"`
+	Reason    string       `json:"reason"`
+	At        string       `json:"at"` // RFC 3339 in UTC
+}
+
+// WebhookCheck identifies the check in a WebhookPayload.
+type WebhookCheck struct {
+	ID       string `json:"id"`
+	PublicID string `json:"public_id"`
+	Name     string `json:"name"`
+	Slug     string `json:"slug"`
+	Project  string `json:"project"`
+}
+
+// NewWebhookPayload returns the document sent for msg.
+func NewWebhookPayload(msg core.AlertMessage) WebhookPayload {
+	p := WebhookPayload{
+		Event: EventStatusChange,
+		Check: WebhookCheck{
+			ID:       msg.CheckID,
+			PublicID: msg.PublicID,
+			Name:     msg.Name,
+			Slug:     msg.Slug,
+			Project:  msg.Project,
+		},
+		From:      msg.From,
+		To:        msg.To,
+		FromLabel: msg.From.Label(),
+		ToLabel:   msg.To.Label(),
+		Reason:    msg.Reason,
+		At:        msg.At.UTC().Format(time.RFC3339),
+	}
+	if msg.Test {
+		p.Event = EventTest
+	}
+	return p
+}
+
+// Webhook POSTs a WebhookPayload to the channel's URL.
+type Webhook struct {
+	// Client sends the request; http.DefaultClient when nil. Give it a
+	// timeout: ctx is the only other bound.
+	Client *http.Client
+}
+
+var _ Notifier = (*Webhook)(nil)
+
+// Notify POSTs msg as JSON to ch.Target. Any 2xx answer means accepted.
+func (w *Webhook) Notify(ctx context.Context, ch core.Channel, msg core.AlertMessage) error {
+	if err := ValidateTarget(core.ChannelWebhook, ch.Target); err != nil {
+		return Permanent(err)
+	}
+	return postJSON(ctx, w.Client, ch.Target, NewWebhookPayload(msg))
+}

@@ -1,0 +1,175 @@
+package api
+
+import "time"
+
+// Error is the body of every non-2xx API answer.
+type Error struct {
+	Code    string `json:"code"`           // machine-readable: invalid, not_found, unauthorized, ...
+	Message string `json:"error"`          // what is wrong
+	Hint    string `json:"hint,omitempty"` // how to fix it
+}
+
+// User is the caller of an API request.
+type User struct {
+	ID    string `json:"id"`
+	Email string `json:"email"`
+	Name  string `json:"name,omitempty"`
+}
+
+// Org is an organization.
+type Org struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"created_at"`
+	Projects  []Project `json:"projects,omitempty"` // filled by GET /me
+}
+
+// Project is a project of an organization.
+type Project struct {
+	ID        string    `json:"id"`
+	OrgID     string    `json:"org_id"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Me is the answer of GET /api/v1/me: who the key belongs to and every
+// organization (with its projects) the key can see.
+type Me struct {
+	User User   `json:"user"`
+	Key  APIKey `json:"key"`
+	Orgs []Org  `json:"orgs"`
+}
+
+// APIKey describes an API key. Key is set only in the answer to its
+// creation: it is never shown again.
+type APIKey struct {
+	ID        string     `json:"id"`
+	Name      string     `json:"name"`
+	Hint      string     `json:"hint"` // the first characters, to recognise it
+	Key       string     `json:"key,omitempty"`
+	CreatedAt time.Time  `json:"created_at"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+}
+
+// Schedule is when a check's job is expected. Durations are in seconds.
+type Schedule struct {
+	Kind   string `json:"kind"`             // "period" or "cron"
+	Period int64  `json:"period,omitempty"` // seconds, kind "period"
+	Cron   string `json:"cron,omitempty"`   // kind "cron"
+	TZ     string `json:"tz,omitempty"`     // kind "cron", IANA zone
+	Grace  int64  `json:"grace"`            // seconds
+}
+
+// Check is a monitored job as the API shows it.
+type Check struct {
+	ID          string   `json:"id"`
+	PublicID    string   `json:"public_id"`
+	OrgID       string   `json:"org_id"`
+	ProjectID   string   `json:"project_id"`
+	Name        string   `json:"name"`
+	Slug        string   `json:"slug"`
+	Schedule    Schedule `json:"schedule"`
+	MaxRuntime  int64    `json:"max_runtime"` // seconds; defaults to the grace
+	Paused      bool     `json:"paused"`
+	Status      string   `json:"status"`       // new, up, running, late, down, failed, overrunning, paused
+	StatusLabel string   `json:"status_label"` // the product's words: "On Schedule", "Missing", ...
+	// SettledStatus is the status without the running overlay.
+	SettledStatus  string          `json:"settled_status"`
+	StatusSince    *time.Time      `json:"status_since,omitempty"`
+	Running        bool            `json:"running"`
+	OpenRuns       []Run           `json:"open_runs,omitempty"`
+	LastSignalAt   *time.Time      `json:"last_signal_at,omitempty"`
+	LastSuccessAt  *time.Time      `json:"last_success_at,omitempty"`
+	LastFailureAt  *time.Time      `json:"last_failure_at,omitempty"`
+	LastStartAt    *time.Time      `json:"last_start_at,omitempty"`
+	LastExitCode   *int            `json:"last_exit_code,omitempty"`
+	NextExpectedAt *time.Time      `json:"next_expected_at,omitempty"`
+	DeadlineAt     *time.Time      `json:"deadline_at,omitempty"` // when the grace of the next expected run ends
+	PingURL        string          `json:"ping_url"`
+	CreatedAt      time.Time       `json:"created_at"`
+	UpdatedAt      time.Time       `json:"updated_at"`
+	Signals        []Signal        `json:"signals,omitempty"`  // GET of one check: the most recent signals
+	Timeline       []TimelineEntry `json:"timeline,omitempty"` // GET of one check: the most recent entries
+}
+
+// Run is an open execution of a check.
+type Run struct {
+	RunID     string    `json:"run_id,omitempty"`
+	StartedAt time.Time `json:"started_at"`
+}
+
+// CheckInput creates a check (POST) or changes one (PATCH: only the fields
+// present change).
+type CheckInput struct {
+	Name       *string `json:"name,omitempty"`
+	Slug       *string `json:"slug,omitempty"`
+	Period     *int64  `json:"period,omitempty"`      // seconds; selects a period schedule
+	Cron       *string `json:"cron,omitempty"`        // selects a cron schedule
+	TZ         *string `json:"tz,omitempty"`          // with cron; default UTC
+	Grace      *int64  `json:"grace,omitempty"`       // seconds
+	MaxRuntime *int64  `json:"max_runtime,omitempty"` // seconds; 0 = same as grace
+}
+
+// Signal is one received ping.
+type Signal struct {
+	ID              int64     `json:"id"`
+	Kind            string    `json:"kind"` // start, success, fail, log
+	ExitCode        *int      `json:"exit_code,omitempty"`
+	RunID           string    `json:"run_id,omitempty"`
+	At              time.Time `json:"at"`          // when it happened
+	ReceivedAt      time.Time `json:"received_at"` // when the server got it
+	DeliveredLate   bool      `json:"delivered_late,omitempty"`
+	DurationMS      int64     `json:"duration_ms,omitempty"`
+	Host            string    `json:"host,omitempty"`
+	Output          string    `json:"output"` // the body; invalid UTF-8 shows as U+FFFD
+	OutputTruncated bool      `json:"output_truncated,omitempty"`
+	Method          string    `json:"method,omitempty"`
+	RemoteAddr      string    `json:"remote_addr,omitempty"`
+	UserAgent       string    `json:"user_agent,omitempty"`
+}
+
+// TimelineEntry is one line of a check's timeline.
+type TimelineEntry struct {
+	ID     int64     `json:"id"`
+	At     time.Time `json:"at"`
+	Kind   string    `json:"kind"` // signal, transition, alert, note
+	From   string    `json:"from,omitempty"`
+	To     string    `json:"to,omitempty"`
+	Reason string    `json:"reason,omitempty"`
+	Signal *Signal   `json:"signal,omitempty"`
+}
+
+// TimelinePage is a page of a timeline, newest first. NextCursor is passed
+// as ?before= to get the next (older) page; it is empty on the last page.
+type TimelinePage struct {
+	Entries    []TimelineEntry `json:"entries"`
+	NextCursor string          `json:"next_cursor,omitempty"`
+}
+
+// Channel is an alert channel of an organization.
+type Channel struct {
+	ID        string    `json:"id"`
+	OrgID     string    `json:"org_id"`
+	Name      string    `json:"name"`
+	Kind      string    `json:"kind"`   // webhook, slack, email
+	Target    string    `json:"target"` // URL or email address
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// ChannelInput creates a channel.
+type ChannelInput struct {
+	Name   string `json:"name"`
+	Kind   string `json:"kind"`
+	Target string `json:"target"`
+}
+
+// NameInput creates an organization, a project or an API key.
+type NameInput struct {
+	Name string `json:"name"`
+}
+
+// Status is the answer of POST /channels/{id}/test and similar actions.
+type Status struct {
+	OK      bool   `json:"ok"`
+	Message string `json:"message,omitempty"`
+}

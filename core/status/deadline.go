@@ -1,0 +1,179 @@
+package status
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/pakyas/pakyas/core"
+)
+
+// plan is a check's schedule made ready for computing, with its cron
+// expression parsed once per event rather than once per deadline.
+type plan struct {
+	sched      core.Schedule
+	maxRuntime time.Duration
+	cron       *Cron          // nil unless a cron schedule that parses
+	loc        *time.Location // the zone times are shown in: the cron's, else UTC
+}
+
+func newPlan(c *core.Check) plan {
+	p := plan{sched: c.Schedule, maxRuntime: max(c.EffectiveMaxRuntime(), 0), loc: time.UTC}
+	if p.sched.Kind == core.ScheduleCron {
+		if cr, err := ParseCron(p.sched.Cron, p.sched.TZ); err == nil {
+			p.cron, p.loc = cr, cr.Location()
+		}
+	}
+	return p
+}
+
+// next returns the run expected after base. A schedule that cannot be
+// computed (validation refuses it) has none, rather than failing an event.
+// An empty Kind counts as a period, the zero value's natural reading.
+func (p plan) next(base time.Time) (time.Time, bool) {
+	switch p.sched.Kind {
+	case core.SchedulePeriod, "":
+		if p.sched.Period <= 0 {
+			return time.Time{}, false
+		}
+		return base.Add(p.sched.Period), true
+	case core.ScheduleCron:
+		if p.cron == nil {
+			return time.Time{}, false
+		}
+		n := p.cron.Next(base)
+		if n.IsZero() {
+			return time.Time{}, false
+		}
+		// Keep the caller's location; the zone only matters for messages.
+		return n.In(base.Location()), true
+	}
+	return time.Time{}, false
+}
+
+// deadlines returns the run expected after the last run (or the resume, if
+// later) and the end of its grace, whatever the status and open runs.
+func (p plan) deadlines(st *core.CheckState) (expected, deadline time.Time, ok bool) {
+	base := later(st.LastRunAt, st.ResumedAt)
+	if base.IsZero() {
+		return time.Time{}, time.Time{}, false
+	}
+	expected, ok = p.next(base)
+	if !ok {
+		return time.Time{}, time.Time{}, false
+	}
+	return expected, expected.Add(max(p.sched.Grace, 0)), true
+}
+
+// overrunDeadline returns when the earliest open run becomes overrunning.
+func (p plan) overrunDeadline(st *core.CheckState) (core.Run, time.Time) {
+	first := earliestRun(st.OpenRuns)
+	return first, first.StartedAt.Add(p.maxRuntime)
+}
+
+// nextEvalAt returns the next instant at which time alone changes st's
+// status, or zero when none will.
+func (p plan) nextEvalAt(st *core.CheckState) time.Time {
+	if st.Status == core.StatusPaused {
+		return time.Time{}
+	}
+	if st.Running() {
+		if st.Status == core.StatusOverrunning {
+			return time.Time{}
+		}
+		_, dl := p.overrunDeadline(st)
+		return dl
+	}
+	expected, deadline, ok := p.deadlines(st)
+	if !ok {
+		return time.Time{}
+	}
+	switch st.Status {
+	case core.StatusUp:
+		return expected // equal to deadline when there is no grace
+	case core.StatusLate, core.StatusFailed:
+		return deadline
+	}
+	return time.Time{}
+}
+
+// Expected returns c's next expected run and the end of its grace, from
+// its current state. ok is false for new and paused checks, while a run is
+// open (only the max runtime applies then), and when the schedule gives no
+// time (a cron expression that never matches within five years).
+func Expected(c *core.Check) (expectedAt, deadline time.Time, ok bool) {
+	st := c.State
+	if st.Status == core.StatusNew || st.Status == core.StatusPaused || st.Running() {
+		return time.Time{}, time.Time{}, false
+	}
+	return newPlan(c).deadlines(&st)
+}
+
+// missingReason explains a late or down transition in plain words.
+func (m *machine) missingReason(expected, deadline time.Time, ended bool) string {
+	ref := expected
+	if ended {
+		ref = deadline
+	}
+	clock := func(t time.Time) string { return formatClock(t, ref, m.plan.loc) }
+	st := &m.st
+	var since string
+	switch {
+	case !st.ResumedAt.IsZero() && !st.ResumedAt.Before(st.LastRunAt):
+		since = "no success signal since the check was resumed at " + clock(st.ResumedAt)
+	case st.Status == core.StatusFailed:
+		since = "no run since the failed one at " + clock(st.LastRunAt)
+	default:
+		since = "no success signal since " + clock(st.LastRunAt)
+	}
+	grace := deadline.Sub(expected)
+	if grace <= 0 {
+		return fmt.Sprintf("%s; expected at %s, with no grace period", since, clock(expected))
+	}
+	verb := "ends"
+	if ended {
+		verb = "ended"
+	}
+	return fmt.Sprintf("%s; expected at %s, grace of %s %s at %s",
+		since, clock(expected), FormatDuration(grace), verb, clock(deadline))
+}
+
+// overrunReason explains an overrunning transition in plain words.
+func (m *machine) overrunReason(run core.Run, deadline time.Time) string {
+	clock := func(t time.Time) string { return formatClock(t, deadline, m.plan.loc) }
+	what := "started"
+	if run.ID != "" {
+		what = fmt.Sprintf("run %q started", run.ID)
+	}
+	return fmt.Sprintf("%s at %s and no finish signal within the max runtime of %s (ended %s)",
+		what, clock(run.StartedAt), FormatDuration(m.plan.maxRuntime), clock(deadline))
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// earliestRun returns the open run that started first. OpenRuns is kept
+// oldest first, but a state read from storage is not trusted to be.
+func earliestRun(runs []core.Run) core.Run {
+	var first core.Run
+	for i, r := range runs {
+		if i == 0 || r.StartedAt.Before(first.StartedAt) {
+			first = r
+		}
+	}
+	return first
+}
+
+// latestRun returns the open run that started last.
+func latestRun(runs []core.Run) core.Run {
+	var last core.Run
+	for i, r := range runs {
+		if i == 0 || !r.StartedAt.Before(last.StartedAt) {
+			last = r
+		}
+	}
+	return last
+}

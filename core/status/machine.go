@@ -1,0 +1,203 @@
+package status
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/pakyas/pakyas/core"
+)
+
+// MaxOpenRuns is the most open runs a check keeps. Starts that never finish
+// (a crashed job that sends no failure) must not grow the state forever;
+// the oldest is dropped.
+const MaxOpenRuns = 16
+
+// machine applies one event to a copy of a check's state and collects the
+// transitions and notes it causes.
+type machine struct {
+	plan plan
+	st   core.CheckState
+	res  Result
+	// floor is the earliest date a time-based transition may carry; see
+	// Reschedule.
+	floor time.Time
+}
+
+func newMachine(c *core.Check) *machine {
+	st := c.State
+	// The caller's check must not change: OpenRuns is the only shared part.
+	st.OpenRuns = slices.Clone(st.OpenRuns)
+	return &machine{plan: newPlan(c), st: st}
+}
+
+// result finishes the event: it recomputes NextEvalAt and returns the
+// Result.
+func (m *machine) result() Result {
+	if len(m.st.OpenRuns) == 0 {
+		m.st.OpenRuns = nil // one spelling of "no runs", for comparisons and storage
+	}
+	m.st.NextEvalAt = m.plan.nextEvalAt(&m.st)
+	m.res.State = m.st
+	return m.res
+}
+
+// unchanged returns the check's state as it was, for no-op events.
+func (m *machine) unchanged() Result {
+	m.res.State = m.st
+	return m.res
+}
+
+func (m *machine) note(format string, args ...any) {
+	m.res.Notes = append(m.res.Notes, fmt.Sprintf(format, args...))
+}
+
+// setStatus moves the check to status to at the given time; a move to the
+// status it already has is no transition (so a repeated failure cannot
+// alert twice).
+func (m *machine) setStatus(to core.Status, at time.Time, reason string) {
+	if m.st.Status == to {
+		return
+	}
+	m.res.Transitions = append(m.res.Transitions, core.Transition{From: m.st.Status, To: to, At: at, Reason: reason})
+	m.st.Status = to
+	m.st.StatusSince = at
+}
+
+// deadlineAt dates a time-based transition: at its deadline, but never
+// before the current status began (a deadline that passed while paused, or
+// before a replayed signal) nor before the floor.
+func (m *machine) deadlineAt(deadline time.Time) time.Time {
+	return later(later(deadline, m.st.StatusSince), m.floor)
+}
+
+// evaluate applies the passing of time up to now.
+func (m *machine) evaluate(now time.Time) {
+	switch {
+	case m.st.Status == core.StatusPaused:
+	case m.st.Running():
+		m.evaluateOverrun(now)
+	default:
+		m.evaluateSchedule(now)
+	}
+}
+
+// evaluateOverrun handles a check with open runs: only the max runtime
+// counts, late and down wait for the runs to finish.
+func (m *machine) evaluateOverrun(now time.Time) {
+	if m.st.Status == core.StatusOverrunning {
+		return
+	}
+	run, deadline := m.plan.overrunDeadline(&m.st)
+	if now.Before(deadline) {
+		return
+	}
+	m.setStatus(core.StatusOverrunning, m.deadlineAt(deadline), m.overrunReason(run, deadline))
+}
+
+// evaluateSchedule handles a check with no open run: up goes late at the
+// expected time and down at the end of the grace; failed skips late (it is
+// already worse) and goes down; new and down do not move with time.
+func (m *machine) evaluateSchedule(now time.Time) {
+	switch m.st.Status {
+	case core.StatusUp, core.StatusLate, core.StatusFailed:
+	default:
+		return
+	}
+	expected, deadline, ok := m.plan.deadlines(&m.st)
+	if !ok {
+		return
+	}
+	// Both transitions can happen in one call after a long gap; without a
+	// grace there is no late window to report.
+	if m.st.Status == core.StatusUp && !now.Before(expected) && expected.Before(deadline) {
+		m.setStatus(core.StatusLate, m.deadlineAt(expected), m.missingReason(expected, deadline, false))
+	}
+	if !now.Before(deadline) {
+		m.setStatus(core.StatusDown, m.deadlineAt(deadline), m.missingReason(expected, deadline, true))
+	}
+}
+
+// start opens a run. A start repeating an open run's id (including two
+// starts without one) replaces it: the first start's job is gone or is
+// being retried.
+func (m *machine) start(sig *core.Signal, t time.Time) {
+	runs := m.st.OpenRuns
+	if i := slices.IndexFunc(runs, func(r core.Run) bool { return r.ID == sig.RunID }); i >= 0 {
+		runs = slices.Delete(runs, i, i+1)
+	}
+	runs = append(runs, core.Run{ID: sig.RunID, StartedAt: t})
+	if n := len(runs) - MaxOpenRuns; n > 0 {
+		runs = slices.Delete(runs, 0, n)
+	}
+	m.st.OpenRuns = runs
+	m.st.LastStartAt = t
+}
+
+// finish applies a success (ok) or a failure signal.
+func (m *machine) finish(sig *core.Signal, t time.Time, ok bool) {
+	expected, deadline, onSchedule := m.finishDeadlines()
+	run, closed := m.closeRuns(sig.RunID, !ok)
+	runAt := t
+	if closed {
+		runAt = run.StartedAt
+		m.res.Duration = t.Sub(run.StartedAt)
+	}
+	m.st.LastRunAt = runAt
+	if onSchedule && runAt.After(deadline) {
+		clock := func(x time.Time) string { return formatClock(x, t, m.plan.loc) }
+		m.note("ran late by %s (expected at %s, grace ended %s)",
+			FormatDuration(runAt.Sub(expected)), clock(expected), clock(deadline))
+	}
+	to, reason := core.StatusUp, "success signal received"
+	if ok {
+		m.st.LastSuccessAt, m.st.LastExitCode = t, 0
+		if sig.ExitCode != nil {
+			m.st.LastExitCode, reason = *sig.ExitCode, fmt.Sprintf("exit code %d", *sig.ExitCode)
+		}
+	} else {
+		to, reason = core.StatusFailed, "failure signal received"
+		m.st.LastFailureAt, m.st.LastExitCode = t, 1
+		if sig.ExitCode != nil {
+			m.st.LastExitCode, reason = *sig.ExitCode, fmt.Sprintf("exited with code %d", *sig.ExitCode)
+		}
+	}
+	if m.st.Status != core.StatusPaused {
+		m.setStatus(to, t, reason)
+	}
+}
+
+// finishDeadlines returns the schedule's deadlines a finish is judged
+// against: none for new and paused checks, which expect nothing.
+func (m *machine) finishDeadlines() (expected, deadline time.Time, ok bool) {
+	if m.st.Status == core.StatusNew || m.st.Status == core.StatusPaused {
+		return time.Time{}, time.Time{}, false
+	}
+	return m.plan.deadlines(&m.st)
+}
+
+// closeRuns closes the runs a finish with run id rid ends and returns the
+// one it is reported for. A known rid closes its run (all runs when
+// closeAll); no rid closes all, reported for the latest; an unknown rid
+// closes nothing, unless closeAll: a failure ends every run, since a job
+// that failed is not still running.
+func (m *machine) closeRuns(rid string, closeAll bool) (core.Run, bool) {
+	runs := m.st.OpenRuns
+	if len(runs) == 0 {
+		return core.Run{}, false
+	}
+	if i := slices.IndexFunc(runs, func(r core.Run) bool { return r.ID == rid }); rid != "" && i >= 0 {
+		run := runs[i]
+		if closeAll {
+			m.st.OpenRuns = nil
+		} else {
+			m.st.OpenRuns = slices.Delete(runs, i, i+1)
+		}
+		return run, true
+	}
+	if rid != "" && !closeAll {
+		return core.Run{}, false
+	}
+	m.st.OpenRuns = nil
+	return latestRun(runs), true
+}

@@ -1,0 +1,236 @@
+package status_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/pakyas/pakyas/core"
+	"github.com/pakyas/pakyas/core/status"
+)
+
+func runs(c *core.Check) []core.Run { return c.State.OpenRuns }
+
+func runCases() []machineCase {
+	two := []event{{op: "success"}, {op: "start", at: 50 * mn, rid: "A"}, {op: "start", at: 51 * mn, rid: "B"}}
+	with := func(evs ...event) []event { return append(append([]event{}, two...), evs...) }
+	return []machineCase{{
+		name:   "overrun: nothing just before start plus max runtime",
+		events: []event{{op: "start"}, {op: "eval", at: 30*mn - 1}},
+		want:   N, display: core.StatusRunning, next: ptr(30 * mn),
+	}, {
+		name:   "overrun: overrunning exactly at start plus max runtime",
+		events: []event{{op: "start"}, {op: "eval", at: 30 * mn}},
+		want:   O, trans: []tr{{N, O, 30 * mn}}, next: ptr(never),
+		extra: func(t *testing.T, _ *core.Check, last status.Result) {
+			assert.Equal(t, "started at 03:00 UTC and no finish signal within the max runtime of 30m (ended 03:30 UTC)",
+				last.Transitions[0].Reason)
+			assert.True(t, last.Transitions[0].Alerts())
+		},
+	}, {
+		name:   "overrun suspends late and down, and stays until a finish",
+		events: []event{{op: "success"}, {op: "start", at: 50 * mn}, {op: "eval", at: 10 * hr}},
+		want:   O, trans: []tr{{N, U, 0}, {U, O, 80 * mn}}, next: ptr(never),
+	}, {
+		name:   "overrunning to up on success",
+		events: []event{{op: "start"}, {op: "eval", at: 30 * mn}, {op: "success", at: 40 * mn}},
+		want:   U, trans: []tr{{N, O, 30 * mn}, {O, U, 40 * mn}}, next: ptr(hr),
+		extra: func(t *testing.T, c *core.Check, last status.Result) {
+			assert.Equal(t, 40*mn, last.Duration)
+			assert.Equal(t, t0, c.State.LastRunAt, "the run's start is the base")
+			assert.True(t, last.Transitions[0].Alerts())
+		},
+	}, {
+		name:   "overrunning to failed on fail",
+		events: []event{{op: "start"}, {op: "eval", at: 30 * mn}, {op: "fail", at: 40 * mn}},
+		want:   F, trans: []tr{{N, O, 30 * mn}, {O, F, 40 * mn}},
+	}, {
+		name:   "a run open while late holds off down",
+		events: []event{{op: "success"}, {op: "eval", at: 65 * mn}, {op: "start", at: 66 * mn}, {op: "eval", at: 90 * mn}},
+		want:   L, display: core.StatusRunning, trans: []tr{{N, U, 0}, {U, L, hr}}, next: ptr(96 * mn),
+	}, {
+		name:   "on-time start and success: the start is the base, no note",
+		events: []event{{op: "success"}, {op: "start", at: 55 * mn}, {op: "success", at: 80 * mn}},
+		want:   U, trans: []tr{{N, U, 0}}, next: ptr(115 * mn),
+		extra: func(t *testing.T, c *core.Check, last status.Result) {
+			assert.Equal(t, 25*mn, last.Duration)
+			assert.Empty(t, last.Notes)
+			assert.Equal(t, at(55*mn), c.State.LastRunAt)
+		},
+	}, {
+		name:   "overlapping runs: success A leaves B running",
+		events: with(event{op: "success", at: 55 * mn, rid: "A"}),
+		want:   U, display: core.StatusRunning, trans: []tr{{N, U, 0}}, next: ptr(81 * mn),
+		extra: func(t *testing.T, c *core.Check, last status.Result) {
+			assert.Equal(t, []core.Run{{ID: "B", StartedAt: at(51 * mn)}}, runs(c))
+			assert.Equal(t, 5*mn, last.Duration)
+			assert.Equal(t, at(50*mn), c.State.LastRunAt)
+		},
+	}, {
+		name:   "success without a run id closes every run",
+		events: with(event{op: "success", at: 55 * mn}),
+		want:   U, trans: []tr{{N, U, 0}}, next: ptr(111 * mn),
+		extra: func(t *testing.T, c *core.Check, last status.Result) {
+			assert.Empty(t, runs(c))
+			assert.Equal(t, 4*mn, last.Duration, "from the most recent start")
+			assert.Equal(t, at(51*mn), c.State.LastRunAt)
+		},
+	}, {
+		name:   "success with an unknown run id leaves the open start running",
+		events: []event{{op: "start", rid: "A"}, {op: "success", at: 5 * mn, rid: "X"}},
+		want:   U, display: core.StatusRunning, trans: []tr{{N, U, 5 * mn}}, next: ptr(30 * mn),
+		extra: func(t *testing.T, c *core.Check, last status.Result) {
+			assert.Equal(t, []core.Run{{ID: "A", StartedAt: t0}}, runs(c))
+			assert.Zero(t, last.Duration)
+			assert.Equal(t, at(5*mn), c.State.LastRunAt)
+		},
+	}, {
+		name:   "fail with a run id closes everything",
+		events: with(event{op: "fail", at: 55 * mn, rid: "A"}),
+		want:   F, trans: []tr{{N, U, 0}, {U, F, 55 * mn}},
+		extra: func(t *testing.T, c *core.Check, last status.Result) {
+			assert.Empty(t, runs(c))
+			assert.Equal(t, 5*mn, last.Duration, "from run A")
+			assert.Equal(t, at(50*mn), c.State.LastRunAt)
+		},
+	}, {
+		name:   "fail with an unknown run id closes everything",
+		events: with(event{op: "fail", at: 55 * mn, rid: "X"}),
+		want:   F, trans: []tr{{N, U, 0}, {U, F, 55 * mn}},
+		extra: func(t *testing.T, c *core.Check, last status.Result) {
+			assert.Empty(t, runs(c))
+			assert.Equal(t, 4*mn, last.Duration, "from the most recent start")
+		},
+	}, {
+		name:   "a start with an open run's id replaces it",
+		events: []event{{op: "start", rid: "A"}, {op: "start", at: 2 * mn, rid: "B"}, {op: "start", at: 5 * mn, rid: "A"}},
+		want:   N, display: core.StatusRunning, next: ptr(32 * mn),
+		extra: func(t *testing.T, c *core.Check, _ status.Result) {
+			assert.Equal(t, []core.Run{{ID: "B", StartedAt: at(2 * mn)}, {ID: "A", StartedAt: at(5 * mn)}}, runs(c))
+		},
+	}, {
+		name:   "starts without run ids replace each other",
+		events: []event{{op: "start"}, {op: "start", at: 5 * mn}},
+		want:   N, display: core.StatusRunning, next: ptr(35 * mn),
+		extra: func(t *testing.T, c *core.Check, _ status.Result) {
+			assert.Equal(t, []core.Run{{StartedAt: at(5 * mn)}}, runs(c))
+		},
+	}, {
+		name:   "at most 16 open runs, the oldest dropped",
+		events: manyStarts(17),
+		want:   N, display: core.StatusRunning, next: ptr(30*mn + time.Second),
+		extra: func(t *testing.T, c *core.Check, _ status.Result) {
+			assert.Len(t, runs(c), status.MaxOpenRuns)
+			assert.Equal(t, "r1", runs(c)[0].ID)
+			assert.Equal(t, "r16", runs(c)[15].ID)
+		},
+	}}
+}
+
+func manyStarts(n int) []event {
+	var evs []event
+	for i := range n {
+		evs = append(evs, event{op: "start", at: time.Duration(i) * time.Second, rid: fmt.Sprintf("r%d", i)})
+	}
+	return evs
+}
+
+func pauseCases() []machineCase {
+	return []machineCase{{
+		name: "paused check records signals and stays paused",
+		events: []event{{op: "success"}, {op: "pause", at: 10 * mn}, {op: "fail", at: 20 * mn},
+			{op: "start", at: 30 * mn}, {op: "eval", at: 10 * hr}},
+		want: P, trans: []tr{{N, U, 0}, {U, P, 10 * mn}}, next: ptr(never),
+		extra: func(t *testing.T, c *core.Check, last status.Result) {
+			assert.Equal(t, at(20*mn), c.State.LastFailureAt)
+			assert.Equal(t, 1, c.State.LastExitCode)
+			assert.Len(t, runs(c), 1)
+			assert.Equal(t, core.StatusPaused, c.DisplayStatus())
+		},
+	}, {
+		name:   "pause reason",
+		events: []event{{op: "pause", at: 10 * mn}},
+		want:   P, trans: []tr{{N, P, 10 * mn}},
+		extra: func(t *testing.T, _ *core.Check, last status.Result) {
+			assert.Equal(t, "paused", last.Transitions[0].Reason)
+			assert.False(t, last.Transitions[0].Alerts())
+		},
+	}, {
+		name:   "resume to up counts deadlines from the resume",
+		events: []event{{op: "success"}, {op: "pause", at: 10 * mn}, {op: "eval", at: 5 * hr}, {op: "resume", at: 6 * hr}},
+		want:   U, trans: []tr{{N, U, 0}, {U, P, 10 * mn}, {P, U, 6 * hr}}, next: ptr(7 * hr),
+		extra: func(t *testing.T, c *core.Check, last status.Result) {
+			assert.Equal(t, "resumed", last.Transitions[0].Reason)
+			assert.Equal(t, at(6*hr), c.State.ResumedAt)
+		},
+	}, {
+		name: "resumed check goes late and down again",
+		events: []event{{op: "success"}, {op: "pause", at: 10 * mn}, {op: "resume", at: 6 * hr},
+			{op: "eval", at: 8 * hr}},
+		want: D, trans: []tr{{N, U, 0}, {U, P, 10 * mn}, {P, U, 6 * hr}, {U, L, 7 * hr}, {L, D, 7*hr + 10*mn}},
+		extra: func(t *testing.T, _ *core.Check, last status.Result) {
+			assert.Contains(t, last.Transitions[0].Reason, "since the check was resumed at 09:00 UTC")
+		},
+	}, {
+		name:   "resume to failed after a failure",
+		events: []event{{op: "fail"}, {op: "pause", at: 5 * mn}, {op: "resume", at: hr}},
+		want:   F, trans: []tr{{N, F, 0}, {F, P, 5 * mn}, {P, F, hr}}, next: ptr(hr + 70*mn),
+	}, {
+		name:   "resume to up after a success while paused",
+		events: []event{{op: "fail"}, {op: "pause", at: 5 * mn}, {op: "success", at: 10 * mn}, {op: "resume", at: 20 * mn}},
+		want:   U, trans: []tr{{N, F, 0}, {F, P, 5 * mn}, {P, U, 20 * mn}}, next: ptr(80 * mn),
+	}, {
+		name:   "resume to new when it never finished",
+		events: []event{{op: "pause"}, {op: "resume", at: hr}},
+		want:   N, trans: []tr{{N, P, 0}, {P, N, hr}}, next: ptr(never),
+	}, {
+		name:   "a deadline passed while paused is dated at the resume",
+		events: []event{{op: "start"}, {op: "pause", at: 5 * mn}, {op: "resume", at: 2 * hr}, {op: "eval", at: 2 * hr}},
+		want:   O, trans: []tr{{N, P, 5 * mn}, {P, N, 2 * hr}, {N, O, 2 * hr}}, next: ptr(never),
+	}, {
+		name:   "pausing a paused check is a no-op",
+		events: []event{{op: "pause"}, {op: "pause", at: hr}},
+		want:   P, trans: []tr{{N, P, 0}},
+		extra: func(t *testing.T, c *core.Check, _ status.Result) {
+			assert.Equal(t, t0, c.State.StatusSince)
+		},
+	}, {
+		name:   "resuming an unpaused check is a no-op",
+		events: []event{{op: "success"}, {op: "resume", at: 10 * mn}},
+		want:   U, trans: []tr{{N, U, 0}}, next: ptr(hr),
+		extra: func(t *testing.T, c *core.Check, _ status.Result) {
+			assert.True(t, c.State.ResumedAt.IsZero())
+		},
+	}}
+}
+
+func TestExpected(t *testing.T) {
+	tests := []struct {
+		name   string
+		events []event
+		ok     bool
+		exp    time.Duration
+		dl     time.Duration
+	}{
+		{name: "new", ok: false},
+		{name: "up", events: []event{{op: "success"}}, ok: true, exp: hr, dl: 70 * mn},
+		{name: "down", events: []event{{op: "success"}, {op: "eval", at: 3 * hr}}, ok: true, exp: hr, dl: 70 * mn},
+		{name: "failed", events: []event{{op: "fail", at: 10 * mn}}, ok: true, exp: 70 * mn, dl: 80 * mn},
+		{name: "running", events: []event{{op: "success"}, {op: "start", at: 5 * mn}}, ok: false},
+		{name: "paused", events: []event{{op: "success"}, {op: "pause", at: 5 * mn}}, ok: false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := periodCheck()
+			play(t, &c, tt.events)
+			exp, dl, ok := status.Expected(&c)
+			assert.Equal(t, tt.ok, ok)
+			if tt.ok {
+				assert.Equal(t, at(tt.exp), exp)
+				assert.Equal(t, at(tt.dl), dl)
+			}
+		})
+	}
+}

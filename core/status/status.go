@@ -1,0 +1,119 @@
+package status
+
+import (
+	"time"
+
+	"github.com/pakyas/pakyas/core"
+)
+
+// Result is what applying one event to a check produced. The functions
+// that return it never change the check they are given; the caller saves
+// State and records Transitions and Notes on the timeline.
+type Result struct {
+	State       core.CheckState   // the new state (NextEvalAt recomputed)
+	Transitions []core.Transition // settled-status changes, in order (usually 0 or 1)
+	// Notes are plain-words explanations for the timeline, e.g. "ran late
+	// by 1h 5m (expected at 03:00 UTC, grace ended 04:00 UTC)".
+	Notes    []string
+	Duration time.Duration // duration of the run a finish signal closed (0 if none)
+	// Stale says the signal was older than the newest applied one: it is
+	// recorded only, and State is the check's state unchanged.
+	Stale bool
+}
+
+// NewState returns the state of a check created at now: status new, no
+// signal yet, exit code unknown.
+func NewState(now time.Time) core.CheckState {
+	return core.CheckState{Status: core.StatusNew, StatusSince: now, LastExitCode: -1}
+}
+
+// Apply applies the signal sig to c. The event time is sig.OccurredAt; now
+// is the server's time, after it. Deadlines are evaluated at the event time
+// first (a success after the deadline finds the check down and recovers
+// it), then the signal is applied, then deadlines are evaluated at now (a
+// replayed signal may be old). A signal older than the newest applied one
+// is stale: it changes nothing. Callers should keep OccurredAt from being
+// after ReceivedAt: a signal from the future would make later ones stale.
+func Apply(c *core.Check, sig *core.Signal, now time.Time) Result {
+	if sig == nil {
+		return Evaluate(c, now)
+	}
+	m := newMachine(c)
+	t := sig.OccurredAt
+	if t.Before(m.st.LastSignalAt) {
+		m.res.Stale = true
+		m.note("delivered late: happened at %s, after a newer signal had already arrived; status not changed",
+			formatClock(t, m.st.LastSignalAt, m.plan.loc))
+		return m.unchanged()
+	}
+	m.evaluate(t)
+	switch sig.Kind {
+	case core.SignalStart:
+		m.start(sig, t)
+	case core.SignalSuccess:
+		m.finish(sig, t, true)
+	case core.SignalFail:
+		m.finish(sig, t, false)
+	}
+	// A log signal (or a kind this version does not know) only counts as
+	// a sign of life for ordering.
+	m.st.LastSignalAt = later(m.st.LastSignalAt, t)
+	m.evaluate(now)
+	return m.result()
+}
+
+// Evaluate applies the passing of time up to now: up goes late at the
+// expected time, up, late and failed go down at the end of the grace, and
+// an open run goes overrunning after the max runtime. Each transition is
+// dated at its deadline, so one call after a long gap may return several.
+func Evaluate(c *core.Check, now time.Time) Result {
+	m := newMachine(c)
+	m.evaluate(now)
+	return m.result()
+}
+
+// Pause stops monitoring c: its status becomes paused until Resume, and
+// signals are recorded without changing it. Pausing a paused check is a
+// no-op. Deadlines that passed unnoticed before the pause are not
+// evaluated: pausing never alerts.
+func Pause(c *core.Check, now time.Time) Result {
+	m := newMachine(c)
+	if m.st.Status == core.StatusPaused {
+		return m.unchanged()
+	}
+	m.setStatus(core.StatusPaused, now, "paused")
+	return m.result()
+}
+
+// Resume restarts monitoring of a paused c. Its status comes from its last
+// finish (up after a success, failed after a failure, new when it never
+// finished a run), and deadlines count from now at the earliest, so time
+// spent paused is not held against it. Resuming an unpaused check is a
+// no-op.
+func Resume(c *core.Check, now time.Time) Result {
+	m := newMachine(c)
+	if m.st.Status != core.StatusPaused {
+		return m.unchanged()
+	}
+	to := core.StatusNew
+	switch {
+	case !m.st.LastSuccessAt.IsZero() && m.st.LastSuccessAt.After(m.st.LastFailureAt):
+		to = core.StatusUp
+	case !m.st.LastFailureAt.IsZero():
+		to = core.StatusFailed
+	}
+	m.st.ResumedAt = now
+	m.setStatus(to, now, "resumed")
+	return m.result()
+}
+
+// Reschedule recomputes c's deadlines after its schedule or max runtime
+// changed (c holds the new settings), then evaluates at now. A deadline
+// the new schedule puts in the past is dated now, not in the past: it
+// did not exist then.
+func Reschedule(c *core.Check, now time.Time) Result {
+	m := newMachine(c)
+	m.floor = now
+	m.evaluate(now)
+	return m.result()
+}
