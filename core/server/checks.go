@@ -1,0 +1,330 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/pakyas/pakyas/core"
+	"github.com/pakyas/pakyas/core/api"
+	"github.com/pakyas/pakyas/core/status"
+)
+
+// Defaults of a new check, as healthchecks.io: a daily job with an hour of
+// grace.
+const (
+	defaultPeriod = 24 * time.Hour
+	defaultGrace  = time.Hour
+)
+
+// How much history GET of one check embeds.
+const (
+	showSignals  = 10
+	showTimeline = 20
+)
+
+func (s *Server) project(ctx context.Context, c *caller, id string) (*core.Project, error) {
+	if _, err := uuid.Parse(id); err != nil {
+		return nil, notFound("project").WithHint("projects are addressed by ID; list them with GET /api/v1/me")
+	}
+	p, err := s.store.Project(ctx, id)
+	if core.IsNotFound(err) || (err == nil && !c.inOrg(p.OrgID)) {
+		return nil, notFound("project")
+	}
+	return p, err
+}
+
+// check finds a check by ID or public ID among the caller's organizations.
+func (s *Server) check(ctx context.Context, c *caller, ref string) (*core.Check, error) {
+	if _, err := uuid.Parse(ref); err != nil {
+		return nil, notFound("check").WithHint("here a check is addressed by ID or public_id; by slug use /api/v1/projects/{project}/checks/{slug}")
+	}
+	ch, err := s.store.Check(ctx, ref)
+	if core.IsNotFound(err) {
+		ch, err = s.store.CheckByPublicID(ctx, ref)
+	}
+	if core.IsNotFound(err) || (err == nil && !c.inOrg(ch.OrgID)) {
+		return nil, notFound("check")
+	}
+	return ch, err
+}
+
+func (s *Server) checkInProject(ctx context.Context, c *caller, projectID, ref string) (*core.Check, error) {
+	p, err := s.project(ctx, c, projectID)
+	if err != nil {
+		return nil, err
+	}
+	if _, perr := uuid.Parse(ref); perr == nil {
+		ch, err := s.check(ctx, c, ref)
+		if err != nil || ch.ProjectID != p.ID {
+			return nil, notFound("check")
+		}
+		return ch, nil
+	}
+	ch, err := s.store.CheckBySlug(ctx, p.ID, ref)
+	if core.IsNotFound(err) {
+		return nil, core.Errorf(core.ENOTFOUND, "check %q not found in project %q", ref, p.Name)
+	}
+	return ch, err
+}
+
+func (s *Server) listChecks(w http.ResponseWriter, r *http.Request, c *caller) error {
+	p, err := s.project(r.Context(), c, r.PathValue("project"))
+	if err != nil {
+		return err
+	}
+	checks, err := s.store.Checks(r.Context(), p.ID)
+	if err != nil {
+		return err
+	}
+	out := make([]api.Check, 0, len(checks))
+	for i := range checks {
+		out = append(out, s.apiCheck(&checks[i]))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) createCheck(w http.ResponseWriter, r *http.Request, c *caller) error {
+	p, err := s.project(r.Context(), c, r.PathValue("project"))
+	if err != nil {
+		return err
+	}
+	var in api.CheckInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	now := s.clock.Now()
+	ch := core.Check{
+		ID:        uuid.NewString(),
+		PublicID:  uuid.NewString(),
+		OrgID:     p.OrgID,
+		ProjectID: p.ID,
+		Schedule:  core.Schedule{Kind: core.SchedulePeriod, Period: defaultPeriod, Grace: defaultGrace},
+		CreatedAt: now,
+		UpdatedAt: now,
+		State:     status.NewState(now),
+	}
+	if in.Name == nil && in.Slug == nil {
+		return invalid("a check needs a name or a slug").WithHint("set \"name\" (e.g. \"Nightly Backup\") and \"slug\" (e.g. \"nightly-backup\")")
+	}
+	if err := applyCheckInput(&ch, in); err != nil {
+		return err
+	}
+	ch.State = status.Reschedule(&ch, now).State
+	if err := s.store.CreateCheck(r.Context(), &ch); err != nil {
+		return slugConflict(err, ch.Slug)
+	}
+	writeJSON(w, http.StatusCreated, s.apiCheck(&ch))
+	return nil
+}
+
+// applyCheckInput sets the fields present in in, validating them.
+func applyCheckInput(c *core.Check, in api.CheckInput) error {
+	if in.Name != nil {
+		c.Name = strings.TrimSpace(*in.Name)
+		if c.Name == "" || len(c.Name) > 200 {
+			return invalid("name must be 1 to 200 characters").WithHint("set --name, e.g. --name \"Nightly Backup\"")
+		}
+	}
+	if in.Slug != nil {
+		c.Slug = *in.Slug
+	} else if c.Slug == "" {
+		c.Slug = Slugify(c.Name)
+	}
+	if !core.ValidSlug(c.Slug) {
+		return invalid("invalid slug %q: use 1 to 100 lowercase letters, digits, '-' and '_'", c.Slug).
+			WithHint("e.g. --slug nightly-backup (no spaces, dots or capitals)")
+	}
+	if c.Name == "" {
+		c.Name = c.Slug
+	}
+	if in.Period != nil && in.Cron != nil {
+		return invalid("a check has either a period or a cron schedule, not both").WithHint("pass --period or --cron, not both")
+	}
+	sch := c.Schedule
+	if in.Period != nil {
+		sch = core.Schedule{Kind: core.SchedulePeriod, Period: time.Duration(*in.Period) * time.Second, Grace: sch.Grace}
+	}
+	if in.Cron != nil {
+		sch = core.Schedule{Kind: core.ScheduleCron, Cron: strings.TrimSpace(*in.Cron), TZ: "UTC", Grace: sch.Grace}
+	}
+	if in.TZ != nil {
+		if sch.Kind != core.ScheduleCron {
+			return invalid("a time zone applies only to a cron schedule").WithHint("pass --tz together with --cron")
+		}
+		sch.TZ = *in.TZ
+	}
+	if in.Grace != nil {
+		sch.Grace = time.Duration(*in.Grace) * time.Second
+	}
+	if in.MaxRuntime != nil {
+		c.MaxRuntime = time.Duration(*in.MaxRuntime) * time.Second
+	}
+	if err := status.ValidateSchedule(sch, c.MaxRuntime); err != nil {
+		return err
+	}
+	c.Schedule = sch
+	return nil
+}
+
+// Slugify makes a slug from a name: "Nightly Backup" → "nightly-backup".
+func Slugify(name string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(name) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '_':
+			b.WriteRune(r)
+			dash = false
+		case !dash && b.Len() > 0:
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	out := strings.TrimRight(b.String(), "-")
+	if len(out) > 100 {
+		out = strings.TrimRight(out[:100], "-")
+	}
+	return out
+}
+
+func (s *Server) showCheck(w http.ResponseWriter, r *http.Request, ch *core.Check) error {
+	out := s.apiCheck(ch)
+	sigs, err := s.store.Timeline(r.Context(), ch.ID, core.TimelinePage{Limit: showSignals, Kinds: []core.EntryKind{core.EntrySignal}})
+	if err != nil {
+		return err
+	}
+	out.Signals = []api.Signal{}
+	for i := range sigs {
+		out.Signals = append(out.Signals, apiSignal(sigs[i].Signal, s.cfg.MaxSkew))
+	}
+	tl, err := s.store.Timeline(r.Context(), ch.ID, core.TimelinePage{Limit: showTimeline})
+	if err != nil {
+		return err
+	}
+	out.Timeline = []api.TimelineEntry{}
+	for i := range tl {
+		out.Timeline = append(out.Timeline, s.apiEntry(&tl[i]))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) getCheck(w http.ResponseWriter, r *http.Request, c *caller) error {
+	ch, err := s.check(r.Context(), c, r.PathValue("ref"))
+	if err != nil {
+		return err
+	}
+	return s.showCheck(w, r, ch)
+}
+
+func (s *Server) getProjectCheck(w http.ResponseWriter, r *http.Request, c *caller) error {
+	ch, err := s.checkInProject(r.Context(), c, r.PathValue("project"), r.PathValue("ref"))
+	if err != nil {
+		return err
+	}
+	return s.showCheck(w, r, ch)
+}
+
+// changeCheck loads a check in a write transaction, lets fn change it and
+// records the status changes fn returns (with their alerts).
+func (s *Server) changeCheck(r *http.Request, c *caller, fn func(ch *core.Check, now time.Time) (status.Result, error)) (*core.Check, error) {
+	ch, err := s.check(r.Context(), c, r.PathValue("ref"))
+	if err != nil {
+		return nil, err
+	}
+	var alerts int
+	err = s.store.Update(r.Context(), func(q core.Queries) error {
+		fresh, err := q.Check(r.Context(), ch.ID)
+		if err != nil {
+			return err
+		}
+		now := s.clock.Now()
+		res, err := fn(fresh, now)
+		if err != nil {
+			return err
+		}
+		w := newWriter(s, q)
+		if err := w.apply(fresh, res, now); err != nil {
+			return err
+		}
+		fresh.UpdatedAt = now
+		if err := q.UpdateCheck(r.Context(), fresh); err != nil {
+			return slugConflict(err, fresh.Slug)
+		}
+		alerts, ch = w.alerts, fresh
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	wake(s.evalWake)
+	if alerts > 0 {
+		wake(s.alertWake)
+	}
+	return ch, nil
+}
+
+func (s *Server) updateCheck(w http.ResponseWriter, r *http.Request, c *caller) error {
+	var in api.CheckInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	ch, err := s.changeCheck(r, c, func(ch *core.Check, now time.Time) (status.Result, error) {
+		if err := applyCheckInput(ch, in); err != nil {
+			return status.Result{}, err
+		}
+		return status.Reschedule(ch, now), nil
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, s.apiCheck(ch))
+	return nil
+}
+
+func (s *Server) pauseCheck(w http.ResponseWriter, r *http.Request, c *caller) error {
+	ch, err := s.changeCheck(r, c, func(ch *core.Check, now time.Time) (status.Result, error) {
+		return status.Pause(ch, now), nil
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, s.apiCheck(ch))
+	return nil
+}
+
+func (s *Server) resumeCheck(w http.ResponseWriter, r *http.Request, c *caller) error {
+	ch, err := s.changeCheck(r, c, func(ch *core.Check, now time.Time) (status.Result, error) {
+		return status.Resume(ch, now), nil
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, s.apiCheck(ch))
+	return nil
+}
+
+func (s *Server) deleteCheck(w http.ResponseWriter, r *http.Request, c *caller) error {
+	ch, err := s.check(r.Context(), c, r.PathValue("ref"))
+	if err != nil {
+		return err
+	}
+	if err := s.store.DeleteCheck(r.Context(), ch.ID); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// slugConflict adds a hint to a duplicate-slug error.
+func slugConflict(err error, slug string) error {
+	if core.ErrorCode(err) != core.ECONFLICT {
+		return err
+	}
+	return core.Errorf(core.ECONFLICT, "check slug %q already exists in this project", slug).
+		WithHint("choose another --slug, or change the existing check with 'pakyas check update %s'", slug)
+}

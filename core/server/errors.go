@@ -1,0 +1,114 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"log"
+	"net/http"
+	"strings"
+
+	"github.com/pakyas/pakyas/core"
+	"github.com/pakyas/pakyas/core/api"
+)
+
+// maxAPIBody caps every JSON API request body.
+const maxAPIBody = 64 << 10
+
+// httpStatus maps error codes to HTTP statuses: the one table of it.
+var httpStatus = map[string]int{
+	core.EINVALID:      http.StatusBadRequest,
+	core.ENOTFOUND:     http.StatusNotFound,
+	core.ECONFLICT:     http.StatusConflict,
+	core.EUNAUTHORIZED: http.StatusUnauthorized,
+	core.EFORBIDDEN:    http.StatusForbidden,
+	core.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	core.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	core.EINTERNAL:     http.StatusInternalServerError,
+}
+
+// writeError answers with err as a JSON api.Error. Internal errors are
+// logged and not shown.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	code := core.ErrorCode(err)
+	status, ok := httpStatus[code]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	if code == core.EINTERNAL {
+		s.logf("%s %s: %v", r.Method, r.URL.Path, err)
+	}
+	writeJSON(w, status, api.Error{Code: code, Message: core.ErrorMessage(err), Hint: core.ErrorHint(err)})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		log.Printf("write answer: %v", err)
+	}
+}
+
+// decodeJSON reads a capped, strict JSON body into v: unknown fields,
+// trailing data and bodies over maxAPIBody are errors that say what to fix.
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		return core.Errorf(core.EINVALID, "request body must be JSON, got Content-Type %q", ct).
+			WithHint("send the body with Content-Type: application/json")
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxAPIBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return jsonError(err)
+		}
+		return core.Errorf(core.EINVALID, "request body has data after the JSON object").
+			WithHint("send exactly one JSON object")
+	}
+	return nil
+}
+
+func jsonError(err error) error {
+	var (
+		mbe *http.MaxBytesError
+		se  *json.SyntaxError
+		te  *json.UnmarshalTypeError
+	)
+	switch {
+	case errors.As(err, &mbe):
+		return core.Errorf(core.ETOOLARGE, "request body is larger than %d bytes", mbe.Limit).
+			WithHint("send a smaller body")
+	case errors.As(err, &se):
+		return core.Errorf(core.EINVALID, "malformed JSON at byte %d: %v", se.Offset, err).
+			WithHint("check the request body is valid JSON")
+	case errors.As(err, &te):
+		return core.Errorf(core.EINVALID, "field %q must be %s, got JSON %s", te.Field, te.Type, te.Value).
+			WithHint("fix the type of %q", te.Field)
+	case errors.Is(err, io.EOF):
+		return core.Errorf(core.EINVALID, "request body is empty").WithHint("send a JSON object")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return core.Errorf(core.EINVALID, "malformed JSON: unexpected end of body").
+			WithHint("check the request body is complete, valid JSON")
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		// encoding/json has no typed error for unknown fields.
+		field := strings.TrimPrefix(err.Error(), "json: unknown field ")
+		return core.Errorf(core.EINVALID, "unknown field %s in request body", field).
+			WithHint("remove %s; docs/api.md lists the fields", field)
+	}
+	return core.Errorf(core.EINVALID, "malformed JSON: %v", err).WithHint("check the request body")
+}
+
+func invalid(format string, args ...any) *core.Error {
+	return core.Errorf(core.EINVALID, format, args...)
+}
+
+func notFound(what string) *core.Error {
+	return core.Errorf(core.ENOTFOUND, "%s not found", what)
+}
+

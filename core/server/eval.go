@@ -1,0 +1,123 @@
+package server
+
+import (
+	"context"
+	"time"
+
+	"github.com/pakyas/pakyas/core"
+	"github.com/pakyas/pakyas/core/status"
+)
+
+// evalBatch is how many due checks one transaction evaluates.
+const evalBatch = 500
+
+// maxIdle bounds how long the loops sleep when nothing is due, so a
+// clock jump or a missed wake-up costs at most this much delay.
+const maxIdle = time.Minute
+
+// EvaluateDue moves every check whose deadline has passed to late, down or
+// overrunning, records the transitions and queues their alerts. It reads
+// only due checks (an index on the next deadline), never all of them, and
+// is correct after a restart because the deadlines are stored.
+func (s *Server) EvaluateDue(ctx context.Context) (int, error) {
+	total := 0
+	for round := 0; round < 1000; round++ {
+		now := s.clock.Now()
+		due, err := s.store.DueChecks(ctx, now, evalBatch)
+		if err != nil || len(due) == 0 {
+			return total, err
+		}
+		var alerts int
+		err = s.store.Update(ctx, func(q core.Queries) error {
+			w := newWriter(s, q)
+			for i := range due {
+				// Re-read inside the transaction: a signal may have
+				// moved the deadline since DueChecks.
+				c, err := q.Check(ctx, due[i].ID)
+				if core.IsNotFound(err) {
+					continue
+				}
+				if err != nil {
+					return err
+				}
+				if c.State.NextEvalAt.IsZero() || c.State.NextEvalAt.After(now) {
+					continue
+				}
+				if err := w.apply(c, status.Evaluate(c, now), now); err != nil {
+					return err
+				}
+				w.dirty = append(w.dirty, c)
+			}
+			alerts = w.alerts
+			return w.flush()
+		})
+		if err != nil {
+			return total, err
+		}
+		total += len(due)
+		if alerts > 0 {
+			wake(s.alertWake)
+		}
+		if len(due) < evalBatch {
+			return total, nil
+		}
+	}
+	return total, nil
+}
+
+func (s *Server) evalLoop(ctx context.Context) {
+	for {
+		if _, err := s.EvaluateDue(ctx); err != nil && ctx.Err() == nil {
+			s.logf("evaluate checks: %v", err)
+		}
+		wait := maxIdle
+		if next, ok, err := s.store.NextEvalAt(ctx); err == nil && ok {
+			if d := next.Sub(s.clock.Now()); d < wait {
+				wait = d
+			}
+		}
+		if !sleep(ctx, wait, s.evalWake) {
+			return
+		}
+	}
+}
+
+// DeliverAlerts delivers every alert that is due now, once.
+func (s *Server) DeliverAlerts(ctx context.Context) (int, error) {
+	return s.dispatcher.RunOnce(ctx)
+}
+
+// Prune deletes signals older than the retention and beyond the per-check
+// limit.
+func (s *Server) Prune(ctx context.Context) (int64, error) {
+	return s.store.PruneTimeline(ctx, s.clock.Now().Add(-s.cfg.Retention), s.cfg.KeepSignals)
+}
+
+func (s *Server) pruneLoop(ctx context.Context) {
+	for {
+		if n, err := s.Prune(ctx); err != nil && ctx.Err() == nil {
+			s.logf("prune signals: %v", err)
+		} else if n > 0 {
+			s.logf("pruned %d old signals", n)
+		}
+		if !sleep(ctx, time.Hour, nil) {
+			return
+		}
+	}
+}
+
+// sleep waits for d, a wake-up or ctx; it returns false when ctx is done.
+func sleep(ctx context.Context, d time.Duration, wakeup <-chan struct{}) bool {
+	if d < 10*time.Millisecond {
+		d = 10 * time.Millisecond
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+	case <-wakeup:
+	}
+	return true
+}

@@ -1,0 +1,242 @@
+package server
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/pakyas/pakyas/core"
+	"github.com/pakyas/pakyas/core/status"
+)
+
+// ingestReq is one signal waiting to be committed.
+type ingestReq struct {
+	publicID string
+	sig      core.Signal
+	done     chan error // receives exactly one value
+}
+
+// ingester is the single writer of signals. It takes whatever has queued,
+// commits it as one transaction (group commit) and only then answers every
+// request of the batch, so an acknowledged ping is durable and the cost of
+// a commit is shared by the whole batch.
+type ingester struct {
+	s    *Server
+	reqs chan *ingestReq // unbuffered: a send succeeds only while run receives
+	quit chan struct{}
+	once sync.Once
+	done chan struct{}
+}
+
+func newIngester(s *Server) *ingester {
+	return &ingester{s: s, reqs: make(chan *ingestReq), quit: make(chan struct{}), done: make(chan struct{})}
+}
+
+var errShuttingDown = core.Errorf(core.EUNAVAILABLE, "server is shutting down").WithHint("retry in a moment")
+
+// submit queues a signal and waits until it is committed (nil) or refused.
+func (g *ingester) submit(ctx context.Context, publicID string, sig core.Signal) error {
+	req := &ingestReq{publicID: publicID, sig: sig, done: make(chan error, 1)}
+	select {
+	case g.reqs <- req:
+	case <-g.quit:
+		return errShuttingDown
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	// Once queued, the request is always answered, even during shutdown.
+	return <-req.done
+}
+
+func (g *ingester) stop() {
+	g.once.Do(func() { close(g.quit) })
+	<-g.done
+}
+
+func (g *ingester) run() {
+	defer close(g.done)
+	for {
+		var first *ingestReq
+		select {
+		case first = <-g.reqs:
+		case <-g.quit:
+			return
+		}
+		batch := []*ingestReq{first}
+	fill:
+		for len(batch) < g.s.cfg.MaxBatch {
+			select {
+			case r := <-g.reqs:
+				batch = append(batch, r)
+			default:
+				break fill
+			}
+		}
+		g.commit(batch)
+	}
+}
+
+// commit applies a batch in one transaction and answers each request.
+func (g *ingester) commit(batch []*ingestReq) {
+	s := g.s
+	results := make([]error, len(batch))
+	var alerts int
+	err := s.store.Update(context.Background(), func(q core.Queries) error {
+		alerts = 0
+		w := newWriter(s, q)
+		for i, r := range batch {
+			err := w.signal(r.publicID, &r.sig)
+			if err != nil && !core.IsNotFound(err) {
+				return err // a storage error: refuse the whole batch
+			}
+			results[i] = err
+		}
+		if err := w.flush(); err != nil {
+			return err
+		}
+		alerts = w.alerts
+		return nil
+	})
+	for i, r := range batch {
+		if err != nil {
+			r.done <- err
+			continue
+		}
+		if results[i] == nil {
+			s.metrics.signal(r.sig.Kind)
+		}
+		r.done <- results[i]
+	}
+	if err == nil {
+		s.metrics.batch(len(batch))
+		wake(s.evalWake)
+		if alerts > 0 {
+			wake(s.alertWake)
+		}
+	}
+}
+
+// writer applies status changes inside one transaction: it keeps each
+// check it touched, so several signals to one check in a batch see each
+// other, saves each check's state once, and records transitions, notes and
+// alerts.
+type writer struct {
+	s        *Server
+	q        core.Queries
+	ctx      context.Context
+	checks   map[string]*core.Check // by public ID
+	dirty    []*core.Check
+	channels map[string][]core.Channel // by org ID
+	projects map[string]string         // project names by ID
+	alerts   int
+}
+
+func newWriter(s *Server, q core.Queries) *writer {
+	return &writer{
+		s: s, q: q, ctx: context.Background(),
+		checks:   map[string]*core.Check{},
+		channels: map[string][]core.Channel{},
+		projects: map[string]string{},
+	}
+}
+
+func (w *writer) signal(publicID string, sig *core.Signal) error {
+	c, ok := w.checks[publicID]
+	if !ok {
+		var err error
+		c, err = w.q.CheckByPublicID(w.ctx, publicID)
+		if err != nil {
+			return err
+		}
+		w.checks[publicID] = c
+		w.dirty = append(w.dirty, c)
+	}
+	res := status.Apply(c, sig, sig.ReceivedAt)
+	sig.CheckID = c.ID
+	if sig.Duration == 0 && res.Duration > 0 {
+		sig.Duration = res.Duration
+	}
+	if err := w.q.AddTimeline(w.ctx, &core.TimelineEntry{
+		CheckID: c.ID, At: sig.OccurredAt, Kind: core.EntrySignal, Signal: sig,
+	}); err != nil {
+		return err
+	}
+	return w.apply(c, res, sig.OccurredAt)
+}
+
+// apply records res's notes and transitions on c's timeline, queues the
+// alerts it decides, and sets c's new state (saved by flush).
+func (w *writer) apply(c *core.Check, res status.Result, at time.Time) error {
+	for _, n := range res.Notes {
+		if err := w.q.AddTimeline(w.ctx, &core.TimelineEntry{CheckID: c.ID, At: at, Kind: core.EntryNote, Reason: n}); err != nil {
+			return err
+		}
+	}
+	for _, t := range res.Transitions {
+		if err := w.q.AddTimeline(w.ctx, &core.TimelineEntry{
+			CheckID: c.ID, At: t.At, Kind: core.EntryTransition, From: t.From, To: t.To, Reason: t.Reason,
+		}); err != nil {
+			return err
+		}
+		if t.Alerts() {
+			if err := w.queueAlerts(c, t); err != nil {
+				return err
+			}
+		}
+	}
+	c.State = res.State
+	return nil
+}
+
+func (w *writer) queueAlerts(c *core.Check, t core.Transition) error {
+	chs, ok := w.channels[c.OrgID]
+	if !ok {
+		var err error
+		if chs, err = w.q.Channels(w.ctx, c.OrgID); err != nil {
+			return err
+		}
+		w.channels[c.OrgID] = chs
+	}
+	if len(chs) == 0 {
+		return nil
+	}
+	project, ok := w.projects[c.ProjectID]
+	if !ok {
+		p, err := w.q.Project(w.ctx, c.ProjectID)
+		if err != nil {
+			return err
+		}
+		project = p.Name
+		w.projects[c.ProjectID] = project
+	}
+	now := w.s.clock.Now()
+	for _, ch := range chs {
+		a := &core.Alert{
+			CheckID:   c.ID,
+			ChannelID: ch.ID,
+			Message: core.AlertMessage{
+				CheckID: c.ID, PublicID: c.PublicID, Name: c.Name, Slug: c.Slug, Project: project,
+				From: t.From, To: t.To, Reason: t.Reason, At: t.At,
+			},
+			State:         core.AlertPending,
+			NextAttemptAt: now,
+			CreatedAt:     now,
+		}
+		if err := w.q.EnqueueAlert(w.ctx, a); err != nil {
+			return err
+		}
+		w.alerts++
+	}
+	return nil
+}
+
+// flush saves the state of every check the writer touched.
+func (w *writer) flush() error {
+	for _, c := range w.dirty {
+		if err := w.q.SaveCheckState(w.ctx, c.ID, c.State); err != nil {
+			return err
+		}
+	}
+	w.dirty = w.dirty[:0]
+	return nil
+}

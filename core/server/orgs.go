@@ -1,0 +1,135 @@
+package server
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/pakyas/pakyas/core"
+	"github.com/pakyas/pakyas/core/api"
+)
+
+// getMe serves GET /api/v1/me: the caller, its key and its organizations
+// with their projects.
+func (s *Server) getMe(w http.ResponseWriter, r *http.Request, c *caller) error {
+	me := api.Me{
+		User: api.User{ID: c.user.ID, Email: c.user.Email, Name: c.user.Name},
+		Key:  apiKey(*c.key),
+		Orgs: []api.Org{},
+	}
+	for _, o := range c.orgs {
+		ao := apiOrg(o)
+		ps, err := s.store.Projects(r.Context(), o.ID)
+		if err != nil {
+			return err
+		}
+		ao.Projects = []api.Project{}
+		for _, p := range ps {
+			ao.Projects = append(ao.Projects, apiProject(p))
+		}
+		me.Orgs = append(me.Orgs, ao)
+	}
+	writeJSON(w, http.StatusOK, me)
+	return nil
+}
+
+func (s *Server) listOrgs(w http.ResponseWriter, r *http.Request, c *caller) error {
+	out := make([]api.Org, 0, len(c.orgs))
+	for _, o := range c.orgs {
+		out = append(out, apiOrg(o))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func validName(what, name string) (string, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || len(name) > 200 {
+		return "", invalid("%s name must be 1 to 200 characters", what).WithHint("pass a name, e.g. \"Production\"")
+	}
+	return name, nil
+}
+
+func (s *Server) createOrg(w http.ResponseWriter, r *http.Request, c *caller) error {
+	var in api.NameInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	name, err := validName("organization", in.Name)
+	if err != nil {
+		return err
+	}
+	for _, o := range c.orgs {
+		if strings.EqualFold(o.Name, name) {
+			return core.Errorf(core.ECONFLICT, "you already belong to an organization named %q", o.Name)
+		}
+	}
+	o := core.Org{ID: uuid.NewString(), Name: name, CreatedAt: s.clock.Now()}
+	err = s.store.Update(r.Context(), func(q core.Queries) error {
+		if err := q.CreateOrg(r.Context(), &o); err != nil {
+			return err
+		}
+		return q.AddMember(r.Context(), o.ID, c.user.ID, core.RoleOwner)
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, apiOrg(o))
+	return nil
+}
+
+func (s *Server) org(c *caller, id string) (*core.Org, error) {
+	for _, o := range c.orgs {
+		if o.ID == id {
+			return &o, nil
+		}
+	}
+	return nil, notFound("organization")
+}
+
+func (s *Server) listProjects(w http.ResponseWriter, r *http.Request, c *caller) error {
+	o, err := s.org(c, r.PathValue("org"))
+	if err != nil {
+		return err
+	}
+	ps, err := s.store.Projects(r.Context(), o.ID)
+	if err != nil {
+		return err
+	}
+	out := make([]api.Project, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, apiProject(p))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) createProject(w http.ResponseWriter, r *http.Request, c *caller) error {
+	o, err := s.org(c, r.PathValue("org"))
+	if err != nil {
+		return err
+	}
+	var in api.NameInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	name, err := validName("project", in.Name)
+	if err != nil {
+		return err
+	}
+	ps, err := s.store.Projects(r.Context(), o.ID)
+	if err != nil {
+		return err
+	}
+	for _, p := range ps {
+		if strings.EqualFold(p.Name, name) {
+			return core.Errorf(core.ECONFLICT, "organization %q already has a project named %q", o.Name, p.Name)
+		}
+	}
+	p := core.Project{ID: uuid.NewString(), OrgID: o.ID, Name: name, CreatedAt: s.clock.Now()}
+	if err := s.store.CreateProject(r.Context(), &p); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, apiProject(p))
+	return nil
+}

@@ -1,0 +1,148 @@
+package server_test
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/pakyas/pakyas/core"
+)
+
+// TestPingEndpoints: the healthchecks.io-compatible URL forms, methods,
+// answers and refusals.
+func TestPingEndpoints(t *testing.T) {
+	srv, _, _, ch := setup(t)
+	base := "/ping/" + ch.PublicID
+	cases := []struct {
+		name, method, path string
+		status             int
+		body               string
+	}{
+		{"success GET", "GET", base, 200, "OK"},
+		{"success POST", "POST", base, 200, "OK"},
+		{"success HEAD", "HEAD", base, 200, ""},
+		{"start", "GET", base + "/start", 200, "OK"},
+		{"fail", "GET", base + "/fail", 200, "OK"},
+		{"log", "POST", base + "/log", 200, "OK"},
+		{"exit code 0", "GET", base + "/0", 200, "OK"},
+		{"exit code 255", "GET", base + "/255", 200, "OK"},
+		{"rid", "GET", base + "/start?rid=" + uuid.NewString(), 200, "OK"},
+		{"exit code 256", "GET", base + "/256", 400, "invalid ping action"},
+		{"exit code -1", "GET", base + "/-1", 400, "invalid ping action"},
+		{"exit code 007", "GET", base + "/007", 400, "invalid ping action"},
+		{"unknown action", "GET", base + "/finish", 400, "invalid ping action"},
+		{"malformed rid", "GET", base + "?rid=abc", 400, "invalid rid"},
+		{"unknown id", "GET", "/ping/" + uuid.NewString(), 404, "not found"},
+		{"not a uuid", "GET", "/ping/my-job", 404, "not found"},
+		{"method", "PUT", base, 405, "method not allowed"},
+		{"future ts", "GET", base + "?ts=" + srv.Clock.Now().Add(time.Hour).Format(time.RFC3339), 400, "in the future"},
+		{"ts before retention", "GET", base + "?ts=" + srv.Clock.Now().AddDate(-1, 0, 0).Format(time.RFC3339), 400, "older than"},
+		{"bad ts", "GET", base + "?ts=yesterday", 400, "invalid ts"},
+		{"bad duration", "GET", base + "?duration_ms=soon", 400, "invalid duration_ms"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, body := ping(t, srv, tc.method, tc.path, "")
+			assert.Equal(t, tc.status, code, body)
+			assert.Contains(t, body, tc.body)
+		})
+	}
+}
+
+// TestPingBody: bodies are kept byte for byte up to the limit, longer
+// ones are truncated and still answered 200, and the limit is advertised.
+func TestPingBody(t *testing.T) {
+	srv, c, _, ch := setup(t)
+	raw := "caf\xc3\xa9 \xff\xfe binary\x00ok"
+	req, err := http.NewRequest("POST", srv.URL+"/ping/"+ch.PublicID+"/fail", strings.NewReader(raw))
+	require.NoError(t, err)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, 200, resp.StatusCode)
+	assert.Equal(t, strconv.Itoa(core.MaxBodySize), resp.Header.Get("Ping-Body-Limit"))
+
+	page, err := srv.Store.Timeline(context.Background(), ch.ID, core.TimelinePage{Limit: 1, Kinds: []core.EntryKind{core.EntrySignal}})
+	require.NoError(t, err)
+	require.Len(t, page, 1)
+	assert.Equal(t, []byte(raw), page[0].Signal.Body, "job output need not be UTF-8 and is kept byte for byte")
+
+	big := strings.Repeat("0123456789", 15_000) // 150 KB
+	code, _ := ping(t, srv, "POST", "/ping/"+ch.PublicID, big)
+	assert.Equal(t, 200, code, "a body over the limit is truncated, not refused")
+	got := status(t, c, ch.ID)
+	require.NotEmpty(t, got.Signals)
+	assert.Len(t, got.Signals[0].Output, core.MaxBodySize)
+	assert.True(t, got.Signals[0].OutputTruncated)
+	assert.Equal(t, big[:core.MaxBodySize], got.Signals[0].Output)
+}
+
+// TestDeliveredLate: a signal replayed from a client's spool goes on the
+// timeline at the time it happened, and changes the status only if no
+// newer signal has arrived since.
+func TestDeliveredLate(t *testing.T) {
+	srv, c, _, ch := setup(t)
+	base := "/ping/" + ch.PublicID
+	happened := srv.Clock.Now()
+	srv.Clock.Add(20 * time.Minute)
+
+	code, _ := ping(t, srv, "GET", base+"/fail?ts="+happened.Format(time.RFC3339Nano)+"&host=db1&duration_ms=1500", "")
+	require.Equal(t, 200, code)
+	got := status(t, c, ch.ID)
+	assert.Equal(t, "failed", got.Status, "the oldest signal still sets the status when nothing newer exists")
+	sig := got.Signals[0]
+	assert.True(t, sig.At.Equal(happened), "recorded at the time it happened: %s", sig.At)
+	assert.True(t, sig.DeliveredLate)
+	assert.Equal(t, "db1", sig.Host)
+	assert.Equal(t, int64(1500), sig.DurationMS)
+
+	// A newer success arrives, then an older failure is replayed: the
+	// failure is recorded but the check stays up.
+	code, _ = ping(t, srv, "GET", base, "")
+	require.Equal(t, 200, code)
+	older := happened.Add(5 * time.Minute)
+	code, _ = ping(t, srv, "GET", base+"/fail?ts="+strconv.FormatInt(older.UnixMilli(), 10), "")
+	require.Equal(t, 200, code)
+	got = status(t, c, ch.ID)
+	assert.Equal(t, "up", got.Status)
+	require.Len(t, got.Signals, 3)
+	assert.Equal(t, "success", got.Signals[0].Kind, "the timeline is ordered by when signals happened")
+	assert.Equal(t, "fail", got.Signals[1].Kind)
+	assert.True(t, got.Signals[1].At.Equal(older))
+	var note bool
+	for _, e := range got.Timeline {
+		if e.Kind == "note" && strings.Contains(e.Reason, "delivered late") {
+			note = true
+		}
+	}
+	assert.True(t, note, "the timeline says the old signal did not change the status")
+}
+
+// TestOverrunning: a start with no finish inside the max runtime makes
+// the check overrunning; the evaluation loop finds it after a restart of
+// the loop without scanning anything else.
+func TestOverrunning(t *testing.T) {
+	srv, c, _, ch := setup(t)
+	ctx := context.Background()
+	code, _ := ping(t, srv, "GET", "/ping/"+ch.PublicID+"/start", "")
+	require.Equal(t, 200, code)
+	srv.Clock.Add(299 * time.Second) // max runtime defaults to the grace, 300s
+	_, err := srv.EvaluateDue(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "running", status(t, c, ch.ID).Status)
+	srv.Clock.Add(time.Second)
+	_, err = srv.EvaluateDue(ctx)
+	require.NoError(t, err)
+	got := status(t, c, ch.ID)
+	assert.Equal(t, "overrunning", got.Status)
+	code, _ = ping(t, srv, "GET", "/ping/"+ch.PublicID, "")
+	require.Equal(t, 200, code)
+	assert.Equal(t, "up", status(t, c, ch.ID).Status)
+}

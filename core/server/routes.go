@@ -1,0 +1,56 @@
+package server
+
+import (
+	"io"
+	"net/http"
+)
+
+// Handler returns the server's HTTP handler: the ping endpoints, the JSON
+// API under /api/v1, /healthz and /metrics.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/ping/{id}", s.handlePing)
+	mux.HandleFunc("/ping/{id}/{action}", s.handlePing)
+	mux.HandleFunc("GET /healthz", s.handleHealthz)
+	mux.HandleFunc("GET /metrics", s.handleMetrics)
+
+	a := func(pattern string, h func(http.ResponseWriter, *http.Request, *caller) error) {
+		mux.Handle(pattern, s.authed(h))
+	}
+	a("GET /api/v1/me", s.getMe)
+	a("GET /api/v1/orgs", s.listOrgs)
+	a("POST /api/v1/orgs", s.createOrg)
+	a("GET /api/v1/orgs/{org}/projects", s.listProjects)
+	a("POST /api/v1/orgs/{org}/projects", s.createProject)
+	a("GET /api/v1/orgs/{org}/channels", s.listChannels)
+	a("POST /api/v1/orgs/{org}/channels", s.createChannel)
+	a("GET /api/v1/projects/{project}/checks", s.listChecks)
+	a("POST /api/v1/projects/{project}/checks", s.createCheck)
+	a("GET /api/v1/projects/{project}/checks/{ref}", s.getProjectCheck)
+	a("GET /api/v1/checks/{ref}", s.getCheck)
+	a("PATCH /api/v1/checks/{ref}", s.updateCheck)
+	a("DELETE /api/v1/checks/{ref}", s.deleteCheck)
+	a("POST /api/v1/checks/{ref}/pause", s.pauseCheck)
+	a("POST /api/v1/checks/{ref}/resume", s.resumeCheck)
+	a("GET /api/v1/checks/{ref}/timeline", s.getTimeline)
+	a("DELETE /api/v1/channels/{id}", s.deleteChannel)
+	a("POST /api/v1/channels/{id}/test", s.testChannel)
+	a("GET /api/v1/keys", s.listKeys)
+	a("POST /api/v1/keys", s.createKey)
+	a("DELETE /api/v1/keys/{id}", s.revokeKey)
+	mux.HandleFunc("/api/", s.apiNotFound)
+	return mux
+}
+
+func (s *Server) apiNotFound(w http.ResponseWriter, r *http.Request) {
+	s.writeError(w, r, notFound("API route "+r.Method+" "+r.URL.Path).WithHint("docs/api.md lists the routes"))
+}
+
+func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.store.CountUsers(r.Context()); err != nil {
+		http.Error(w, "store unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = io.WriteString(w, "ok\n")
+}

@@ -1,0 +1,182 @@
+// Package server is `pakyas server`: the JSON API, the healthchecks.io
+// compatible ping endpoints, the evaluation loop that moves checks to late,
+// down and overrunning as time passes, the alert outbox worker, retention,
+// /healthz and /metrics, and graceful shutdown.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/pakyas/pakyas/core"
+	"github.com/pakyas/pakyas/core/alert"
+)
+
+// DefaultListen is the address `pakyas server` listens on by default.
+const DefaultListen = "127.0.0.1:8484"
+
+// Config is the server's configuration. Zero values take the defaults
+// documented on each field.
+type Config struct {
+	// PublicURL is the base URL people and jobs reach the server at, used
+	// in ping URLs shown by the API; default http://<listen address>.
+	PublicURL string
+	// Retention is how long signals are kept (default 90 days); signals
+	// delivered late that happened before it are refused.
+	Retention time.Duration
+	// KeepSignals is how many signals are kept per check (default 1000).
+	KeepSignals int
+	// MaxSkew is how far in the future a signal's time may be (default 5m).
+	MaxSkew time.Duration
+	// MaxBatch is the most signals committed in one transaction (default 1000).
+	MaxBatch int
+	// ShutdownTimeout bounds the wait for in-flight requests (default 30s).
+	ShutdownTimeout time.Duration
+	// SMTP is the relay for email alert channels.
+	SMTP alert.SMTPConfig
+	// Manual disables the background loops (evaluation, alerts, pruning):
+	// tests drive them with EvaluateDue, DeliverAlerts and Prune.
+	Manual bool
+	// Logger receives operational messages; nil: the standard logger.
+	Logger *log.Logger
+}
+
+func (c *Config) setDefaults() {
+	if c.Retention <= 0 {
+		c.Retention = 90 * 24 * time.Hour
+	}
+	if c.KeepSignals <= 0 {
+		c.KeepSignals = 1000
+	}
+	if c.MaxSkew <= 0 {
+		c.MaxSkew = 5 * time.Minute
+	}
+	if c.MaxBatch <= 0 {
+		c.MaxBatch = 1000
+	}
+	if c.ShutdownTimeout <= 0 {
+		c.ShutdownTimeout = 30 * time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = log.Default()
+	}
+}
+
+// Server is a pakyas server. Create it with New, then call Start (or
+// Serve, which starts it).
+type Server struct {
+	store      core.Store
+	clock      core.Clock
+	cfg        Config
+	ingest     *ingester
+	dispatcher *alert.Dispatcher
+	notifiers  alert.Notifiers
+	metrics    metrics
+	evalWake   chan struct{}
+	alertWake  chan struct{}
+
+	startOnce sync.Once
+	loops     sync.WaitGroup
+	stopLoops context.CancelFunc
+}
+
+// New returns a server over store. It does not start anything.
+func New(store core.Store, clock core.Clock, cfg Config) *Server {
+	cfg.setDefaults()
+	s := &Server{
+		store:     store,
+		clock:     clock,
+		cfg:       cfg,
+		evalWake:  make(chan struct{}, 1),
+		alertWake: make(chan struct{}, 1),
+	}
+	s.notifiers = alert.DefaultNotifiers(&http.Client{Timeout: 15 * time.Second}, cfg.SMTP)
+	s.dispatcher = &alert.Dispatcher{
+		Store:     store,
+		Clock:     clock,
+		Notifiers: s.notifiers,
+		Logf:      s.logf,
+	}
+	s.ingest = newIngester(s)
+	return s
+}
+
+func (s *Server) logf(format string, args ...any) { s.cfg.Logger.Printf(format, args...) }
+
+// Start starts the ingest writer and, unless Config.Manual, the background
+// loops. Stop undoes it.
+func (s *Server) Start() {
+	s.startOnce.Do(func() {
+		ctx, cancel := context.WithCancel(context.Background())
+		s.stopLoops = cancel
+		s.loops.Add(1)
+		go func() { defer s.loops.Done(); s.ingest.run() }()
+		if s.cfg.Manual {
+			return
+		}
+		s.loops.Add(3)
+		go func() { defer s.loops.Done(); s.evalLoop(ctx) }()
+		go func() { defer s.loops.Done(); s.dispatcher.Run(ctx, s.alertWake) }()
+		go func() { defer s.loops.Done(); s.pruneLoop(ctx) }()
+	})
+}
+
+// Stop stops the ingest writer (after it has committed and answered
+// everything queued) and the loops, and waits for them. Call it after no
+// more requests can arrive.
+func (s *Server) Stop() {
+	s.ingest.stop()
+	if s.stopLoops != nil {
+		s.stopLoops()
+	}
+	s.loops.Wait()
+}
+
+// Serve starts the server and serves HTTP on ln until ctx is done, then
+// shuts down gracefully: it stops accepting, lets in-flight requests finish
+// (every acknowledged ping is committed), stops the loops and returns.
+// The store is not closed.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	if s.cfg.PublicURL == "" {
+		s.cfg.PublicURL = "http://" + ln.Addr().String()
+	}
+	s.Start()
+	defer s.Stop()
+	hs := &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          s.cfg.Logger,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	err := hs.Shutdown(sctx)
+	if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
+		return serr
+	}
+	if err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+func wake(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}

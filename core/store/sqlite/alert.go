@@ -1,0 +1,106 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/pakyas/pakyas/core"
+)
+
+const (
+	alertColumns    = `id, check_id, channel_id, message, state, attempts, next_attempt_at, last_error, created_at, delivered_at`
+	sqlEnqueueAlert = `INSERT INTO alerts (check_id, channel_id, message, state, attempts,
+		next_attempt_at, last_error, created_at, delivered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	// Both use the index alerts_due (state, next_attempt_at).
+	sqlDueAlerts = `SELECT ` + alertColumns + ` FROM alerts
+		WHERE state = 'pending' AND next_attempt_at <= ?
+		ORDER BY next_attempt_at, id LIMIT ?`
+	sqlNextAlertAt = `SELECT next_attempt_at FROM alerts WHERE state = 'pending'
+		ORDER BY next_attempt_at LIMIT 1`
+	sqlUpdateAlert = `UPDATE alerts SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ?,
+		delivered_at = ? WHERE id = ?`
+)
+
+// EnqueueAlert inserts a into the outbox and sets a.ID. An empty CheckID
+// (an alert about no check, such as a channel test) is stored as NULL.
+// ENOTFOUND when the check or the channel does not exist.
+func (q *queries) EnqueueAlert(ctx context.Context, a *core.Alert) error {
+	msg, err := json.Marshal(a.Message)
+	if err != nil {
+		return fmt.Errorf("enqueue alert: %w", err)
+	}
+	var checkID any // NULL: about no check
+	if a.CheckID != "" {
+		checkID = a.CheckID
+	}
+	res, err := q.exec(ctx, sqlEnqueueAlert, checkID, a.ChannelID, string(msg), a.State, a.Attempts,
+		nanos(a.NextAttemptAt), a.LastError, nanos(a.CreatedAt), nanos(a.DeliveredAt))
+	if err != nil {
+		return writeErr("enqueue alert", err, "",
+			fmt.Sprintf("check %q or channel %q not found", a.CheckID, a.ChannelID))
+	}
+	if a.ID, err = res.LastInsertId(); err != nil {
+		return fmt.Errorf("enqueue alert: %w", err)
+	}
+	return nil
+}
+
+// DueAlerts returns up to limit pending alerts whose NextAttemptAt is not
+// after t, oldest first (by NextAttemptAt, then ID); limit <= 0 means no
+// limit.
+func (q *queries) DueAlerts(ctx context.Context, t time.Time, limit int) ([]core.Alert, error) {
+	as, err := list(ctx, q, sqlDueAlerts, scanAlert, nanos(t), limitArg(limit))
+	if err != nil {
+		return nil, fmt.Errorf("due alerts: %w", err)
+	}
+	return as, nil
+}
+
+// NextAlertAt returns the earliest NextAttemptAt of pending alerts, and
+// false when there is none.
+func (q *queries) NextAlertAt(ctx context.Context) (time.Time, bool, error) {
+	var n int64
+	if err := q.queryRow(ctx, sqlNextAlertAt).Scan(&n); err != nil {
+		if isNoRows(err) {
+			return time.Time{}, false, nil
+		}
+		return time.Time{}, false, fmt.Errorf("next alert time: %w", err)
+	}
+	return fromNanos(n), true, nil
+}
+
+// UpdateAlert saves a's State, Attempts, NextAttemptAt, LastError and
+// DeliveredAt; ENOTFOUND when there is no such alert.
+func (q *queries) UpdateAlert(ctx context.Context, a *core.Alert) error {
+	res, err := q.exec(ctx, sqlUpdateAlert, a.State, a.Attempts, nanos(a.NextAttemptAt), a.LastError,
+		nanos(a.DeliveredAt), a.ID)
+	if err != nil {
+		return fmt.Errorf("update alert: %w", err)
+	}
+	return affected("update alert", "alert", res)
+}
+
+func scanAlert(s scanner, a *core.Alert) error {
+	var (
+		checkID                  sql.NullString
+		msg                      string
+		next, created, delivered int64
+	)
+	err := s.Scan(&a.ID, &checkID, &a.ChannelID, &msg, &a.State, &a.Attempts, &next, &a.LastError,
+		&created, &delivered)
+	if err != nil {
+		return err
+	}
+	a.CheckID = checkID.String
+	if err := json.Unmarshal([]byte(msg), &a.Message); err != nil {
+		return fmt.Errorf("alert %d: message: %w", a.ID, err)
+	}
+	a.Message.At = a.Message.At.UTC()
+	a.NextAttemptAt = fromNanos(next)
+	a.CreatedAt = fromNanos(created)
+	a.DeliveredAt = fromNanos(delivered)
+	return nil
+}

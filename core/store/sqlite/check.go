@@ -1,0 +1,173 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/pakyas/pakyas/core"
+)
+
+const (
+	checkColumns = `id, public_id, org_id, project_id, name, slug,
+		schedule_kind, period, cron, tz, grace, max_runtime, created_at, updated_at,
+		status, status_since, open_runs, last_run_at, last_signal_at, last_success_at,
+		last_failure_at, last_start_at, last_exit_code, resumed_at, next_eval_at`
+	sqlCreateCheck = `INSERT INTO checks (` + checkColumns + `)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	sqlCheck           = `SELECT ` + checkColumns + ` FROM checks WHERE id = ?`
+	sqlCheckByPublicID = `SELECT ` + checkColumns + ` FROM checks WHERE public_id = ?`
+	sqlCheckBySlug     = `SELECT ` + checkColumns + ` FROM checks WHERE project_id = ? AND slug = ?`
+	sqlChecks          = `SELECT ` + checkColumns + ` FROM checks WHERE project_id = ? ORDER BY slug`
+	sqlUpdateCheck     = `UPDATE checks SET public_id = ?, org_id = ?, project_id = ?, name = ?, slug = ?,
+		schedule_kind = ?, period = ?, cron = ?, tz = ?, grace = ?, max_runtime = ?, updated_at = ?,
+		` + stateAssignments + ` WHERE id = ?`
+	sqlDeleteCheck = `DELETE FROM checks WHERE id = ?`
+
+	sqlSlugTaken     = `SELECT count(*) FROM checks WHERE project_id = ? AND slug = ? AND id <> ?`
+	sqlPublicIDTaken = `SELECT count(*) FROM checks WHERE public_id = ? AND id <> ?`
+)
+
+// CreateCheck inserts c with its state; ECONFLICT when its slug is taken in
+// the project or its ID or public ID is taken, ENOTFOUND when its project or
+// org does not exist.
+func (q *queries) CreateCheck(ctx context.Context, c *core.Check) error {
+	state, err := stateArgs(c.State)
+	if err != nil {
+		return fmt.Errorf("create check: %w", err)
+	}
+	args := append([]any{c.ID, c.PublicID, c.OrgID, c.ProjectID, c.Name, c.Slug,
+		string(c.Schedule.Kind), int64(c.Schedule.Period), c.Schedule.Cron, c.Schedule.TZ,
+		int64(c.Schedule.Grace), int64(c.MaxRuntime), nanos(c.CreatedAt), nanos(c.UpdatedAt)},
+		state...)
+	if _, err := q.exec(ctx, sqlCreateCheck, args...); err != nil {
+		if isConflict(err) {
+			return q.checkConflict(ctx, c)
+		}
+		return writeErr("create check", err, "",
+			fmt.Sprintf("project %q or org %q not found", c.ProjectID, c.OrgID))
+	}
+	return nil
+}
+
+// Check returns the check with the given ID.
+func (q *queries) Check(ctx context.Context, id string) (*core.Check, error) {
+	return q.getCheck(ctx, sqlCheck, id)
+}
+
+// CheckByPublicID returns the check with the given public ID.
+func (q *queries) CheckByPublicID(ctx context.Context, publicID string) (*core.Check, error) {
+	return q.getCheck(ctx, sqlCheckByPublicID, publicID)
+}
+
+// CheckBySlug returns the check with the given slug in projectID.
+func (q *queries) CheckBySlug(ctx context.Context, projectID, slug string) (*core.Check, error) {
+	return q.getCheck(ctx, sqlCheckBySlug, projectID, slug)
+}
+
+func (q *queries) getCheck(ctx context.Context, query string, args ...any) (*core.Check, error) {
+	c := new(core.Check)
+	if err := scanCheck(q.queryRow(ctx, query, args...), c); err != nil {
+		return nil, lookupErr("get check", "check", err)
+	}
+	return c, nil
+}
+
+// Checks returns the checks of projectID, by slug.
+func (q *queries) Checks(ctx context.Context, projectID string) ([]core.Check, error) {
+	cs, err := list(ctx, q, sqlChecks, scanCheck, projectID)
+	if err != nil {
+		return nil, fmt.Errorf("list checks: %w", err)
+	}
+	return cs, nil
+}
+
+// UpdateCheck saves everything of c but its ID and CreatedAt; ENOTFOUND
+// when there is no such check, ECONFLICT when its new slug or public ID is
+// taken.
+func (q *queries) UpdateCheck(ctx context.Context, c *core.Check) error {
+	state, err := stateArgs(c.State)
+	if err != nil {
+		return fmt.Errorf("update check: %w", err)
+	}
+	args := append([]any{c.PublicID, c.OrgID, c.ProjectID, c.Name, c.Slug,
+		string(c.Schedule.Kind), int64(c.Schedule.Period), c.Schedule.Cron, c.Schedule.TZ,
+		int64(c.Schedule.Grace), int64(c.MaxRuntime), nanos(c.UpdatedAt)},
+		append(state, c.ID)...)
+	res, err := q.exec(ctx, sqlUpdateCheck, args...)
+	if err != nil {
+		if isConflict(err) {
+			return q.checkConflict(ctx, c)
+		}
+		return writeErr("update check", err, "",
+			fmt.Sprintf("project %q or org %q not found", c.ProjectID, c.OrgID))
+	}
+	return affected("update check", "check", res)
+}
+
+// checkConflict returns the ECONFLICT error for writing c after the write
+// broke a uniqueness rule, saying which one.
+func (q *queries) checkConflict(ctx context.Context, c *core.Check) error {
+	var n int
+	if err := q.queryRow(ctx, sqlSlugTaken, c.ProjectID, c.Slug, c.ID).Scan(&n); err != nil {
+		return fmt.Errorf("write check: %w", err)
+	}
+	if n > 0 {
+		return core.Errorf(core.ECONFLICT, "check slug %q already exists in this project", c.Slug)
+	}
+	if err := q.queryRow(ctx, sqlPublicIDTaken, c.PublicID, c.ID).Scan(&n); err != nil {
+		return fmt.Errorf("write check: %w", err)
+	}
+	if n > 0 {
+		return core.Errorf(core.ECONFLICT, "check public id %q already exists", c.PublicID)
+	}
+	return core.Errorf(core.ECONFLICT, "check %q already exists", c.ID)
+}
+
+// DeleteCheck deletes the check; its timeline and queued alerts go with it
+// (ON DELETE CASCADE). ENOTFOUND when there is no such check.
+func (q *queries) DeleteCheck(ctx context.Context, id string) error {
+	res, err := q.exec(ctx, sqlDeleteCheck, id)
+	if err != nil {
+		return fmt.Errorf("delete check: %w", err)
+	}
+	return affected("delete check", "check", res)
+}
+
+func scanCheck(s scanner, c *core.Check) error {
+	var (
+		kind, status, runs                        string
+		period, grace, maxRuntime                 int64
+		created, updated, since                   int64
+		lastRun, lastSignal, lastSuccess          int64
+		lastFailure, lastStart, resumed, nextEval int64
+	)
+	err := s.Scan(&c.ID, &c.PublicID, &c.OrgID, &c.ProjectID, &c.Name, &c.Slug,
+		&kind, &period, &c.Schedule.Cron, &c.Schedule.TZ, &grace, &maxRuntime, &created, &updated,
+		&status, &since, &runs, &lastRun, &lastSignal, &lastSuccess,
+		&lastFailure, &lastStart, &c.State.LastExitCode, &resumed, &nextEval)
+	if err != nil {
+		return err
+	}
+	c.Schedule.Kind = core.ScheduleKind(kind)
+	c.Schedule.Period = time.Duration(period)
+	c.Schedule.Grace = time.Duration(grace)
+	c.MaxRuntime = time.Duration(maxRuntime)
+	c.CreatedAt = fromNanos(created)
+	c.UpdatedAt = fromNanos(updated)
+
+	st := &c.State
+	st.Status = core.Status(status)
+	st.StatusSince = fromNanos(since)
+	if st.OpenRuns, err = decodeRuns(runs); err != nil {
+		return fmt.Errorf("check %s: open runs: %w", c.ID, err)
+	}
+	st.LastRunAt = fromNanos(lastRun)
+	st.LastSignalAt = fromNanos(lastSignal)
+	st.LastSuccessAt = fromNanos(lastSuccess)
+	st.LastFailureAt = fromNanos(lastFailure)
+	st.LastStartAt = fromNanos(lastStart)
+	st.ResumedAt = fromNanos(resumed)
+	st.NextEvalAt = fromNanos(nextEval)
+	return nil
+}

@@ -1,0 +1,134 @@
+package sqlite
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/pakyas/pakyas/core"
+)
+
+const (
+	// stateAssignments sets the state columns from stateArgs.
+	stateAssignments = `status = ?, status_since = ?, open_runs = ?, last_run_at = ?,
+		last_signal_at = ?, last_success_at = ?, last_failure_at = ?, last_start_at = ?,
+		last_exit_code = ?, resumed_at = ?, next_eval_at = ?`
+	sqlSaveCheckState = `UPDATE checks SET ` + stateAssignments + ` WHERE id = ?`
+
+	// The next_eval_at > 0 term lets SQLite use the partial index
+	// checks_next_eval, so only due checks are read.
+	sqlDueChecks = `SELECT ` + checkColumns + ` FROM checks
+		WHERE next_eval_at > 0 AND next_eval_at <= ?
+		ORDER BY next_eval_at, id LIMIT ?`
+	sqlNextEvalAt = `SELECT next_eval_at FROM checks WHERE next_eval_at > 0
+		ORDER BY next_eval_at LIMIT 1`
+	sqlCountByStatus = `SELECT status, count(*) FROM checks GROUP BY status`
+)
+
+// stateArgs returns s as the arguments of stateAssignments.
+func stateArgs(s core.CheckState) ([]any, error) {
+	runs, err := encodeRuns(s.OpenRuns)
+	if err != nil {
+		return nil, err
+	}
+	return []any{string(s.Status), nanos(s.StatusSince), runs, nanos(s.LastRunAt),
+		nanos(s.LastSignalAt), nanos(s.LastSuccessAt), nanos(s.LastFailureAt), nanos(s.LastStartAt),
+		int64(s.LastExitCode), nanos(s.ResumedAt), nanos(s.NextEvalAt)}, nil
+}
+
+// SaveCheckState saves only the check's state; ENOTFOUND when there is no
+// such check.
+func (q *queries) SaveCheckState(ctx context.Context, checkID string, s core.CheckState) error {
+	args, err := stateArgs(s)
+	if err != nil {
+		return fmt.Errorf("save check state: %w", err)
+	}
+	res, err := q.exec(ctx, sqlSaveCheckState, append(args, checkID)...)
+	if err != nil {
+		return fmt.Errorf("save check state: %w", err)
+	}
+	return affected("save check state", "check", res)
+}
+
+// DueChecks returns up to limit checks whose NextEvalAt is set and not
+// after t, earliest first (then by ID); limit <= 0 means no limit.
+func (q *queries) DueChecks(ctx context.Context, t time.Time, limit int) ([]core.Check, error) {
+	if t.IsZero() {
+		return nil, nil
+	}
+	cs, err := list(ctx, q, sqlDueChecks, scanCheck, nanos(t), limitArg(limit))
+	if err != nil {
+		return nil, fmt.Errorf("due checks: %w", err)
+	}
+	return cs, nil
+}
+
+// NextEvalAt returns the earliest NextEvalAt of all checks, and false when
+// no check has one.
+func (q *queries) NextEvalAt(ctx context.Context) (time.Time, bool, error) {
+	var n int64
+	err := q.queryRow(ctx, sqlNextEvalAt).Scan(&n)
+	if err != nil {
+		if isNoRows(err) {
+			return time.Time{}, false, nil
+		}
+		return time.Time{}, false, fmt.Errorf("next eval time: %w", err)
+	}
+	return fromNanos(n), true, nil
+}
+
+// CountByStatus returns the number of checks per settled status; statuses
+// no check has are absent.
+func (q *queries) CountByStatus(ctx context.Context) (map[core.Status]int, error) {
+	rows, err := q.query(ctx, sqlCountByStatus)
+	if err != nil {
+		return nil, fmt.Errorf("count checks: %w", err)
+	}
+	defer rows.Close()
+	counts := make(map[core.Status]int)
+	for rows.Next() {
+		var (
+			status string
+			n      int
+		)
+		if err := rows.Scan(&status, &n); err != nil {
+			return nil, fmt.Errorf("count checks: %w", err)
+		}
+		counts[core.Status(status)] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("count checks: %w", err)
+	}
+	return counts, nil
+}
+
+// encodeRuns returns runs as stored: a JSON array.
+func encodeRuns(runs []core.Run) (string, error) {
+	if len(runs) == 0 {
+		return "[]", nil // the common case, without encoding/json
+	}
+	b, err := json.Marshal(runs)
+	if err != nil {
+		return "", fmt.Errorf("encode open runs: %w", err)
+	}
+	return string(b), nil
+}
+
+// decodeRuns returns stored runs, nil when there are none, times in UTC.
+func decodeRuns(s string) ([]core.Run, error) {
+	if s == "" || s == "[]" {
+		return nil, nil
+	}
+	var runs []core.Run
+	if err := json.Unmarshal([]byte(s), &runs); err != nil {
+		return nil, err
+	}
+	if len(runs) == 0 {
+		return nil, nil
+	}
+	for i := range runs {
+		runs[i].StartedAt = runs[i].StartedAt.UTC()
+	}
+	return runs, nil
+}

@@ -1,0 +1,205 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/pakyas/pakyas/core"
+)
+
+// Timeline page sizes.
+const (
+	defaultTimelineLimit = 50
+	maxTimelineLimit     = 1000
+)
+
+const (
+	timelineColumns = `id, check_id, at, kind, signal_kind, exit_code, run_id, duration, host,
+		body, truncated, received_at, method, remote_addr, user_agent, from_status, to_status, reason`
+	sqlAddTimeline = `INSERT INTO timeline (check_id, at, kind, signal_kind, exit_code, run_id, duration,
+		host, body, truncated, received_at, method, remote_addr, user_agent, from_status, to_status, reason)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+	// The row value (at, id) < (?2, ?3) is a range on the index
+	// timeline_check_at, so a page deep in the past costs what the first
+	// one does. ?4 is a JSON array of kinds, or NULL for all.
+	sqlTimeline = `SELECT ` + timelineColumns + ` FROM timeline
+		WHERE check_id = ?1 AND (at, id) < (?2, ?3)
+			AND (?4 IS NULL OR kind IN (SELECT value FROM json_each(?4)))
+		ORDER BY at DESC, id DESC LIMIT ?5`
+
+	// Both prunes walk the checks and, for each, a range of the index
+	// timeline_check_at (CROSS JOIN fixes that loop order), so they read
+	// what they delete and little else.
+	sqlPruneByAge = `DELETE FROM timeline WHERE id IN (
+		SELECT t.id FROM checks c
+		CROSS JOIN timeline t ON t.check_id = c.id AND t.at < ?
+		WHERE t.kind = 'signal')`
+	// x is each check's newest signal beyond the ones kept; it and every
+	// older signal go.
+	sqlPruneByCount = `DELETE FROM timeline WHERE id IN (
+		SELECT t.id FROM checks c
+		CROSS JOIN timeline x ON x.id = (
+			SELECT s.id FROM timeline s WHERE s.check_id = c.id AND s.kind = 'signal'
+			ORDER BY s.at DESC, s.id DESC LIMIT 1 OFFSET ?)
+		CROSS JOIN timeline t ON t.check_id = c.id AND (t.at, t.id) <= (x.at, x.id)
+		WHERE t.kind = 'signal')`
+)
+
+// AddTimeline inserts e and sets e.ID, and e.Signal.ID for a signal entry;
+// EINVALID for a signal entry without a Signal, ENOTFOUND when the check
+// does not exist.
+func (q *queries) AddTimeline(ctx context.Context, e *core.TimelineEntry) error {
+	var (
+		sigKind, runID, host, method, remote, ua string
+		exit, body                               any // NULL unless set
+		duration, received                       int64
+		truncated                                bool
+	)
+	if e.Kind == core.EntrySignal {
+		s := e.Signal
+		if s == nil {
+			return core.Errorf(core.EINVALID, "add timeline: signal entry without a signal")
+		}
+		sigKind, runID, host, method, remote, ua = string(s.Kind), s.RunID, s.Host, s.Method, s.RemoteAddr, s.UserAgent
+		if s.ExitCode != nil {
+			exit = int64(*s.ExitCode)
+		}
+		if len(s.Body) > 0 {
+			body = s.Body
+		}
+		duration, received, truncated = int64(s.Duration), nanos(s.ReceivedAt), s.Truncated
+	}
+	res, err := q.exec(ctx, sqlAddTimeline, e.CheckID, nanos(e.At), string(e.Kind),
+		sigKind, exit, runID, duration, host, body, truncated, received, method, remote, ua,
+		string(e.From), string(e.To), e.Reason)
+	if err != nil {
+		return writeErr("add timeline", err, "", fmt.Sprintf("check %q not found", e.CheckID))
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return fmt.Errorf("add timeline: %w", err)
+	}
+	e.ID = id
+	if e.Signal != nil {
+		e.Signal.ID = id
+	}
+	return nil
+}
+
+// Timeline returns a page of checkID's timeline, newest first (by At, then
+// ID). Limit is 50 when 0 and at most 1000.
+func (q *queries) Timeline(ctx context.Context, checkID string, page core.TimelinePage) ([]core.TimelineEntry, error) {
+	beforeAt, beforeID := int64(math.MaxInt64), int64(math.MaxInt64)
+	if !page.BeforeAt.IsZero() {
+		beforeAt, beforeID = nanos(page.BeforeAt), page.BeforeID
+	}
+	n := page.Limit
+	switch {
+	case n <= 0:
+		n = defaultTimelineLimit
+	case n > maxTimelineLimit:
+		n = maxTimelineLimit
+	}
+	var kinds any // NULL: all kinds
+	if len(page.Kinds) > 0 {
+		b, err := json.Marshal(page.Kinds)
+		if err != nil {
+			return nil, fmt.Errorf("timeline: %w", err)
+		}
+		kinds = string(b)
+	}
+	es, err := list(ctx, q, sqlTimeline, scanEntry, checkID, beforeAt, beforeID, kinds, n)
+	if err != nil {
+		return nil, fmt.Errorf("timeline: %w", err)
+	}
+	return es, nil
+}
+
+// PruneTimeline deletes signal entries older than before, and signal
+// entries beyond the newest keepPerCheck of each check (none when
+// keepPerCheck <= 0), and returns how many it deleted. The zero before
+// deletes nothing by age.
+func (q *queries) PruneTimeline(ctx context.Context, before time.Time, keepPerCheck int) (int64, error) {
+	var total int64
+	err := q.atomically(ctx, func(q *queries) error {
+		total = 0
+		if !before.IsZero() {
+			n, err := q.execCount(ctx, sqlPruneByAge, nanos(before))
+			if err != nil {
+				return err
+			}
+			total += n
+		}
+		if keepPerCheck > 0 {
+			n, err := q.execCount(ctx, sqlPruneByCount, keepPerCheck)
+			if err != nil {
+				return err
+			}
+			total += n
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("prune timeline: %w", err)
+	}
+	return total, nil
+}
+
+// execCount runs a write and returns how many rows it changed.
+func (q *queries) execCount(ctx context.Context, query string, args ...any) (int64, error) {
+	res, err := q.exec(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+func scanEntry(s scanner, e *core.TimelineEntry) error {
+	var (
+		at, duration, received          int64
+		kind, sigKind, from, to         string
+		runID, host, method, remote, ua string
+		exit                            sql.NullInt64
+		body                            []byte
+		truncated                       bool
+	)
+	err := s.Scan(&e.ID, &e.CheckID, &at, &kind, &sigKind, &exit, &runID, &duration, &host,
+		&body, &truncated, &received, &method, &remote, &ua, &from, &to, &e.Reason)
+	if err != nil {
+		return err
+	}
+	e.At = fromNanos(at)
+	e.Kind = core.EntryKind(kind)
+	e.From, e.To = core.Status(from), core.Status(to)
+	if e.Kind != core.EntrySignal {
+		return nil
+	}
+	sig := &core.Signal{
+		ID:         e.ID,
+		CheckID:    e.CheckID,
+		Kind:       core.SignalKind(sigKind),
+		RunID:      runID,
+		Duration:   time.Duration(duration),
+		Host:       host,
+		Truncated:  truncated,
+		OccurredAt: e.At,
+		ReceivedAt: fromNanos(received),
+		Method:     method,
+		RemoteAddr: remote,
+		UserAgent:  ua,
+	}
+	if exit.Valid {
+		code := int(exit.Int64)
+		sig.ExitCode = &code
+	}
+	if len(body) > 0 {
+		sig.Body = body
+	}
+	e.Signal = sig
+	return nil
+}

@@ -1,0 +1,127 @@
+package storetest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/pakyas/pakyas/core"
+)
+
+func testUsers(t *testing.T, s core.Store) {
+	ctx := context.Background()
+	n, err := s.CountUsers(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 0, n)
+
+	u := &core.User{ID: id(), Email: "grace@example.com", Name: "Grace Hopper", CreatedAt: at(time.Hour)}
+	require.NoError(t, s.CreateUser(ctx, u))
+	require.NoError(t, s.CreateUser(ctx, &core.User{ID: id(), Email: "alan@example.com", Name: "Alan", CreatedAt: at(0)}))
+
+	got, err := s.User(ctx, u.ID)
+	require.NoError(t, err)
+	assert.Equal(t, u, got)
+
+	n, err = s.CountUsers(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 2, n)
+
+	_, err = s.User(ctx, id())
+	requireCode(t, core.ENOTFOUND, err)
+	requireCode(t, core.ECONFLICT, s.CreateUser(ctx, &core.User{ID: u.ID, Email: "x@example.com", CreatedAt: at(0)}))
+}
+
+func testOrgs(t *testing.T, s core.Store) {
+	ctx := context.Background()
+	u := &core.User{ID: id(), Email: "ada@example.com", Name: "Ada", CreatedAt: at(0)}
+	require.NoError(t, s.CreateUser(ctx, u))
+	zeta := &core.Org{ID: id(), Name: "Zeta", CreatedAt: at(time.Second)}
+	acme := &core.Org{ID: id(), Name: "Acme", CreatedAt: at(2 * time.Second)}
+	other := &core.Org{ID: id(), Name: "Other", CreatedAt: at(3 * time.Second)}
+	for _, o := range []*core.Org{zeta, acme, other} {
+		require.NoError(t, s.CreateOrg(ctx, o))
+	}
+	requireCode(t, core.ECONFLICT, s.CreateOrg(ctx, &core.Org{ID: acme.ID, Name: "Again", CreatedAt: at(0)}))
+
+	orgs, err := s.OrgsForUser(ctx, u.ID)
+	require.NoError(t, err)
+	assert.Empty(t, orgs)
+
+	require.NoError(t, s.AddMember(ctx, zeta.ID, u.ID, core.RoleMember))
+	require.NoError(t, s.AddMember(ctx, acme.ID, u.ID, core.RoleMember))
+	// Adding a member again changes the role, and adds no second membership.
+	require.NoError(t, s.AddMember(ctx, acme.ID, u.ID, core.RoleOwner))
+
+	orgs, err = s.OrgsForUser(ctx, u.ID)
+	require.NoError(t, err)
+	assert.Equal(t, []core.Org{*acme, *zeta}, orgs, "by name")
+
+	requireCode(t, core.ENOTFOUND, s.AddMember(ctx, id(), u.ID, core.RoleOwner))
+	requireCode(t, core.ENOTFOUND, s.AddMember(ctx, acme.ID, id(), core.RoleOwner))
+}
+
+func testProjects(t *testing.T, s core.Store) {
+	ctx := context.Background()
+	f := newFixture(t, s)
+	api := &core.Project{ID: id(), OrgID: f.org.ID, Name: "api", CreatedAt: at(time.Hour)}
+	require.NoError(t, s.CreateProject(ctx, api))
+
+	got, err := s.Project(ctx, api.ID)
+	require.NoError(t, err)
+	assert.Equal(t, api, got)
+
+	ps, err := s.Projects(ctx, f.org.ID)
+	require.NoError(t, err)
+	assert.Equal(t, []core.Project{*api, *f.project}, ps, "by name")
+
+	ps, err = s.Projects(ctx, id())
+	require.NoError(t, err)
+	assert.Empty(t, ps)
+
+	_, err = s.Project(ctx, id())
+	requireCode(t, core.ENOTFOUND, err)
+	requireCode(t, core.ECONFLICT, s.CreateProject(ctx, &core.Project{ID: api.ID, OrgID: f.org.ID, Name: "x", CreatedAt: at(0)}))
+	requireCode(t, core.ENOTFOUND, s.CreateProject(ctx, &core.Project{ID: id(), OrgID: id(), Name: "orphan", CreatedAt: at(0)}))
+}
+
+func testAPIKeys(t *testing.T, s core.Store) {
+	ctx := context.Background()
+	f := newFixture(t, s)
+	older := &core.APIKey{ID: id(), UserID: f.user.ID, Name: "laptop", Hash: "hash-older", Hint: "pk_live_ab", CreatedAt: at(time.Hour)}
+	newer := &core.APIKey{ID: id(), UserID: f.user.ID, Name: "ci", Hash: "hash-newer", Hint: "pk_live_cd", CreatedAt: at(2 * time.Hour)}
+	require.NoError(t, s.CreateAPIKey(ctx, older))
+	require.NoError(t, s.CreateAPIKey(ctx, newer))
+
+	got, err := s.APIKeyByHash(ctx, older.Hash)
+	require.NoError(t, err)
+	assert.Equal(t, older, got)
+	assert.False(t, got.Revoked())
+
+	keys, err := s.APIKeys(ctx, f.user.ID)
+	require.NoError(t, err)
+	assert.Equal(t, []core.APIKey{*newer, *older}, keys, "newest first")
+
+	// Revoking sets RevokedAt; revoking again keeps the first time.
+	require.NoError(t, s.RevokeAPIKey(ctx, older.ID, at(3*time.Hour)))
+	require.NoError(t, s.RevokeAPIKey(ctx, older.ID, at(4*time.Hour)))
+	got, err = s.APIKeyByHash(ctx, older.Hash)
+	require.NoError(t, err, "a revoked key is still found by hash")
+	assert.True(t, got.Revoked())
+	assert.Equal(t, at(3*time.Hour), got.RevokedAt)
+	got, err = s.APIKeyByHash(ctx, newer.Hash)
+	require.NoError(t, err)
+	assert.False(t, got.Revoked(), "other keys stay valid")
+
+	_, err = s.APIKeyByHash(ctx, "no-such-hash")
+	requireCode(t, core.ENOTFOUND, err)
+	requireCode(t, core.ENOTFOUND, s.RevokeAPIKey(ctx, id(), at(0)))
+	requireCode(t, core.ECONFLICT, s.CreateAPIKey(ctx, &core.APIKey{ID: id(), UserID: f.user.ID, Name: "dup", Hash: older.Hash, CreatedAt: at(0)}))
+	requireCode(t, core.ENOTFOUND, s.CreateAPIKey(ctx, &core.APIKey{ID: id(), UserID: id(), Name: "orphan", Hash: "h", CreatedAt: at(0)}))
+
+	keys, err = s.APIKeys(ctx, id())
+	require.NoError(t, err)
+	assert.Empty(t, keys)
+}
