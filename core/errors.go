@@ -8,14 +8,14 @@ import (
 // Error codes classify errors for callers; the server maps each to one HTTP
 // status and the CLI to one exit code.
 const (
-	EINVALID      = "invalid"       // the request or input is malformed
-	ENOTFOUND     = "not_found"     // no such object, or not visible to the caller
-	ECONFLICT     = "conflict"      // the object already exists (duplicate slug, ...)
-	EUNAUTHORIZED = "unauthorized"  // missing, unknown or revoked API key
-	EFORBIDDEN    = "forbidden"     // authenticated but not allowed
-	ETOOLARGE     = "too_large"     // request body over its cap
-	EINTERNAL     = "internal"      // a bug or an unexpected failure
-	EUNAVAILABLE  = "unavailable"   // shutting down or overloaded; retry later
+	EINVALID      = "invalid"      // the request or input is malformed
+	ENOTFOUND     = "not_found"    // no such object, or not visible to the caller
+	ECONFLICT     = "conflict"     // the object already exists (duplicate slug, ...)
+	EUNAUTHORIZED = "unauthorized" // missing, unknown or revoked API key
+	EFORBIDDEN    = "forbidden"    // authenticated but not allowed
+	ETOOLARGE     = "too_large"    // request body over its cap
+	EINTERNAL     = "internal"     // a bug or an unexpected failure
+	EUNAVAILABLE  = "unavailable"  // shutting down or overloaded; retry later
 )
 
 // Error is an error meant for users: a code, a message saying what is wrong

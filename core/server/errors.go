@@ -111,4 +111,3 @@ func invalid(format string, args ...any) *core.Error {
 func notFound(what string) *core.Error {
 	return core.Errorf(core.ENOTFOUND, "%s not found", what)
 }
-

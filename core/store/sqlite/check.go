@@ -32,14 +32,13 @@ const (
 // the project or its ID or public ID is taken, ENOTFOUND when its project or
 // org does not exist.
 func (q *queries) CreateCheck(ctx context.Context, c *core.Check) error {
-	state, err := stateArgs(c.State)
+	args := append(make([]any, 0, 25), c.ID, c.PublicID, c.OrgID, c.ProjectID, c.Name, c.Slug,
+		string(c.Schedule.Kind), int64(c.Schedule.Period), c.Schedule.Cron, c.Schedule.TZ,
+		int64(c.Schedule.Grace), int64(c.MaxRuntime), nanos(c.CreatedAt), nanos(c.UpdatedAt))
+	args, err := appendStateArgs(args, c.State)
 	if err != nil {
 		return fmt.Errorf("create check: %w", err)
 	}
-	args := append([]any{c.ID, c.PublicID, c.OrgID, c.ProjectID, c.Name, c.Slug,
-		string(c.Schedule.Kind), int64(c.Schedule.Period), c.Schedule.Cron, c.Schedule.TZ,
-		int64(c.Schedule.Grace), int64(c.MaxRuntime), nanos(c.CreatedAt), nanos(c.UpdatedAt)},
-		state...)
 	if _, err := q.exec(ctx, sqlCreateCheck, args...); err != nil {
 		if isConflict(err) {
 			return q.checkConflict(ctx, c)
@@ -86,15 +85,14 @@ func (q *queries) Checks(ctx context.Context, projectID string) ([]core.Check, e
 // when there is no such check, ECONFLICT when its new slug or public ID is
 // taken.
 func (q *queries) UpdateCheck(ctx context.Context, c *core.Check) error {
-	state, err := stateArgs(c.State)
+	args := append(make([]any, 0, 24), c.PublicID, c.OrgID, c.ProjectID, c.Name, c.Slug,
+		string(c.Schedule.Kind), int64(c.Schedule.Period), c.Schedule.Cron, c.Schedule.TZ,
+		int64(c.Schedule.Grace), int64(c.MaxRuntime), nanos(c.UpdatedAt))
+	args, err := appendStateArgs(args, c.State)
 	if err != nil {
 		return fmt.Errorf("update check: %w", err)
 	}
-	args := append([]any{c.PublicID, c.OrgID, c.ProjectID, c.Name, c.Slug,
-		string(c.Schedule.Kind), int64(c.Schedule.Period), c.Schedule.Cron, c.Schedule.TZ,
-		int64(c.Schedule.Grace), int64(c.MaxRuntime), nanos(c.UpdatedAt)},
-		append(state, c.ID)...)
-	res, err := q.exec(ctx, sqlUpdateCheck, args...)
+	res, err := q.exec(ctx, sqlUpdateCheck, append(args, c.ID)...)
 	if err != nil {
 		if isConflict(err) {
 			return q.checkConflict(ctx, c)

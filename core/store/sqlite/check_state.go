@@ -10,7 +10,7 @@ import (
 )
 
 const (
-	// stateAssignments sets the state columns from stateArgs.
+	// stateAssignments sets the state columns from appendStateArgs.
 	stateAssignments = `status = ?, status_since = ?, open_runs = ?, last_run_at = ?,
 		last_signal_at = ?, last_success_at = ?, last_failure_at = ?, last_start_at = ?,
 		last_exit_code = ?, resumed_at = ?, next_eval_at = ?`
@@ -26,21 +26,21 @@ const (
 	sqlCountByStatus = `SELECT status, count(*) FROM checks GROUP BY status`
 )
 
-// stateArgs returns s as the arguments of stateAssignments.
-func stateArgs(s core.CheckState) ([]any, error) {
+// appendStateArgs appends s to args as the arguments of stateAssignments.
+func appendStateArgs(args []any, s core.CheckState) ([]any, error) {
 	runs, err := encodeRuns(s.OpenRuns)
 	if err != nil {
 		return nil, err
 	}
-	return []any{string(s.Status), nanos(s.StatusSince), runs, nanos(s.LastRunAt),
+	return append(args, string(s.Status), nanos(s.StatusSince), runs, nanos(s.LastRunAt),
 		nanos(s.LastSignalAt), nanos(s.LastSuccessAt), nanos(s.LastFailureAt), nanos(s.LastStartAt),
-		int64(s.LastExitCode), nanos(s.ResumedAt), nanos(s.NextEvalAt)}, nil
+		int64(s.LastExitCode), nanos(s.ResumedAt), nanos(s.NextEvalAt)), nil
 }
 
 // SaveCheckState saves only the check's state; ENOTFOUND when there is no
 // such check.
 func (q *queries) SaveCheckState(ctx context.Context, checkID string, s core.CheckState) error {
-	args, err := stateArgs(s)
+	args, err := appendStateArgs(make([]any, 0, 12), s)
 	if err != nil {
 		return fmt.Errorf("save check state: %w", err)
 	}

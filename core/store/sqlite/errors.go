@@ -6,13 +6,13 @@ import (
 	"fmt"
 
 	"github.com/pakyas/pakyas/core"
-	"modernc.org/sqlite"
+	sqlitedriver "modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // code returns the SQLite (extended) result code of err, or 0.
 func code(err error) int {
-	var e *sqlite.Error
+	var e *sqlitedriver.Error
 	if errors.As(err, &e) {
 		return e.Code()
 	}

@@ -223,3 +223,28 @@ func TestQueryPlans(t *testing.T) {
 		})
 	}
 }
+
+func TestTimes(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		in   time.Time
+	}{
+		{"nanoseconds", time.Date(2025, 3, 1, 12, 0, 0, 123_456_789, time.UTC)},
+		{"other zone", time.Date(2025, 3, 1, 14, 0, 0, 1, time.FixedZone("CEST", 2*3600))},
+		{"local with monotonic reading", time.Now()},
+		{"zero", time.Time{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u := &core.User{ID: tt.name, CreatedAt: tt.in}
+			require.NoError(t, s.CreateUser(ctx, u))
+			got, err := s.User(ctx, u.ID)
+			require.NoError(t, err)
+			assert.True(t, tt.in.Equal(got.CreatedAt), "%v != %v", tt.in, got.CreatedAt)
+			assert.Equal(t, tt.in.IsZero(), got.CreatedAt.IsZero())
+			assert.Equal(t, time.UTC, got.CreatedAt.Location())
+		})
+	}
+}

@@ -1,0 +1,124 @@
+package target
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	plugin "github.com/hashicorp/go-plugin"
+
+	targetv1 "github.com/pakyas/pakyas/proto/target/v1"
+)
+
+// Client is the host's handle on one target plugin: Launch returns one for a
+// plugin process, and GRPCPlugin dispenses one for any go-plugin connection
+// (plugin.TestPluginGRPCConn in tests). Every method passes ctx, and so its
+// deadline, to the plugin.
+//
+// The calls follow the protocol's order: Describe, Configure, then Send for
+// each event. A Client is safe for concurrent use.
+type Client struct {
+	rpc targetv1.TargetServiceClient
+
+	// Set by Launch; zero for a Client dispensed over a test connection.
+	proc    *plugin.Client
+	sockDir string
+}
+
+// Describe asks the plugin for its name, version, protocol version and
+// configuration schema. A schema the SDK cannot use (a repeated key, an
+// unknown type or scope) is an error.
+func (c *Client) Describe(ctx context.Context) (Info, error) {
+	resp, err := c.rpc.Describe(ctx, &targetv1.DescribeRequest{})
+	if err != nil {
+		return Info{}, rpcError(ctx, "describe", err)
+	}
+	info, err := infoFromProto(resp)
+	if err != nil {
+		return Info{}, fmt.Errorf("describe: plugin sent an invalid schema: %w", err)
+	}
+	return info, nil
+}
+
+// Configure sends the target's global table and the check's table. It
+// returns a *ConfigError when the plugin refused them, listing every bad
+// key; other errors mean the call failed.
+func (c *Client) Configure(ctx context.Context, cfg Config) error {
+	global, err := encodeTable(cfg.Global)
+	if err != nil {
+		return fmt.Errorf("configure: encode global table: %w", err)
+	}
+	check, err := encodeTable(cfg.Check)
+	if err != nil {
+		return fmt.Errorf("configure: encode check table: %w", err)
+	}
+	resp, err := c.rpc.Configure(ctx, &targetv1.ConfigureRequest{GlobalJson: global, CheckJson: check})
+	if err != nil {
+		return rpcError(ctx, "configure", err)
+	}
+	if len(resp.GetErrors()) > 0 {
+		return &ConfigError{Fields: fieldErrorsFromProto(resp.GetErrors())}
+	}
+	return nil
+}
+
+// Send delivers e through the plugin; Output is trimmed to its last
+// MaxOutput bytes. A *DeliveryError means the target did not accept the
+// event; any other error means the call failed (the plugin crashed, was not
+// configured, or ctx ended first, in which case the error wraps ctx.Err()).
+// Result.Latency is the plugin's measure of the delivery in both cases it
+// answered.
+func (c *Client) Send(ctx context.Context, e Event) (Result, error) {
+	if err := e.validate(); err != nil {
+		return Result{}, fmt.Errorf("send: %w", err)
+	}
+	resp, err := c.rpc.Send(ctx, &targetv1.SendRequest{Event: eventToProto(e)})
+	if err != nil {
+		return Result{}, rpcError(ctx, "send", err)
+	}
+	res := Result{Message: resp.GetMessage(), Latency: resp.GetLatency().AsDuration()}
+	if !resp.GetOk() {
+		return res, &DeliveryError{Message: resp.GetMessage()}
+	}
+	return res, nil
+}
+
+// Kill ends the plugin process: it asks the plugin to shut down, kills it
+// if it has not exited within two seconds, and removes its socket
+// directory. It is safe to call more than once, and does nothing for a
+// Client that Launch did not start.
+func (c *Client) Kill() {
+	if c.proc != nil {
+		c.proc.Kill()
+	}
+	if c.sockDir != "" {
+		_ = os.RemoveAll(c.sockDir)
+	}
+}
+
+// Exited reports whether the plugin process has exited.
+func (c *Client) Exited() bool {
+	return c.proc != nil && c.proc.Exited()
+}
+
+// Pid returns the plugin's process id, or 0 for a Client that Launch did not
+// start.
+func (c *Client) Pid() int {
+	if c.proc == nil {
+		return 0
+	}
+	if rc := c.proc.ReattachConfig(); rc != nil {
+		return rc.Pid
+	}
+	return 0
+}
+
+// rpcError wraps a failed call; when ctx ended first the error wraps
+// ctx.Err(), so errors.Is(err, context.DeadlineExceeded) holds.
+func rpcError(ctx context.Context, op string, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
+		return fmt.Errorf("%s: %w (%v)", op, ctxErr, err)
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
