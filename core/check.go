@@ -60,11 +60,18 @@ type Check struct {
 }
 
 // EffectiveMaxRuntime returns the max runtime, defaulting to the grace.
+// With neither set, a run may take up to the period (an hour for cron
+// schedules): a zero max runtime would make every run overrun at its start.
 func (c *Check) EffectiveMaxRuntime() time.Duration {
-	if c.MaxRuntime > 0 {
+	switch {
+	case c.MaxRuntime > 0:
 		return c.MaxRuntime
+	case c.Schedule.Grace > 0:
+		return c.Schedule.Grace
+	case c.Schedule.Kind == SchedulePeriod && c.Schedule.Period > 0:
+		return c.Schedule.Period
 	}
-	return c.Schedule.Grace
+	return time.Hour
 }
 
 // Run is an open execution: a start signal not yet closed by a finish.
