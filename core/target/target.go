@@ -56,7 +56,9 @@ type Info struct {
 	Schema ConfigSchema
 }
 
-// Result is the outcome of a delivery the target accepted.
+// Result describes a delivery. A target returns it with a nil error for an
+// event the service accepted; on the host side (*Client).Send also returns
+// it, with the plugin's message and latency, alongside a *DeliveryError.
 type Result struct {
 	// Message is a short outcome for -v output, e.g. "HTTP 200".
 	Message string

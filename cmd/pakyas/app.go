@@ -1,0 +1,186 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/pakyas/pakyas/core"
+	"github.com/urfave/cli/v3"
+)
+
+// Exit codes of pakyas, documented in README.md ("Exit codes"). `pakyas
+// monitor` exits with the job's own code when the finish signal reached
+// the server, so its codes are documented with it.
+const (
+	exitOK         = 0
+	exitError      = 1 // a command failed; the message says why
+	exitUsage      = 2 // bad flags or arguments
+	exitMonitoring = 3 // the Pakyas server could not be reached or refused the signal
+	exitAuth       = 4 // not logged in, or the server refused the API key
+	exitNotFound   = 5 // no such check, project, organization, channel or key
+	exitNoProject  = 6 // no organization or project selected, or a name matches several
+)
+
+// usageError marks errors in how a command was called; hint, if set,
+// says where the command's help is.
+type usageError struct{ msg, hint string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return &usageError{msg: fmt.Sprintf(format, args...)} }
+
+// codeError carries an exit code through urfave/cli without letting it
+// call os.Exit. A nil err exits with code silently.
+type codeError struct {
+	code int
+	err  error
+}
+
+func (e *codeError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit code %d", e.code)
+	}
+	return e.err.Error()
+}
+func (e *codeError) Unwrap() error { return e.err }
+
+// withCode returns a *codeError with code and a user-facing *core.Error.
+func withCode(code int, msg, hint string) error {
+	return &codeError{code: code, err: &core.Error{Code: core.EINVALID, Message: msg, Hint: hint}}
+}
+
+// env bundles what commands need from the process, so tests run them
+// in-process with their own environment.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+// run runs the pakyas command line args and returns the exit code.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return (&env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}).run(ctx, args)
+}
+
+func (e *env) run(ctx context.Context, args []string) int {
+	root := newRoot(e)
+	err := root.Run(ctx, args)
+	if err == nil {
+		return exitOK
+	}
+	var ce *codeError
+	if errors.As(err, &ce) && ce.err == nil {
+		return ce.code
+	}
+	printError(e.stderr, err)
+	switch {
+	case errors.As(err, &ce):
+		return ce.code
+	case isUsage(err):
+		return exitUsage
+	}
+	return exitError
+}
+
+func isUsage(err error) bool {
+	var ue *usageError
+	return errors.As(err, &ue)
+}
+
+// printError prints "pakyas: <what went wrong>" and a "hint:" line when
+// the error carries one; a hint of several lines is indented under it.
+func printError(w io.Writer, err error) {
+	msg := err.Error()
+	hint := core.ErrorHint(err)
+	var ce *core.Error
+	if errors.As(err, &ce) {
+		msg = ce.Message
+	}
+	var ue *usageError
+	if hint == "" && errors.As(err, &ue) {
+		hint = ue.hint
+	}
+	fmt.Fprintf(w, "pakyas: %s\n", msg)
+	if hint != "" {
+		fmt.Fprintf(w, "hint: %s\n", strings.ReplaceAll(hint, "\n", "\n      "))
+	}
+}
+
+func newRoot(e *env) *cli.Command {
+	root := &cli.Command{
+		Name:  "pakyas",
+		Usage: "monitor cron jobs and scheduled tasks",
+		UsageText: `pakyas [global options] COMMAND [options] [arguments]
+
+Examples:
+  pakyas login --api-key pk_live_your_api_key_here
+  pakyas check create --name "Hourly Sync" --slug hourly-sync --period 3600 --grace 300
+  pakyas ping hourly-sync
+  pakyas --org "Company A" check list`,
+		Version:   version,
+		Writer:    e.stdout,
+		ErrWriter: e.stderr,
+		// -v is --verbose, so the built-in --version/-v flag is replaced
+		// by our own --version (and the version command).
+		HideVersion:           true,
+		EnableShellCompletion: true,
+		ConfigureShellCompletionCommand: func(c *cli.Command) {
+			c.Hidden = false
+			c.UsageText = "pakyas completion bash|zsh|fish|pwsh\n\nExample:\n  source <(pakyas completion bash)"
+		},
+		Suggest: true,
+		// Never let urfave/cli call os.Exit: run turns errors into exit
+		// codes, and clean-up (plugins, spool) must always run.
+		ExitErrHandler: func(context.Context, *cli.Command, error) {},
+		Flags:          globalFlags(e),
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if cmd.Bool("version") {
+				return versionCommand(e).Action(ctx, cmd)
+			}
+			return groupAction(ctx, cmd)
+		},
+		Commands: []*cli.Command{
+			loginCommand(e),
+			logoutCommand(e),
+			whoamiCommand(e),
+			orgCommand(e),
+			projectCommand(e),
+			checkCommand(e),
+			pingCommand(e),
+			monitorCommand(e),
+			spoolCommand(e),
+			channelCommand(e),
+			keyCommand(e),
+			serverCommand(e),
+			versionCommand(e),
+		},
+	}
+	// Usage errors of every command are returned, not printed with the
+	// whole help: run prints one line and where the help is.
+	_ = root.Walk(func(c *cli.Command) error {
+		c.OnUsageError = onUsageError
+		return nil
+	})
+	return root
+}
+
+func onUsageError(_ context.Context, cmd *cli.Command, err error, _ bool) error {
+	return &usageError{msg: err.Error(), hint: fmt.Sprintf("see '%s --help'", cmd.FullName())}
+}
+
+// groupAction is the action of a command that only holds subcommands: it
+// shows the help, or says the subcommand is unknown.
+func groupAction(ctx context.Context, cmd *cli.Command) error {
+	if cmd.Args().Present() {
+		name := strings.TrimPrefix(cmd.FullName()+" ", "pakyas ")
+		return usagef("unknown command '%s%s'; see 'pakyas %s--help'", name, cmd.Args().First(), name)
+	}
+	if cmd.Root() == cmd {
+		return cli.ShowRootCommandHelp(cmd)
+	}
+	return cli.ShowSubcommandHelp(cmd)
+}

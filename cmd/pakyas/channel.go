@@ -1,0 +1,196 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/pakyas/pakyas/core/api"
+	"github.com/urfave/cli/v3"
+)
+
+func channelCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:  "channel",
+		Usage: "manage the alert channels (webhook, Slack, email) of the selected organization",
+		UsageText: `pakyas channel add | list | remove | test
+
+Examples:
+  pakyas channel add slack https://hooks.slack.com/services/T000/B000/XXXX --name ops
+  pakyas channel test ops`,
+		Action: groupAction,
+		Commands: []*cli.Command{
+			{
+				Name:  "add",
+				Usage: "add an alert channel: webhook URL, slack WEBHOOK-URL or email ADDRESS",
+				UsageText: `pakyas channel add KIND TARGET [--name NAME]
+
+KIND is webhook, slack or email; TARGET is the URL or the email address.
+
+Examples:
+  pakyas channel add webhook https://example.com/pakyas-alerts --name ops-webhook
+  pakyas channel add email oncall@example.com`,
+				Flags: []cli.Flag{&cli.StringFlag{Name: "name", Usage: "a name to refer to the channel by (default: the kind)"}},
+				Action: func(ctx context.Context, cmd *cli.Command) error {
+					return e.channelAdd(ctx, cmd)
+				},
+			},
+			{
+				Name:      "list",
+				Aliases:   []string{"ls"},
+				Usage:     "list the organization's alert channels",
+				UsageText: "pakyas channel list\n\nExample:\n  pakyas channel list --format json",
+				Action: func(ctx context.Context, cmd *cli.Command) error {
+					return e.channelList(ctx, cmd)
+				},
+			},
+			{
+				Name:      "remove",
+				Aliases:   []string{"rm"},
+				Usage:     "remove an alert channel, by name or ID",
+				UsageText: "pakyas channel remove NAME|ID\n\nExample:\n  pakyas channel remove ops-webhook",
+				Action: func(ctx context.Context, cmd *cli.Command) error {
+					return e.channelAction(ctx, cmd, false)
+				},
+			},
+			{
+				Name:      "test",
+				Usage:     "send a test alert through a channel, by name or ID",
+				UsageText: "pakyas channel test NAME|ID\n\nExample:\n  pakyas channel test ops-webhook",
+				Action: func(ctx context.Context, cmd *cli.Command) error {
+					return e.channelAction(ctx, cmd, true)
+				},
+			},
+		},
+	}
+}
+
+// orgScope returns an authenticated client and the selected organization.
+func (e *env) orgScope(ctx context.Context, cmd *cli.Command) (*api.Client, *settings, *api.Org, error) {
+	s, err := e.settings(cmd)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	c, m, err := e.me(ctx, s)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	org, err := s.resolveOrg(m)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return c, s, org, nil
+}
+
+func (e *env) channelAdd(ctx context.Context, cmd *cli.Command) error {
+	if cmd.Args().Len() != 2 {
+		return usagef("give the kind and the target: pakyas channel add webhook|slack|email URL-OR-ADDRESS")
+	}
+	in := api.ChannelInput{Kind: strings.ToLower(cmd.Args().Get(0)), Target: cmd.Args().Get(1), Name: cmd.String("name")}
+	switch in.Kind {
+	case "webhook", "slack", "email":
+	default:
+		return usagef("unknown channel kind %q: use webhook, slack or email", in.Kind)
+	}
+	if in.Name == "" {
+		in.Name = in.Kind
+	}
+	c, s, org, err := e.orgScope(ctx, cmd)
+	if err != nil {
+		return err
+	}
+	ch, err := c.CreateChannel(ctx, org.ID, in)
+	if err != nil {
+		return s.apiErr(err)
+	}
+	o := e.output(s)
+	if o.json {
+		return o.JSON(ch)
+	}
+	o.printf("Added %s channel %q to organization %q (%s).\n", ch.Kind, ch.Name, org.Name, ch.ID)
+	o.printf("Try it: pakyas channel test %q\n", ch.Name)
+	return nil
+}
+
+func (e *env) channelList(ctx context.Context, cmd *cli.Command) error {
+	c, s, org, err := e.orgScope(ctx, cmd)
+	if err != nil {
+		return err
+	}
+	chs, err := c.Channels(ctx, org.ID)
+	if err != nil {
+		return s.apiErr(err)
+	}
+	o := e.output(s)
+	if o.json {
+		if chs == nil {
+			chs = []api.Channel{}
+		}
+		return o.JSON(chs)
+	}
+	if len(chs) == 0 {
+		o.printf("No alert channels in organization %q. Add one:\n  pakyas channel add email you@example.com\n", org.Name)
+		return nil
+	}
+	t := &table{head: []string{"NAME", "KIND", "TARGET", "ID"}}
+	for _, ch := range chs {
+		t.addText(ch.Name, ch.Kind, ch.Target, ch.ID)
+	}
+	o.table(t)
+	return nil
+}
+
+// channelAction removes or tests the channel named by the argument.
+func (e *env) channelAction(ctx context.Context, cmd *cli.Command, test bool) error {
+	ref, err := oneArg(cmd, "channel name or ID")
+	if err != nil {
+		return err
+	}
+	c, s, org, err := e.orgScope(ctx, cmd)
+	if err != nil {
+		return err
+	}
+	chs, err := c.Channels(ctx, org.ID)
+	if err != nil {
+		return s.apiErr(err)
+	}
+	var found []api.Channel
+	for _, ch := range chs {
+		if matchName(ref, ch.ID, ch.Name) {
+			found = append(found, ch)
+		}
+	}
+	switch {
+	case len(found) == 0:
+		return withCode(exitNotFound, fmt.Sprintf("channel %q not found in organization %q", ref, org.Name), "pakyas channel list")
+	case len(found) > 1:
+		return usagef("%d channels are named %q: give the ID (pakyas channel list)", len(found), ref)
+	}
+	ch := found[0]
+	o := e.output(s)
+	if test {
+		st, err := c.TestChannel(ctx, ch.ID)
+		if err != nil {
+			return s.apiErr(err)
+		}
+		if o.json {
+			if err := o.JSON(st); err != nil {
+				return err
+			}
+		} else if st.OK {
+			o.printf("Sent a test alert through %s channel %q.\n", ch.Kind, ch.Name)
+		}
+		if !st.OK {
+			return withCode(exitError, fmt.Sprintf("test alert through %q failed: %s", ch.Name, st.Message), "check the channel's target: pakyas channel list")
+		}
+		return nil
+	}
+	if err := c.DeleteChannel(ctx, ch.ID); err != nil {
+		return s.apiErr(err)
+	}
+	if o.json {
+		return o.JSON(map[string]any{"removed": true, "id": ch.ID, "name": ch.Name})
+	}
+	o.printf("Removed channel %q.\n", ch.Name)
+	return nil
+}

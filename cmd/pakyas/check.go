@@ -1,0 +1,374 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pakyas/pakyas/core/api"
+	"github.com/pakyas/pakyas/core/cache"
+	"github.com/urfave/cli/v3"
+)
+
+func checkCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:  "check",
+		Usage: "create, list, show, change and delete checks (monitored jobs)",
+		UsageText: `pakyas check create | list | show | timeline | update | pause | resume | delete | sync
+
+Examples:
+  pakyas check create --name "Hourly Sync" --slug hourly-sync --period 3600 --grace 300
+  pakyas check list
+  pakyas check show hourly-sync --format json`,
+		Action: groupAction,
+		Commands: []*cli.Command{
+			checkCreateCommand(e),
+			{
+				Name:      "list",
+				Aliases:   []string{"ls"},
+				Usage:     "list the checks of the selected project (and refresh the slug cache)",
+				UsageText: "pakyas check list\n\nExamples:\n  pakyas check list\n  pakyas check list --format json\n  pakyas --org \"Company A\" check list",
+				Action:    func(ctx context.Context, cmd *cli.Command) error { return e.checkList(ctx, cmd, false) },
+			},
+			{
+				Name:      "sync",
+				Usage:     "refresh the slug cache (~/.config/pakyas/cache/checks.json) of the selected project",
+				UsageText: "pakyas check sync\n\nExample:\n  pakyas check sync",
+				Action:    func(ctx context.Context, cmd *cli.Command) error { return e.checkList(ctx, cmd, true) },
+			},
+			checkShowCommand(e),
+			checkTimelineCommand(e),
+			checkUpdateCommand(e),
+			{
+				Name:      "pause",
+				Usage:     "pause a check: no pings expected, no alerts",
+				UsageText: "pakyas check pause SLUG\n\nExample:\n  pakyas check pause db-backup",
+				Action:    func(ctx context.Context, cmd *cli.Command) error { return e.checkPause(ctx, cmd, true) },
+			},
+			{
+				Name:      "resume",
+				Usage:     "resume a paused check",
+				UsageText: "pakyas check resume SLUG\n\nExample:\n  pakyas check resume db-backup",
+				Action:    func(ctx context.Context, cmd *cli.Command) error { return e.checkPause(ctx, cmd, false) },
+			},
+			{
+				Name:      "delete",
+				Aliases:   []string{"rm"},
+				Usage:     "delete a check and its history",
+				UsageText: "pakyas check delete SLUG [--yes]\n\nOn a terminal it asks first, unless --yes.\n\nExample:\n  pakyas check delete old-job --yes",
+				Flags:     []cli.Flag{&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask for confirmation"}},
+				Action:    func(ctx context.Context, cmd *cli.Command) error { return e.checkDelete(ctx, cmd) },
+			},
+		},
+	}
+}
+
+// scheduleFlags are the flags of check create and check update.
+func scheduleFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "name", Usage: "human-readable name, e.g. \"Daily Backup\""},
+		&cli.StringFlag{Name: "slug", Usage: "URL-safe identifier used in commands: lowercase letters, digits, - and _ (default: from the name)"},
+		&cli.StringFlag{Name: "period", Usage: "expected run interval: seconds (3600) or a duration (1h, 1d)"},
+		&cli.StringFlag{Name: "grace", Usage: "extra time before alerting: seconds (300) or a duration (5m)"},
+		&cli.StringFlag{Name: "cron", Usage: "cron expression instead of a period, e.g. \"0 2 * * *\""},
+		&cli.StringFlag{Name: "tz", Usage: "time zone of --cron, e.g. Europe/Paris (default UTC)"},
+		&cli.StringFlag{Name: "max-runtime", Usage: "how long a started run may take before it is Overrunning (default: the grace)"},
+	}
+}
+
+// parseSeconds reads a duration flag: whole seconds, a Go duration (90m)
+// or days (2d).
+func parseSeconds(flag, v string) (int64, error) {
+	v = strings.TrimSpace(v)
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 0 {
+		return n, nil
+	}
+	if d, ok := strings.CutSuffix(v, "d"); ok {
+		if n, err := strconv.ParseInt(d, 10, 64); err == nil && n >= 0 {
+			return n * 86400, nil
+		}
+	}
+	if d, err := time.ParseDuration(v); err == nil && d >= 0 && d%time.Second == 0 {
+		return int64(d / time.Second), nil
+	}
+	return 0, usagef("--%s %q: use whole seconds (3600) or a duration (1h, 5m, 1d)", flag, v)
+}
+
+// checkInput builds the API input from the flags that are set.
+func checkInput(cmd *cli.Command) (api.CheckInput, error) {
+	var in api.CheckInput
+	str := func(name string) *string {
+		if !cmd.IsSet(name) {
+			return nil
+		}
+		v := cmd.String(name)
+		return &v
+	}
+	in.Name, in.Slug, in.Cron, in.TZ = str("name"), str("slug"), str("cron"), str("tz")
+	for _, f := range []struct {
+		name string
+		dst  **int64
+	}{{"period", &in.Period}, {"grace", &in.Grace}, {"max-runtime", &in.MaxRuntime}} {
+		if !cmd.IsSet(f.name) {
+			continue
+		}
+		n, err := parseSeconds(f.name, cmd.String(f.name))
+		if err != nil {
+			return in, err
+		}
+		*f.dst = &n
+	}
+	if in.Period != nil && in.Cron != nil {
+		return in, usagef("a check has either --period or --cron, not both")
+	}
+	return in, nil
+}
+
+func checkCreateCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:  "create",
+		Usage: "create a check and print the commands that monitor it",
+		UsageText: `pakyas check create --name NAME [--slug SLUG] (--period SECONDS | --cron EXPR [--tz ZONE]) [--grace SECONDS] [--max-runtime SECONDS]
+
+Without --period or --cron a check expects a run every day, with one hour of grace.
+
+Examples:
+  pakyas check create --name "Hourly Sync" --slug hourly-sync --period 3600 --grace 300
+  pakyas check create --name "Nightly Backup" --slug db-backup --cron "0 2 * * *" --tz Europe/Paris --grace 1h`,
+		Flags: scheduleFlags(),
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if cmd.Args().Present() {
+				return usagef("check create takes flags only, got %q: e.g. --name \"Hourly Sync\" --slug hourly-sync", cmd.Args().Slice())
+			}
+			in, err := checkInput(cmd)
+			if err != nil {
+				return err
+			}
+			if in.Name == nil && in.Slug == nil {
+				return usagef("a check needs --name (and usually --slug): e.g. --name \"Hourly Sync\" --slug hourly-sync")
+			}
+			sc, err := e.scope(ctx, cmd)
+			if err != nil {
+				return err
+			}
+			ch, err := sc.client.CreateCheck(ctx, sc.project.ID, in)
+			if err != nil {
+				return sc.s.apiErr(err)
+			}
+			e.cacheEdit(sc, func(p *cache.Project) { p.Checks[ch.Slug] = ch.PublicID })
+			o := e.output(sc.s)
+			if o.json {
+				return o.JSON(ch)
+			}
+			o.printf("Created check '%s' (%s) in project %q.\n", ch.Name, ch.Slug, sc.project.Name)
+			o.printf("  Schedule: %s\n", fmtSchedule(ch))
+			o.printf("  Ping URL: %s\n\n", ch.PingURL)
+			o.printf("Monitor with:\n  pakyas monitor %s -- your-command\n\n", ch.Slug)
+			o.printf("CI/CD (no auth required):\n  pakyas monitor --public-id %s -- your-command\n", ch.PublicID)
+			return nil
+		},
+	}
+}
+
+// fmtSchedule describes a check's schedule: "every 1h, grace 5m".
+func fmtSchedule(ch *api.Check) string {
+	sc := ch.Schedule
+	var s string
+	if sc.Kind == "cron" {
+		s = fmt.Sprintf("cron %q (%s)", sc.Cron, sc.TZ)
+	} else {
+		s = "every " + fmtSeconds(sc.Period)
+	}
+	s += ", grace " + fmtSeconds(sc.Grace)
+	if ch.MaxRuntime > 0 && ch.MaxRuntime != sc.Grace {
+		s += ", max runtime " + fmtSeconds(ch.MaxRuntime)
+	}
+	return s
+}
+
+// cacheEdit changes the cached entry of the scope's project, if there is
+// one; the cache is only an optimisation, so errors are warnings.
+func (e *env) cacheEdit(sc *scope, fn func(p *cache.Project)) {
+	c, err := e.openCache()
+	if err != nil {
+		return
+	}
+	p := c.Get(sc.s.apiURL, sc.project.ID)
+	if p == nil {
+		return
+	}
+	fn(p)
+	if err := c.Save(); err != nil {
+		fmt.Fprintf(e.stderr, "warning: cannot save the slug cache: %v\n", err)
+	}
+}
+
+// checkList lists the checks and refreshes the cache; with sync it prints
+// a summary instead of the table.
+func (e *env) checkList(ctx context.Context, cmd *cli.Command, sync bool) error {
+	if cmd.Args().Present() {
+		return usagef("unexpected arguments %q", cmd.Args().Slice())
+	}
+	sc, err := e.scope(ctx, cmd)
+	if err != nil {
+		return err
+	}
+	checks, err := sc.client.Checks(ctx, sc.project.ID)
+	if err != nil {
+		return sc.s.apiErr(err)
+	}
+	c, err := e.openCache()
+	if err != nil {
+		return err
+	}
+	c.Put(projectEntry(sc.s, sc.org, sc.project, checks))
+	saveErr := c.Save()
+	o := e.output(sc.s)
+	if sync {
+		if saveErr != nil {
+			return fmt.Errorf("save the slug cache: %w", saveErr)
+		}
+		if o.json {
+			return o.JSON(map[string]any{"project": sc.project.Name, "checks": len(checks), "cache": c.Path()})
+		}
+		o.printf("Synced %d checks of project %q to %s\n", len(checks), sc.project.Name, c.Path())
+		return nil
+	}
+	if saveErr != nil {
+		fmt.Fprintf(e.stderr, "warning: cannot save the slug cache: %v\n", saveErr)
+	}
+	if o.json {
+		if checks == nil {
+			checks = []api.Check{}
+		}
+		return o.JSON(checks)
+	}
+	if len(checks) == 0 {
+		o.printf("No checks in project %q yet. Create one:\n  pakyas check create --name \"Hourly Sync\" --slug hourly-sync --period 3600 --grace 300\n", sc.project.Name)
+		return nil
+	}
+	t := &table{head: []string{"SLUG", "NAME", "STATUS", "SCHEDULE", "LAST SIGNAL"}}
+	for i := range checks {
+		ch := &checks[i]
+		t.add(cell{text: ch.Slug}, cell{text: ch.Name}, cell{text: ch.StatusLabel, color: statusColor(ch.Status)},
+			cell{text: fmtSchedule(ch)}, cell{text: fmtTime(ch.LastSignalAt)})
+	}
+	o.table(t)
+	return nil
+}
+
+func checkUpdateCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:  "update",
+		Usage: "change a check's name, slug or schedule (only the flags given change)",
+		UsageText: `pakyas check update SLUG [--name NAME] [--slug NEW] [--period SECONDS | --cron EXPR [--tz ZONE]] [--grace SECONDS] [--max-runtime SECONDS]
+
+Examples:
+  pakyas check update hourly-sync --grace 600
+  pakyas check update db-backup --cron "30 3 * * *" --tz Europe/Paris`,
+		Flags: scheduleFlags(),
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			slug, err := slugArg(cmd)
+			if err != nil {
+				return err
+			}
+			in, err := checkInput(cmd)
+			if err != nil {
+				return err
+			}
+			if in == (api.CheckInput{}) {
+				return usagef("nothing to change: pass --name, --slug, --period, --cron, --tz, --grace or --max-runtime")
+			}
+			sc, err := e.scope(ctx, cmd)
+			if err != nil {
+				return err
+			}
+			old, err := sc.check(ctx, slug)
+			if err != nil {
+				return err
+			}
+			ch, err := sc.client.UpdateCheck(ctx, old.ID, in)
+			if err != nil {
+				return sc.s.apiErr(err)
+			}
+			e.cacheEdit(sc, func(p *cache.Project) {
+				delete(p.Checks, old.Slug)
+				p.Checks[ch.Slug] = ch.PublicID
+			})
+			o := e.output(sc.s)
+			if o.json {
+				return o.JSON(ch)
+			}
+			o.printf("Updated check '%s' (%s): %s, status %s.\n", ch.Name, ch.Slug, fmtSchedule(ch), ch.StatusLabel)
+			return nil
+		},
+	}
+}
+
+func (e *env) checkPause(ctx context.Context, cmd *cli.Command, pause bool) error {
+	slug, err := slugArg(cmd)
+	if err != nil {
+		return err
+	}
+	sc, err := e.scope(ctx, cmd)
+	if err != nil {
+		return err
+	}
+	ch, err := sc.check(ctx, slug)
+	if err != nil {
+		return err
+	}
+	if pause {
+		ch, err = sc.client.PauseCheck(ctx, ch.ID)
+	} else {
+		ch, err = sc.client.ResumeCheck(ctx, ch.ID)
+	}
+	if err != nil {
+		return sc.s.apiErr(err)
+	}
+	o := e.output(sc.s)
+	if o.json {
+		return o.JSON(ch)
+	}
+	if pause {
+		o.printf("Paused check '%s': no pings expected, no alerts until 'pakyas check resume %s'.\n", ch.Slug, ch.Slug)
+	} else {
+		o.printf("Resumed check '%s': status %s.\n", ch.Slug, ch.StatusLabel)
+	}
+	return nil
+}
+
+func (e *env) checkDelete(ctx context.Context, cmd *cli.Command) error {
+	slug, err := slugArg(cmd)
+	if err != nil {
+		return err
+	}
+	sc, err := e.scope(ctx, cmd)
+	if err != nil {
+		return err
+	}
+	ch, err := sc.check(ctx, slug)
+	if err != nil {
+		return err
+	}
+	if !cmd.Bool("yes") && isTerminal(e.stdin) {
+		fmt.Fprintf(e.stderr, "Delete check '%s' (%s) and its history? [y/N] ", ch.Name, ch.Slug)
+		line, _ := bufio.NewReader(e.stdin).ReadString('\n')
+		if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
+			return withCode(exitError, "not deleted", "pass --yes to delete without asking")
+		}
+	}
+	if err := sc.client.DeleteCheck(ctx, ch.ID); err != nil {
+		return sc.s.apiErr(err)
+	}
+	e.cacheEdit(sc, func(p *cache.Project) { delete(p.Checks, ch.Slug) })
+	o := e.output(sc.s)
+	if o.json {
+		return o.JSON(map[string]any{"deleted": true, "slug": ch.Slug, "public_id": ch.PublicID})
+	}
+	o.printf("Deleted check '%s'.\n", ch.Slug)
+	return nil
+}

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/pakyas/pakyas/core/api"
+	"github.com/urfave/cli/v3"
+)
+
+func keyCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:  "key",
+		Usage: "create, list and revoke your API keys",
+		UsageText: `pakyas key create | list | revoke
+
+Examples:
+  pakyas key create ci
+  pakyas key revoke ci`,
+		Action: groupAction,
+		Commands: []*cli.Command{
+			{
+				Name:      "create",
+				Usage:     "create an API key; it is printed once",
+				UsageText: "pakyas key create NAME\n\nExample:\n  pakyas key create github-actions",
+				Action: func(ctx context.Context, cmd *cli.Command) error {
+					return e.keyCreate(ctx, cmd)
+				},
+			},
+			{
+				Name:      "list",
+				Aliases:   []string{"ls"},
+				Usage:     "list your API keys (never their secrets)",
+				UsageText: "pakyas key list\n\nExample:\n  pakyas key list --format json",
+				Action: func(ctx context.Context, cmd *cli.Command) error {
+					return e.keyList(ctx, cmd)
+				},
+			},
+			{
+				Name:      "revoke",
+				Usage:     "revoke an API key, by name, ID or its first characters",
+				UsageText: "pakyas key revoke NAME|ID|pk_live_xxxx\n\nExample:\n  pakyas key revoke github-actions",
+				Action: func(ctx context.Context, cmd *cli.Command) error {
+					return e.keyRevoke(ctx, cmd)
+				},
+			},
+		},
+	}
+}
+
+func (e *env) keyCreate(ctx context.Context, cmd *cli.Command) error {
+	name, err := oneArg(cmd, "key name")
+	if err != nil {
+		return err
+	}
+	s, err := e.settings(cmd)
+	if err != nil {
+		return err
+	}
+	c, err := e.authClient(s)
+	if err != nil {
+		return err
+	}
+	k, err := c.CreateKey(ctx, name)
+	if err != nil {
+		return s.apiErr(err)
+	}
+	o := e.output(s)
+	if o.json {
+		return o.JSON(k)
+	}
+	o.printf("Created API key %q. It is shown only now, store it:\n%s\n", k.Name, k.Key)
+	return nil
+}
+
+func (e *env) keyList(ctx context.Context, cmd *cli.Command) error {
+	s, err := e.settings(cmd)
+	if err != nil {
+		return err
+	}
+	c, err := e.authClient(s)
+	if err != nil {
+		return err
+	}
+	keys, err := c.Keys(ctx)
+	if err != nil {
+		return s.apiErr(err)
+	}
+	o := e.output(s)
+	if o.json {
+		if keys == nil {
+			keys = []api.APIKey{}
+		}
+		return o.JSON(keys)
+	}
+	t := &table{head: []string{"NAME", "KEY", "CREATED", "REVOKED", "ID"}}
+	for _, k := range keys {
+		created := k.CreatedAt
+		t.addText(k.Name, k.Hint+"…", fmtTime(&created), fmtTime(k.RevokedAt), k.ID)
+	}
+	o.table(t)
+	return nil
+}
+
+func (e *env) keyRevoke(ctx context.Context, cmd *cli.Command) error {
+	ref, err := oneArg(cmd, "key name or ID")
+	if err != nil {
+		return err
+	}
+	s, err := e.settings(cmd)
+	if err != nil {
+		return err
+	}
+	c, err := e.authClient(s)
+	if err != nil {
+		return err
+	}
+	keys, err := c.Keys(ctx)
+	if err != nil {
+		return s.apiErr(err)
+	}
+	var found []api.APIKey
+	for _, k := range keys {
+		if k.RevokedAt == nil && (matchName(ref, k.ID, k.Name) || (len(ref) >= len(k.Hint) && strings.HasPrefix(ref, k.Hint))) {
+			found = append(found, k)
+		}
+	}
+	switch {
+	case len(found) == 0:
+		return withCode(exitNotFound, fmt.Sprintf("no valid API key %q", ref), "pakyas key list")
+	case len(found) > 1:
+		return usagef("%d keys match %q: give the ID (pakyas key list)", len(found), ref)
+	}
+	k := found[0]
+	if err := c.RevokeKey(ctx, k.ID); err != nil {
+		return s.apiErr(err)
+	}
+	o := e.output(s)
+	if o.json {
+		return o.JSON(map[string]any{"revoked": true, "id": k.ID, "name": k.Name})
+	}
+	o.printf("Revoked API key %q (%s…).\n", k.Name, k.Hint)
+	return nil
+}

@@ -1,0 +1,180 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/pakyas/pakyas/core/api"
+	"github.com/pakyas/pakyas/core/config"
+	"github.com/urfave/cli/v3"
+)
+
+func loginCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:  "login",
+		Usage: "check an API key with the server and save it (and the server URL) in config.toml",
+		UsageText: `pakyas login --api-key KEY [--api-url URL]
+
+The key is verified before it is saved; config.toml is written with mode 0600.
+
+Examples:
+  pakyas login --api-key pk_live_your_api_key_here
+  pakyas login --api-url http://127.0.0.1:8484 --api-key pk_live_your_api_key_here`,
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if cmd.Args().Present() {
+				return usagef("login takes no arguments: pass the key with --api-key KEY")
+			}
+			s, err := e.settings(cmd)
+			if err != nil {
+				return err
+			}
+			if !cmd.IsSet("api-key") || cmd.String("api-key") == "" {
+				return usagef("pass the key to log in with: pakyas login --api-key pk_live_your_key")
+			}
+			_, m, err := e.me(ctx, s)
+			if err != nil {
+				return err
+			}
+			err = s.save(func(c *config.Config) {
+				// A previous server's organization and project would not
+				// exist on this one.
+				if c.APIURL != s.apiURL || !knownOrgProject(m, c.Org, c.Project) {
+					c.Org, c.Project = "", ""
+				}
+				// Save the only project the key sees, so it stays selected
+				// (and slug pings hit the cache) when more are created.
+				if c.Project == "" {
+					if org, p, err := (&settings{org: c.Org}).resolveProject(m); err == nil {
+						c.Org, c.Project = org.Name, p.Name
+					}
+				}
+				c.APIURL, c.APIKey = s.apiURL, s.apiKey
+			})
+			if err != nil {
+				return err
+			}
+			s.org, s.project = s.file.Org, s.file.Project
+			o := e.output(s)
+			if o.json {
+				return o.JSON(whoami(s, m))
+			}
+			o.printf("Logged in to %s as %s.\n", s.apiURL, m.User.Email)
+			o.printf("Saved the API key in %s.\n", s.configPath)
+			if _, p, err := s.resolveProject(m); err == nil {
+				o.printf("Project: %s\n", p.Name)
+			} else {
+				o.printf("Next: pick a project with 'pakyas project list' and 'pakyas project switch NAME'.\n")
+			}
+			return nil
+		},
+	}
+}
+
+// knownOrgProject reports whether the saved org and project (if any) are
+// visible to the caller.
+func knownOrgProject(m *api.Me, org, project string) bool {
+	s := &settings{org: org, project: project}
+	if org != "" {
+		if _, err := findOrg(m, org); err != nil {
+			return false
+		}
+	}
+	if project != "" {
+		if _, _, err := s.resolveProject(m); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+func logoutCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:      "logout",
+		Usage:     "remove the saved API key from config.toml",
+		UsageText: "pakyas logout\n\nExample:\n  pakyas logout",
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			s, err := e.settings(cmd)
+			if err != nil {
+				return err
+			}
+			if s.file.APIKey == "" {
+				fmt.Fprintf(e.stdout, "Not logged in: %s holds no API key.\n", s.configPath)
+			} else {
+				if err := s.save(func(c *config.Config) { c.APIKey = "" }); err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stdout, "Logged out: removed the API key from %s.\n", s.configPath)
+			}
+			if e.getenv("PAKYAS_API_KEY") != "" {
+				fmt.Fprintln(e.stderr, "warning: PAKYAS_API_KEY is still set in your environment; unset it to log out completely")
+			}
+			return nil
+		},
+	}
+}
+
+// whoamiJSON is the JSON output of whoami and login.
+type whoamiJSON struct {
+	APIURL       string       `json:"api_url"`
+	User         api.User     `json:"user"`
+	Organization *api.Org     `json:"organization"`
+	Project      *api.Project `json:"project"`
+}
+
+func whoami(s *settings, m *api.Me) whoamiJSON {
+	out := whoamiJSON{APIURL: s.apiURL, User: m.User}
+	if o, p, err := s.resolveProject(m); err == nil {
+		oc := *o
+		oc.Projects = nil
+		out.Organization, out.Project = &oc, p
+	} else if o, err := s.resolveOrg(m); err == nil {
+		oc := *o
+		oc.Projects = nil
+		out.Organization = &oc
+	}
+	return out
+}
+
+func whoamiCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:  "whoami",
+		Usage: "show the user, organization and project pakyas works with",
+		UsageText: `pakyas whoami
+
+Example:
+  pakyas whoami
+  # User: you@example.com
+  # Organization: My Company
+  # Project: Production`,
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			s, err := e.settings(cmd)
+			if err != nil {
+				return err
+			}
+			_, m, err := e.me(ctx, s)
+			if err != nil {
+				return err
+			}
+			w := whoami(s, m)
+			o := e.output(s)
+			if o.json {
+				return o.JSON(w)
+			}
+			o.printf("User: %s\n", m.User.Email)
+			if w.Organization != nil {
+				o.printf("Organization: %s\n", w.Organization.Name)
+			} else {
+				o.printf("Organization: none selected (pakyas org switch NAME)\n")
+			}
+			if w.Project != nil {
+				o.printf("Project: %s\n", w.Project.Name)
+			} else {
+				o.printf("Project: none selected (pakyas project switch NAME)\n")
+			}
+			if s.verbose {
+				o.printf("Server: %s\nConfig: %s\n", s.apiURL, s.configPath)
+			}
+			return nil
+		},
+	}
+}

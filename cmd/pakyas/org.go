@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"strconv"
+	"strings"
+
+	"github.com/pakyas/pakyas/core/config"
+	"github.com/urfave/cli/v3"
+)
+
+func orgCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:  "org",
+		Usage: "list, switch and create organizations",
+		UsageText: `pakyas org list | switch NAME | create NAME
+
+Examples:
+  pakyas org list
+  pakyas org switch "My Company"`,
+		Action: groupAction,
+		Commands: []*cli.Command{
+			{
+				Name:      "list",
+				Aliases:   []string{"ls"},
+				Usage:     "list your organizations; * marks the selected one",
+				UsageText: "pakyas org list\n\nExamples:\n  pakyas org list\n  pakyas org list --format json",
+				Action: func(ctx context.Context, cmd *cli.Command) error {
+					return e.orgList(ctx, cmd)
+				},
+			},
+			{
+				Name:      "switch",
+				Usage:     "select the organization later commands use (saved in config.toml)",
+				UsageText: "pakyas org switch NAME\n\nExample:\n  pakyas org switch \"My Company\"",
+				Action: func(ctx context.Context, cmd *cli.Command) error {
+					return e.orgSwitch(ctx, cmd)
+				},
+			},
+			{
+				Name:      "create",
+				Usage:     "create an organization",
+				UsageText: "pakyas org create NAME\n\nExample:\n  pakyas org create \"Company B\"",
+				Action: func(ctx context.Context, cmd *cli.Command) error {
+					return e.orgCreate(ctx, cmd)
+				},
+			},
+		},
+	}
+}
+
+// oneArg returns the command's single argument (names may hold spaces
+// when quoted, or be given unquoted as several words).
+func oneArg(cmd *cli.Command, what string) (string, error) {
+	if !cmd.Args().Present() {
+		return "", usagef("missing %s: see 'pakyas %s --help'", what, strings.TrimPrefix(cmd.FullName(), "pakyas "))
+	}
+	return strings.TrimSpace(strings.Join(cmd.Args().Slice(), " ")), nil
+}
+
+func (e *env) orgList(ctx context.Context, cmd *cli.Command) error {
+	s, err := e.settings(cmd)
+	if err != nil {
+		return err
+	}
+	_, m, err := e.me(ctx, s)
+	if err != nil {
+		return err
+	}
+	o := e.output(s)
+	if o.json {
+		return o.JSON(m.Orgs)
+	}
+	cur, _ := s.resolveOrg(m)
+	t := &table{head: []string{"", "NAME", "PROJECTS", "ID"}}
+	for _, org := range m.Orgs {
+		mark := ""
+		if cur != nil && cur.ID == org.ID {
+			mark = "*"
+		}
+		t.addText(mark, org.Name, strconv.Itoa(len(org.Projects)), org.ID)
+	}
+	o.table(t)
+	return nil
+}
+
+func (e *env) orgSwitch(ctx context.Context, cmd *cli.Command) error {
+	name, err := oneArg(cmd, "organization name")
+	if err != nil {
+		return err
+	}
+	s, err := e.settings(cmd)
+	if err != nil {
+		return err
+	}
+	_, m, err := e.me(ctx, s)
+	if err != nil {
+		return err
+	}
+	org, err := findOrg(m, name)
+	if err != nil {
+		return err
+	}
+	// Keep the saved project only if it is in the new organization.
+	keep := false
+	for _, p := range org.Projects {
+		if s.file.Project != "" && matchName(s.file.Project, p.ID, p.Name) {
+			keep = true
+		}
+	}
+	err = s.save(func(c *config.Config) {
+		c.Org = org.Name
+		if !keep {
+			c.Project = ""
+		}
+	})
+	if err != nil {
+		return err
+	}
+	o := e.output(s)
+	o.printf("Switched to organization %q.\n", org.Name)
+	if !keep && len(org.Projects) > 1 {
+		o.printf("Next: pick a project with 'pakyas project list' and 'pakyas project switch NAME'.\n")
+	}
+	if o.json {
+		org.Projects = nil
+		return o.JSON(org)
+	}
+	return nil
+}
+
+func (e *env) orgCreate(ctx context.Context, cmd *cli.Command) error {
+	name, err := oneArg(cmd, "organization name")
+	if err != nil {
+		return err
+	}
+	s, err := e.settings(cmd)
+	if err != nil {
+		return err
+	}
+	c, err := e.authClient(s)
+	if err != nil {
+		return err
+	}
+	org, err := c.CreateOrg(ctx, name)
+	if err != nil {
+		return s.apiErr(err)
+	}
+	o := e.output(s)
+	if o.json {
+		return o.JSON(org)
+	}
+	o.printf("Created organization %q (%s).\n", org.Name, org.ID)
+	o.printf("Next: pakyas org switch %q, then pakyas project create NAME\n", org.Name)
+	return nil
+}

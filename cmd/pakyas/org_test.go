@@ -1,0 +1,69 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/pakyas/pakyas/core/api"
+	"github.com/pakyas/pakyas/core/config"
+)
+
+func TestOrgsAndProjects(t *testing.T) {
+	u, _ := loggedIn(t)
+
+	out := ok(t, u.run("org", "list"))
+	assert.Regexp(t, `(?m)^\*\s+Test Org\s+1\s+`, out)
+
+	ok(t, u.run("org", "create", "Company B"))
+	r := u.run("org", "create", "company b")
+	assert.Equal(t, exitError, r.code, "duplicate name: %s", r)
+
+	var orgs []api.Org
+	require.NoError(t, json.Unmarshal([]byte(ok(t, u.run("org", "list", "--format", "json"))), &orgs))
+	assert.Len(t, orgs, 2)
+
+	// Switching organization drops a saved project that is not in it.
+	assert.Contains(t, ok(t, u.run("org", "switch", "company B")), `Switched to organization "Company B"`)
+	c, err := config.Load(u.configFile())
+	require.NoError(t, err)
+	assert.Equal(t, "Company B", c.Org)
+	assert.Empty(t, c.Project)
+
+	r = u.run("check", "list")
+	assert.Equal(t, exitNoProject, r.code, "%s", r)
+	assert.Contains(t, r.stderr, "No project selected")
+
+	ok(t, u.run("project", "create", "Production"))
+	ok(t, u.run("project", "create", "Staging"))
+	out = ok(t, u.run("project", "list"))
+	assert.Contains(t, out, "Production")
+	assert.NotContains(t, out, "Test Project", "only the selected organization's projects")
+	out = ok(t, u.run("project", "switch", "production"))
+	assert.Contains(t, out, `Switched to project "Production" in organization "Company B"`)
+	out = ok(t, u.run("whoami"))
+	assert.Contains(t, out, "Organization: Company B\nProject: Production\n")
+
+	// A project of another organization: switching to it follows it there.
+	out = ok(t, u.run("project", "switch", "Test Project"))
+	assert.Contains(t, out, `in organization "Test Org"`)
+	assert.Contains(t, ok(t, u.run("whoami")), "Organization: Test Org\nProject: Test Project\n")
+
+	// PAKYAS_PROJECT for one command, in any case.
+	assert.Contains(t, ok(t, u.with("PAKYAS_PROJECT", "staging").run("whoami")), "Project: Staging\n")
+	// --org for one command ignores the saved project of another org.
+	r = u.run("--org", "Company B", "check", "list")
+	assert.Equal(t, exitNoProject, r.code, "two projects in Company B: %s", r)
+
+	r = u.run("org", "switch", "Nope")
+	assert.Equal(t, exitNotFound, r.code)
+	r = u.run("project", "switch", "Nope")
+	assert.Equal(t, exitNotFound, r.code)
+	assert.Contains(t, r.stderr, "pakyas project list")
+	r = u.run("org", "switch")
+	assert.Equal(t, exitUsage, r.code)
+	assert.True(t, strings.HasPrefix(r.stderr, "pakyas: missing organization name"), r.stderr)
+}

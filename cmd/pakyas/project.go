@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+
+	"github.com/pakyas/pakyas/core/api"
+	"github.com/pakyas/pakyas/core/config"
+	"github.com/urfave/cli/v3"
+)
+
+func projectCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:  "project",
+		Usage: "list, switch and create projects",
+		UsageText: `pakyas project list | switch NAME | create NAME
+
+Examples:
+  pakyas project list
+  pakyas project switch "Production"`,
+		Action: groupAction,
+		Commands: []*cli.Command{
+			{
+				Name:      "list",
+				Aliases:   []string{"ls"},
+				Usage:     "list the projects of the selected organization (of all, if none is selected); * marks the selected one",
+				UsageText: "pakyas project list\n\nExamples:\n  pakyas project list\n  pakyas --org \"Company B\" project list --format json",
+				Action: func(ctx context.Context, cmd *cli.Command) error {
+					return e.projectList(ctx, cmd)
+				},
+			},
+			{
+				Name:      "switch",
+				Usage:     "select the project later commands use (saved in config.toml)",
+				UsageText: "pakyas project switch NAME\n\nExample:\n  pakyas project switch \"Production\"",
+				Action: func(ctx context.Context, cmd *cli.Command) error {
+					return e.projectSwitch(ctx, cmd)
+				},
+			},
+			{
+				Name:      "create",
+				Usage:     "create a project in the selected organization",
+				UsageText: "pakyas project create NAME\n\nExample:\n  pakyas project create \"Staging\"",
+				Action: func(ctx context.Context, cmd *cli.Command) error {
+					return e.projectCreate(ctx, cmd)
+				},
+			},
+		},
+	}
+}
+
+// projectRow is a project with its organization's name, for listings.
+type projectRow struct {
+	api.Project
+	OrgName string `json:"org_name"`
+}
+
+func (e *env) projectList(ctx context.Context, cmd *cli.Command) error {
+	s, err := e.settings(cmd)
+	if err != nil {
+		return err
+	}
+	_, m, err := e.me(ctx, s)
+	if err != nil {
+		return err
+	}
+	orgs := m.Orgs
+	if s.org != "" {
+		org, err := findOrg(m, s.org)
+		if err != nil {
+			return err
+		}
+		orgs = []api.Org{*org}
+	}
+	rows := []projectRow{}
+	for _, org := range orgs {
+		for _, p := range org.Projects {
+			rows = append(rows, projectRow{Project: p, OrgName: org.Name})
+		}
+	}
+	o := e.output(s)
+	if o.json {
+		return o.JSON(rows)
+	}
+	var curID string
+	if _, p, err := s.resolveProject(m); err == nil {
+		curID = p.ID
+	}
+	t := &table{head: []string{"", "NAME", "ORGANIZATION", "ID"}}
+	for _, r := range rows {
+		mark := ""
+		if r.ID == curID {
+			mark = "*"
+		}
+		t.addText(mark, r.Name, r.OrgName, r.ID)
+	}
+	o.table(t)
+	return nil
+}
+
+func (e *env) projectSwitch(ctx context.Context, cmd *cli.Command) error {
+	name, err := oneArg(cmd, "project name")
+	if err != nil {
+		return err
+	}
+	s, err := e.settings(cmd)
+	if err != nil {
+		return err
+	}
+	_, m, err := e.me(ctx, s)
+	if err != nil {
+		return err
+	}
+	s.project, s.projectFromArgs = name, true
+	org, p, err := s.resolveProject(m)
+	if err != nil {
+		return err
+	}
+	err = s.save(func(c *config.Config) { c.Org, c.Project = org.Name, p.Name })
+	if err != nil {
+		return err
+	}
+	o := e.output(s)
+	if o.json {
+		return o.JSON(projectRow{Project: *p, OrgName: org.Name})
+	}
+	o.printf("Switched to project %q in organization %q.\n", p.Name, org.Name)
+	return nil
+}
+
+func (e *env) projectCreate(ctx context.Context, cmd *cli.Command) error {
+	name, err := oneArg(cmd, "project name")
+	if err != nil {
+		return err
+	}
+	s, err := e.settings(cmd)
+	if err != nil {
+		return err
+	}
+	c, m, err := e.me(ctx, s)
+	if err != nil {
+		return err
+	}
+	org, err := s.resolveOrg(m)
+	if err != nil {
+		return err
+	}
+	p, err := c.CreateProject(ctx, org.ID, name)
+	if err != nil {
+		return s.apiErr(err)
+	}
+	o := e.output(s)
+	if o.json {
+		return o.JSON(projectRow{Project: *p, OrgName: org.Name})
+	}
+	o.printf("Created project %q in organization %q.\n", p.Name, org.Name)
+	o.printf("Next: pakyas project switch %q\n", p.Name)
+	return nil
+}

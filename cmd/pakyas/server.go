@@ -1,0 +1,203 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pakyas/pakyas/core"
+	"github.com/pakyas/pakyas/core/alert"
+	"github.com/pakyas/pakyas/core/server"
+	"github.com/pakyas/pakyas/core/store/sqlite"
+	"github.com/urfave/cli/v3"
+)
+
+// dbFile is the SQLite database inside the data directory.
+const dbFile = "pakyas.db"
+
+// defaultDataDir is $XDG_DATA_HOME/pakyas, or ~/.local/share/pakyas.
+func defaultDataDir() string {
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "pakyas")
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".local", "share", "pakyas")
+	}
+	return "pakyas-data"
+}
+
+func dataDirFlag() cli.Flag {
+	return &cli.StringFlag{
+		Name:    "data-dir",
+		Usage:   "directory of the server's SQLite database (default: $XDG_DATA_HOME/pakyas or ~/.local/share/pakyas)",
+		Sources: cli.EnvVars("PAKYAS_DATA_DIR"),
+	}
+}
+
+func dataDir(cmd *cli.Command) string {
+	if d := cmd.String("data-dir"); d != "" {
+		return d
+	}
+	return defaultDataDir()
+}
+
+func openStore(ctx context.Context, dir string) (*sqlite.Store, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	st, err := sqlite.Open(ctx, filepath.Join(dir, dbFile))
+	if err != nil {
+		return nil, fmt.Errorf("open store in %s: %w", dir, err)
+	}
+	return st, nil
+}
+
+// parseDays parses a Go duration ("36h") or a number of days ("90d").
+func parseDays(s string) (time.Duration, error) {
+	if d, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(d)
+		if err != nil || n <= 0 {
+			return 0, fmt.Errorf("invalid duration %q", s)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("invalid duration %q", s)
+	}
+	return d, nil
+}
+
+func serverCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:  "server",
+		Usage: "run the Pakyas server: ping endpoints, API, status engine and alerts",
+		UsageText: `pakyas server [--listen 127.0.0.1:8484] [--data-dir DIR] [--dev]
+
+Examples:
+  pakyas server --dev                          # try it out: prints a 'pakyas login' line
+  pakyas server init --email you@example.com   # first admin of a real server
+  pakyas server --listen 0.0.0.0:8484 --public-url https://pakyas.example.com`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "listen", Value: server.DefaultListen, Usage: "address to listen on, HOST:PORT", Sources: cli.EnvVars("PAKYAS_LISTEN")},
+			dataDirFlag(),
+			&cli.BoolFlag{Name: "dev", Usage: "development mode: create a dev user, organization, project and API key on first start and print a 'pakyas login' line"},
+			&cli.StringFlag{Name: "public-url", Usage: "base URL jobs reach the server at, used in ping URLs (default: http://LISTEN)", Sources: cli.EnvVars("PAKYAS_PUBLIC_URL")},
+			&cli.StringFlag{Name: "retention", Value: "90d", Usage: "how long signals are kept, in days (90d) or a Go duration (36h)", Sources: cli.EnvVars("PAKYAS_RETENTION")},
+			&cli.IntFlag{Name: "keep-signals", Value: 1000, Usage: "how many signals are kept per check", Sources: cli.EnvVars("PAKYAS_KEEP_SIGNALS")},
+			&cli.StringFlag{Name: "smtp-addr", Usage: "SMTP relay HOST:PORT for email alert channels", Sources: cli.EnvVars("PAKYAS_SMTP_ADDR")},
+			&cli.StringFlag{Name: "smtp-from", Usage: "sender address of alert emails", Sources: cli.EnvVars("PAKYAS_SMTP_FROM")},
+			&cli.StringFlag{Name: "smtp-username", Usage: "SMTP user name (AUTH PLAIN)", Sources: cli.EnvVars("PAKYAS_SMTP_USERNAME")},
+			&cli.StringFlag{Name: "smtp-password", Usage: "SMTP password; prefer the environment variable", Sources: cli.EnvVars("PAKYAS_SMTP_PASSWORD")},
+			&cli.StringFlag{Name: "smtp-starttls", Value: "auto", Usage: "STARTTLS: auto, always or never", Sources: cli.EnvVars("PAKYAS_SMTP_STARTTLS")},
+		},
+		Commands: []*cli.Command{serverInitCommand(e)},
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			return runServer(ctx, e, cmd)
+		},
+	}
+}
+
+func serverConfig(cmd *cli.Command, e *env) (server.Config, error) {
+	retention, err := parseDays(cmd.String("retention"))
+	if err != nil {
+		return server.Config{}, usagef("--retention: %v; use days like 90d or a duration like 36h", err)
+	}
+	if cmd.Int("keep-signals") < 1 {
+		return server.Config{}, usagef("--keep-signals must be at least 1")
+	}
+	tls := alert.StartTLSPolicy(cmd.String("smtp-starttls"))
+	if tls != alert.StartTLSAuto && tls != alert.StartTLSAlways && tls != alert.StartTLSNever {
+		return server.Config{}, usagef("--smtp-starttls must be auto, always or never, not %q", tls)
+	}
+	return server.Config{
+		PublicURL:   strings.TrimRight(cmd.String("public-url"), "/"),
+		Retention:   retention,
+		KeepSignals: int(cmd.Int("keep-signals")),
+		SMTP: alert.SMTPConfig{
+			Addr: cmd.String("smtp-addr"), From: cmd.String("smtp-from"),
+			Username: cmd.String("smtp-username"), Password: cmd.String("smtp-password"),
+			StartTLS: tls,
+		},
+		Logger: log.New(e.stderr, "pakyas server: ", log.LstdFlags),
+	}, nil
+}
+
+func runServer(ctx context.Context, e *env, cmd *cli.Command) error {
+	cfg, err := serverConfig(cmd, e)
+	if err != nil {
+		return err
+	}
+	dir := dataDir(cmd)
+	st, err := openStore(ctx, dir)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	ln, err := net.Listen("tcp", cmd.String("listen"))
+	if err != nil {
+		return core.Errorf(core.EINVALID, "cannot listen on %s: %v", cmd.String("listen"), err).
+			WithHint("pick another address with --listen HOST:PORT")
+	}
+	base := "http://" + ln.Addr().String()
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = base
+	}
+	if cmd.Bool("dev") {
+		key, err := server.DevSetup(ctx, st, time.Now(), dir)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		fmt.Fprintf(e.stdout, "pakyas login --api-url %s --api-key %s\n", cfg.PublicURL, key)
+	}
+	cfg.Logger.Printf("listening on %s (data in %s)", base, dir)
+	srv := server.New(st, core.SystemClock{}, cfg)
+	err = srv.Serve(ctx, ln)
+	cfg.Logger.Printf("stopped")
+	return err
+}
+
+func serverInitCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:  "init",
+		Usage: "create the first admin, organization, project and API key of a new server",
+		UsageText: `pakyas server init --email EMAIL [--org NAME] [--project NAME] [--data-dir DIR]
+
+Prints the API key once: store it, it is not shown again.
+
+Example:
+  pakyas server init --email ops@example.com --org "My Company" --project Production`,
+		Flags: []cli.Flag{
+			dataDirFlag(),
+			&cli.StringFlag{Name: "email", Usage: "the admin's email address", Required: true},
+			&cli.StringFlag{Name: "name", Usage: "the admin's name"},
+			&cli.StringFlag{Name: "org", Value: "My Company", Usage: "name of the first organization"},
+			&cli.StringFlag{Name: "project", Value: "Production", Usage: "name of the first project"},
+		},
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			st, err := openStore(ctx, dataDir(cmd))
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			key, err := server.Init(ctx, st, time.Now(), server.Admin{
+				Email: cmd.String("email"), Name: cmd.String("name"),
+				Org: cmd.String("org"), Project: cmd.String("project"),
+			})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "Created %s in organization %q, project %q.\n", cmd.String("email"), cmd.String("org"), cmd.String("project"))
+			fmt.Fprintf(e.stdout, "API key (shown once, store it now): %s\n", key)
+			fmt.Fprintf(e.stdout, "Log in with: pakyas login --api-key %s\n", key)
+			return nil
+		},
+	}
+}

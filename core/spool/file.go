@@ -1,0 +1,82 @@
+package spool
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/pakyas/pakyas/core/api"
+)
+
+// fileVersion is the version of the on-disk format.
+const fileVersion = 1
+
+// maxFileSize bounds what is read of one file: a ping body is at most
+// 100,000 bytes, base64 makes it a third larger.
+const maxFileSize = 1 << 20
+
+// file is the on-disk form of an Entry, one JSON object per file.
+type file struct {
+	Version    int       `json:"version"`
+	APIURL     string    `json:"api_url"`
+	Check      string    `json:"check,omitempty"`
+	PublicID   string    `json:"public_id"`
+	Kind       string    `json:"kind,omitempty"` // "" success, start, fail, log or an exit code
+	RunID      string    `json:"rid,omitempty"`
+	Host       string    `json:"host,omitempty"`
+	DurationMS int64     `json:"duration_ms,omitempty"`
+	At         time.Time `json:"at"` // when the signal happened
+	Body       []byte    `json:"body,omitempty"`
+	Reason     string    `json:"reason,omitempty"`
+	SavedAt    time.Time `json:"saved_at"`
+	Rejected   string    `json:"rejected,omitempty"`
+}
+
+func toFile(e Entry) file {
+	return file{
+		Version: fileVersion, APIURL: e.APIURL, Check: e.Check,
+		PublicID: e.Ping.PublicID, Kind: e.Ping.Kind, RunID: e.Ping.RunID, Host: e.Ping.Host,
+		DurationMS: e.Ping.Duration.Milliseconds(), At: e.Ping.At.UTC(), Body: e.Ping.Body,
+		Reason: e.Reason, SavedAt: e.SavedAt.UTC(), Rejected: e.Rejected,
+	}
+}
+
+func (f file) entry() Entry {
+	return Entry{
+		APIURL: f.APIURL, Check: f.Check, Reason: f.Reason, SavedAt: f.SavedAt, Rejected: f.Rejected,
+		Ping: api.Ping{
+			PublicID: f.PublicID, Kind: f.Kind, RunID: f.RunID, Host: f.Host,
+			Duration: time.Duration(f.DurationMS) * time.Millisecond, At: f.At, Body: f.Body,
+		},
+	}
+}
+
+// ErrCorrupt is wrapped by the error of a file that is not a spool entry.
+var ErrCorrupt = errors.New("not a valid spool entry")
+
+func readEntry(path string) (Entry, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Entry{}, err
+	}
+	return parseEntry(b)
+}
+
+func parseEntry(b []byte) (Entry, error) {
+	if len(b) > maxFileSize {
+		return Entry{}, fmt.Errorf("%w: larger than %d bytes", ErrCorrupt, maxFileSize)
+	}
+	var f file
+	if err := json.Unmarshal(b, &f); err != nil {
+		return Entry{}, fmt.Errorf("%w: %v", ErrCorrupt, err)
+	}
+	switch {
+	case f.Version != fileVersion:
+		return Entry{}, fmt.Errorf("%w: version %d, this pakyas reads version %d", ErrCorrupt, f.Version, fileVersion)
+	case f.APIURL == "" || f.PublicID == "" || f.At.IsZero():
+		return Entry{}, fmt.Errorf("%w: api_url, public_id and at are required", ErrCorrupt)
+	}
+	return f.entry(), nil
+}

@@ -1,0 +1,184 @@
+package spool
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/pakyas/pakyas/core/api"
+)
+
+// Sender delivers one spooled signal; it returns nil once the server
+// acknowledged it.
+type Sender func(ctx context.Context, e Entry) error
+
+// Permanent reports whether err means the server will never accept the
+// signal: an HTTP 4xx answer other than 408 Request Timeout and 429 Too
+// Many Requests (a deleted check, a malformed or too old signal). Such a
+// signal is not spooled, and a spooled one is moved to rejected/.
+func Permanent(err error) bool {
+	var he *api.HTTPError
+	return errors.As(err, &he) && he.StatusCode >= 400 && he.StatusCode < 500 &&
+		he.StatusCode != http.StatusRequestTimeout && he.StatusCode != http.StatusTooManyRequests
+}
+
+// Rejection is an entry moved to rejected/ and why.
+type Rejection struct {
+	Item
+	Err error
+}
+
+// Report says what Replay did.
+type Report struct {
+	Delivered []Item
+	Rejected  []Rejection
+	// Pending is how many entries are still waiting.
+	Pending int
+	// Unreachable holds, per API URL, the error that stopped delivery to
+	// that server (its later entries wait for the next replay, in order).
+	Unreachable map[string]error
+	// Busy: another pakyas process is replaying this spool; nothing was
+	// done.
+	Busy bool
+}
+
+// Replay delivers the spooled signals with send, oldest first, until
+// they are all sent or ctx is done. An entry is removed only after send
+// returned nil. A permanent refusal (see Permanent) and a corrupt file
+// move the entry to rejected/. Any other error stops delivery to that
+// entry's server, so that signals to one server keep their order; entries
+// for other servers are still tried. Only one process replays a spool at
+// a time; the others return at once with Busy set.
+func (s *Spool) Replay(ctx context.Context, send Sender) (Report, error) {
+	var rep Report
+	items, err := scan(s.Dir)
+	if err != nil || len(items) == 0 {
+		s.removeStaleTmp()
+		return rep, err
+	}
+	unlock, ok, err := lockDir(filepath.Join(s.Dir, lockName))
+	if err != nil {
+		return rep, err
+	}
+	if !ok {
+		rep.Busy, rep.Pending = true, len(items)
+		return rep, nil
+	}
+	defer unlock()
+	// Rescan under the lock: another process may have finished meanwhile.
+	if items, err = scan(s.Dir); err != nil {
+		return rep, err
+	}
+	for i, it := range items {
+		if ctx.Err() != nil {
+			rep.Pending += len(items) - i
+			break
+		}
+		e, err := readEntry(it.Path)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // dropped by Add to make room, or delivered by another process
+		}
+		if err != nil {
+			s.reject(it, Entry{}, err, &rep)
+			continue
+		}
+		it.Entry = e
+		if _, stopped := rep.Unreachable[e.APIURL]; stopped {
+			rep.Pending++
+			continue
+		}
+		err = send(ctx, e)
+		switch {
+		case err == nil:
+			if rerr := os.Remove(it.Path); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+				return rep, fmt.Errorf("remove delivered spool entry: %w", rerr)
+			}
+			rep.Delivered = append(rep.Delivered, it)
+		case Permanent(err):
+			s.reject(it, e, err, &rep)
+		default:
+			if rep.Unreachable == nil {
+				rep.Unreachable = map[string]error{}
+			}
+			rep.Unreachable[e.APIURL] = err
+			rep.Pending++
+		}
+	}
+	s.removeStaleTmp()
+	return rep, nil
+}
+
+// reject moves an entry to rejected/ with the reason, keeping at most
+// MaxRejected there.
+func (s *Spool) reject(it Item, e Entry, why error, rep *Report) {
+	rep.Rejected = append(rep.Rejected, Rejection{Item: it, Err: why})
+	dir := filepath.Join(s.Dir, RejectedDir)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return
+	}
+	dst := filepath.Join(dir, it.Name)
+	if errors.Is(why, ErrCorrupt) || e.APIURL == "" {
+		// Keep the bytes as they were, for a person to look at.
+		_ = os.Rename(it.Path, dst)
+	} else {
+		e.Rejected = why.Error()
+		data, err := json.Marshal(toFile(e))
+		if err == nil && writeAtomic(dst, data) == nil {
+			_ = os.Remove(it.Path)
+		} else {
+			_ = os.Rename(it.Path, dst)
+		}
+	}
+	keep := s.MaxRejected
+	if keep <= 0 {
+		keep = DefaultMaxRejected
+	}
+	if old, err := scan(dir); err == nil && len(old) > keep {
+		for _, o := range old[:len(old)-keep] {
+			_ = os.Remove(o.Path)
+		}
+	}
+}
+
+// removeStaleTmp removes temporary files a crashed writer left behind.
+func (s *Spool) removeStaleTmp() {
+	des, err := os.ReadDir(s.Dir)
+	if err != nil {
+		return
+	}
+	cutoff := s.now().Add(-staleTmp)
+	for _, de := range des {
+		if !strings.HasPrefix(de.Name(), tmpPrefix) {
+			continue
+		}
+		if fi, err := de.Info(); err == nil && fi.ModTime().Before(cutoff) {
+			_ = os.Remove(filepath.Join(s.Dir, de.Name()))
+		}
+	}
+}
+
+// Describe returns a short description of an entry's signal for people:
+// "start", "success", "fail", "exit 2" or "log".
+func Describe(p api.Ping) string {
+	switch p.Kind {
+	case "":
+		return "success"
+	case "start", "fail", "log":
+		return p.Kind
+	case "0":
+		return "success (exit 0)"
+	}
+	return "exit " + p.Kind
+}
+
+// Age returns how long ago an entry's signal happened, rounded for people.
+func Age(e Entry, now time.Time) time.Duration {
+	return now.Sub(e.Ping.At).Round(time.Second)
+}
