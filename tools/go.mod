@@ -1,3 +1,8 @@
+// Pinned code generators for `make proto` and `make proto-check`
+// (scripts/proto.sh): buf and protoc-gen-go-grpc. A module of its own, so
+// buf's many dependencies never enter the main module's go.mod; protoc-gen-go
+// comes from the main module's google.golang.org/protobuf instead, the
+// runtime the generated code links against.
 module github.com/pakyas/pakyas/tools
 
 go 1.26.8

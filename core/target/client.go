@@ -7,6 +7,8 @@ import (
 	"os"
 
 	plugin "github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	targetv1 "github.com/pakyas/pakyas/proto/target/v1"
 )
@@ -65,8 +67,9 @@ func (c *Client) Configure(ctx context.Context, cfg Config) error {
 
 // Send delivers e through the plugin; Output is trimmed to its last
 // MaxOutput bytes. A *DeliveryError means the target did not accept the
-// event; any other error means the call failed (the plugin crashed, was not
-// configured, or ctx ended first, in which case the error wraps ctx.Err()).
+// event; any other error means the call failed: the plugin crashed or was
+// not configured, or the deadline passed (the error then wraps
+// context.DeadlineExceeded).
 // Result.Latency is the plugin's measure of the delivery in both cases it
 // answered.
 func (c *Client) Send(ctx context.Context, e Event) (Result, error) {
@@ -114,11 +117,16 @@ func (c *Client) Pid() int {
 	return 0
 }
 
-// rpcError wraps a failed call; when ctx ended first the error wraps
-// ctx.Err(), so errors.Is(err, context.DeadlineExceeded) holds.
+// rpcError wraps a failed call. A call that ran out of time or was
+// cancelled wraps context.DeadlineExceeded or context.Canceled, whichever
+// side noticed first, so errors.Is works on it.
 func rpcError(ctx context.Context, op string, err error) error {
-	if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
-		return fmt.Errorf("%s: %w (%v)", op, ctxErr, err)
+	code := status.Code(err)
+	switch {
+	case code == codes.DeadlineExceeded || errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return fmt.Errorf("%s: plugin did not answer in time: %w", op, context.DeadlineExceeded)
+	case code == codes.Canceled || errors.Is(ctx.Err(), context.Canceled):
+		return fmt.Errorf("%s: %w", op, context.Canceled)
 	}
 	return fmt.Errorf("%s: %w", op, err)
 }

@@ -63,7 +63,9 @@ func runHelper() {
 func startHelper(t *testing.T, mode string) (*exec.Cmd, int) {
 	t.Helper()
 	host := exec.Command(os.Args[0], "-test.run=^$")
-	host.Env = append(os.Environ(), helperEnv+"="+mode, helperPluginEnv+"="+webhookBin)
+	// A SIGKILLed host cannot remove its socket directory; keep it in a
+	// directory the test removes.
+	host.Env = append(os.Environ(), helperEnv+"="+mode, helperPluginEnv+"="+webhookBin, "TMPDIR="+t.TempDir())
 	out, err := host.StdoutPipe()
 	require.NoError(t, err)
 	require.NoError(t, host.Start())
