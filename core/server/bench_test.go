@@ -31,7 +31,7 @@ func BenchmarkPingIngest(b *testing.B) {
 		require.NoError(b, err)
 		ids = append(ids, ch.PublicID)
 	}
-	tr := &http.Transport{MaxIdleConnsPerHost: 256}
+	tr := &http.Transport{MaxIdleConns: 1024, MaxIdleConnsPerHost: 1024}
 	client := &http.Client{Transport: tr}
 	body := strings.Repeat("x", 200)
 	var n atomic.Int64
