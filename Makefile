@@ -41,9 +41,12 @@ crossbuild:
 	GOOS=darwin GOARCH=arm64 $(GO) build -o /dev/null ./...
 	GOOS=windows GOARCH=amd64 $(GO) build -o /dev/null ./...
 
-## bench: benchmarks that print figures
+## bench: benchmarks that print figures: the Go benchmarks, then
+## scripts/bench.sh (pakyas monitor and ping against curl, and pakyas's
+## memory while a job prints 100 MB; see docs/benchmarks.md)
 bench:
 	CGO_ENABLED=1 $(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./core/...
+	GO=$(GO) scripts/bench.sh
 
 ## proto: regenerate proto/target/v1/*.pb.go from target.proto with pinned
 ## buf and plugins (Go modules only; see scripts/proto.sh)

@@ -58,10 +58,16 @@ func (e *env) monitor(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
+	cfg.Host, _ = os.Hostname()
+	cfg.Stdin, cfg.Stdout, cfg.Stderr, cfg.Log = e.stdin, e.stdout, e.stderr, e.stderr
 	s, err := e.settings(cmd)
 	if err != nil {
-		return err
+		// Monitoring never stops a job from running: say what is wrong,
+		// run it unmonitored and exit 3.
+		printError(e.stderr, err)
+		return runCode(monitor.Run(ctx, cfg, monitor.Job{Args: argv}, nil))
 	}
+	cfg.Verbose = s.verbose
 	c, err := e.pingClient(cmd, s)
 	if err != nil {
 		return err
@@ -71,16 +77,10 @@ func (e *env) monitor(ctx context.Context, cmd *cli.Command) error {
 		return err
 	}
 	if err != nil {
-		ref = e.staleRef(s, slug, err)
+		if ref = e.staleRef(s, slug, err); ref == nil {
+			printError(e.stderr, err)
+		}
 	}
-	if err != nil && ref == nil {
-		// Monitoring never stops a job from running: say what is wrong,
-		// run it unmonitored and exit 3.
-		printError(e.stderr, err)
-	}
-	cfg.Host, _ = os.Hostname()
-	cfg.Verbose = s.verbose
-	cfg.Stdin, cfg.Stdout, cfg.Stderr, cfg.Log = e.stdin, e.stdout, e.stderr, e.stderr
 	key := slug
 	if ref != nil {
 		cfg.PublicID, key = ref.PublicID, ref.Key
@@ -102,6 +102,11 @@ func (e *env) monitor(ctx context.Context, cmd *cli.Command) error {
 	if res.FinishDelivered {
 		e.replaySpool(ctx, s, c, cfg.Quiet)
 	}
+	return runCode(res)
+}
+
+// runCode turns a run's result into pakyas's exit (messages were printed).
+func runCode(res monitor.Result) error {
 	if res.Code == exitOK {
 		return nil
 	}

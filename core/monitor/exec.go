@@ -5,7 +5,6 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
-	"os/signal"
 	"syscall"
 	"time"
 )
@@ -16,12 +15,6 @@ import (
 func (r *runner) exec(cmd *exec.Cmd) (*Ring, error) {
 	ring := r.outputs(cmd)
 	g := prepare(cmd, r.cfg.Stdin)
-	// Listen before the job exists, so no signal is lost between its
-	// start and the first receive: it is forwarded once the job runs.
-	sigs := make(chan os.Signal, 8)
-	signal.Notify(sigs, forwarded...)
-	defer signal.Stop(sigs)
-
 	t0 := time.Now()
 	if err := cmd.Start(); err != nil {
 		return nil, err
@@ -31,7 +24,7 @@ func (r *runner) exec(cmd *exec.Cmd) (*Ring, error) {
 	go func() { done <- cmd.Wait() }()
 	for {
 		select {
-		case s := <-sigs:
+		case s := <-r.sigs: // including any that came before the job started
 			r.verbosef("forwarding %v to the job", s)
 			if err := g.forward(s); err != nil {
 				r.verbosef("cannot forward %v: %v", s, err)

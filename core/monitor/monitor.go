@@ -6,8 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
+	"os"
 	"os/exec"
+	"os/signal"
 	"strconv"
 	"strings"
 	"time"
@@ -141,7 +142,8 @@ type Result struct {
 }
 
 // Run runs job under monitoring and returns what happened; Result.Code is
-// the exit code for pakyas. It never calls os.Exit. Cancelling ctx does
+// the exit code for pakyas. It never calls os.Exit. p may be nil when
+// cfg.PublicID is empty (nothing is sent). Cancelling ctx does
 // not stop the job (termination signals are forwarded to it instead) nor
 // the finish signal: a job that was told to stop is still reported.
 func Run(ctx context.Context, cfg Config, job Job, p Pinger) Result {
@@ -177,9 +179,17 @@ type runner struct {
 	ctx      context.Context
 	publicID string
 	res      Result
+	// sigs receives the signals pakyas forwards, for the whole run: one
+	// that arrives while the start signal is in flight reaches the job as
+	// soon as it starts; one that arrives after the job ended cuts the
+	// finish signal's retries short (the finish is then spooled).
+	sigs chan os.Signal
 }
 
 func (r *runner) run(job Job) Result {
+	r.sigs = make(chan os.Signal, 8)
+	signal.Notify(r.sigs, forwarded...)
+	defer signal.Stop(r.sigs)
 	r.res.RunID = r.cfg.NewRunID()
 	if len(job.Args) == 0 || job.Args[0] == "" {
 		return r.cannotStart("", errors.New("no command given"))
@@ -265,7 +275,9 @@ func (r *runner) finish(at time.Time) Result {
 	t := time.Now()
 	n, err := 0, ErrNoCheck
 	if r.publicID != "" {
-		n, err = r.p.Ping(r.ctx, p)
+		ctx, stop := r.interruptible()
+		n, err = r.p.Ping(ctx, p)
+		stop()
 	}
 	lat := time.Since(t)
 	r.res.FinishDelivered = err == nil
@@ -308,6 +320,22 @@ func (r *runner) finish(at time.Time) Result {
 	return r.res
 }
 
+// interruptible returns a context that a forwarded signal cancels: once
+// the job has ended, a Ctrl-C stops the finish signal's retries.
+func (r *runner) interruptible() (context.Context, func()) {
+	ctx, cancel := context.WithCancel(r.ctx)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case s := <-r.sigs:
+			r.verbosef("%v: no more retries", s)
+			cancel()
+		case <-done:
+		}
+	}()
+	return ctx, func() { close(done); cancel() }
+}
+
 // ping returns a live signal of kind for this run. It carries no time:
 // only spooled signals, sent late, say when they happened.
 func (r *runner) ping(kind string) api.Ping {
@@ -337,67 +365,4 @@ func (r *runner) keep(p api.Ping, at time.Time, why error, quiet bool) string {
 	}
 	r.res.Spooled = append(r.res.Spooled, where)
 	return where
-}
-
-// Cause returns err without the *url.Error wrapping that repeats the
-// request's method and URL: "dial tcp ...: connection refused".
-func Cause(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
-}
-
-func (r *runner) printf(format string, args ...any) {
-	fmt.Fprintf(r.cfg.Log, "[pakyas] "+format+"\n", args...)
-}
-
-// info prints a line -q silences.
-func (r *runner) info(format string, args ...any) {
-	if !r.cfg.Quiet {
-		r.printf(format, args...)
-	}
-}
-
-// warn prints a warning that does not change the exit code; -q silences
-// it.
-func (r *runner) warn(format string, args ...any) { r.info(format, args...) }
-
-// alert prints a line that explains the exit code; never silenced.
-func (r *runner) alert(format string, args ...any) { r.printf(format, args...) }
-
-func (r *runner) verbosef(format string, args ...any) {
-	if r.cfg.Verbose {
-		r.printf(format, args...)
-	}
-}
-
-// seconds formats a job's duration as signal-model.md shows it: 12.4s.
-func seconds(d time.Duration) string {
-	if d < time.Minute {
-		return strconv.FormatFloat(d.Seconds(), 'f', 1, 64) + "s"
-	}
-	return d.Round(100 * time.Millisecond).String()
-}
-
-func ms(d time.Duration) string {
-	if d < 10*time.Millisecond {
-		return d.Round(10 * time.Microsecond).String()
-	}
-	return d.Round(time.Millisecond).String()
-}
-
-func attempts(n int) string {
-	if n == 1 {
-		return "1 attempt"
-	}
-	return strconv.Itoa(n) + " attempts"
-}
-
-func capitalize(s string) string {
-	if s == "" || s[0] < 'a' || s[0] > 'z' {
-		return s
-	}
-	return string(s[0]-'a'+'A') + s[1:]
 }

@@ -351,6 +351,46 @@ func TestRunForwardsSignals(t *testing.T) {
 	assert.Equal(t, []string{"start", "143"}, p.kinds())
 }
 
+// TestRunSignalDuringStart: a signal that arrives while the start signal
+// is in flight reaches the job as soon as it starts.
+func TestRunSignalDuringStart(t *testing.T) {
+	var s streams
+	p := pinger{answer: func(_ context.Context, p api.Ping) error {
+		if p.Kind == "start" {
+			return syscall.Kill(os.Getpid(), syscall.SIGTERM)
+		}
+		return nil
+	}}
+	t0 := time.Now()
+	res := Run(context.Background(), config(&s), sh("sleep 30"), &p)
+	assert.Less(t, time.Since(t0), 20*time.Second)
+	assert.Equal(t, 143, res.Code)
+	assert.Equal(t, []string{"start", "143"}, p.kinds())
+}
+
+// TestRunSignalDuringFinish: once the job has ended, a signal stops the
+// finish signal's retries; the finish is spooled and the run exits 3.
+func TestRunSignalDuringFinish(t *testing.T) {
+	var s streams
+	var k keeper
+	cfg := config(&s)
+	cfg.Spool = &k
+	p := pinger{answer: func(ctx context.Context, p api.Ping) error {
+		if p.Kind == "start" {
+			return nil
+		}
+		if err := syscall.Kill(os.Getpid(), syscall.SIGINT); err != nil {
+			return err
+		}
+		<-ctx.Done() // a server that never answers
+		return ctx.Err()
+	}}
+	res := Run(context.Background(), cfg, sh("exit 0"), &p)
+	assert.Equal(t, ExitMonitoringFailure, res.Code)
+	require.Len(t, k.kept, 1)
+	assert.Equal(t, "0", k.kept[0].Kind)
+}
+
 // TestRunRefresh: a stale cached public ID is refreshed once.
 func TestRunRefresh(t *testing.T) {
 	const fresh = "660e8400-e29b-41d4-a716-446655440000"

@@ -29,6 +29,9 @@ func Permanent(err error) bool {
 		he.StatusCode != http.StatusRequestTimeout && he.StatusCode != http.StatusTooManyRequests
 }
 
+// ErrTooOld is wrapped by the reason of an entry older than Spool.MaxAge.
+var ErrTooOld = errors.New("too old to deliver")
+
 // Rejection is an entry moved to rejected/ and why.
 type Rejection struct {
 	Item
@@ -51,16 +54,16 @@ type Report struct {
 
 // Replay delivers the spooled signals with send, oldest first, until
 // they are all sent or ctx is done. An entry is removed only after send
-// returned nil. A permanent refusal (see Permanent) and a corrupt file
-// move the entry to rejected/. Any other error stops delivery to that
+// returned nil. A permanent refusal (see Permanent), a corrupt file and
+// an entry older than MaxAge move the entry to rejected/. Any other error stops delivery to that
 // entry's server, so that signals to one server keep their order; entries
 // for other servers are still tried. Only one process replays a spool at
 // a time; the others return at once with Busy set.
 func (s *Spool) Replay(ctx context.Context, send Sender) (Report, error) {
 	var rep Report
+	// The common case, an empty or missing spool, costs one ReadDir.
 	items, err := scan(s.Dir)
 	if err != nil || len(items) == 0 {
-		s.removeStaleTmp()
 		return rep, err
 	}
 	unlock, ok, err := lockDir(filepath.Join(s.Dir, lockName))
@@ -76,6 +79,10 @@ func (s *Spool) Replay(ctx context.Context, send Sender) (Report, error) {
 	if items, err = scan(s.Dir); err != nil {
 		return rep, err
 	}
+	maxAge := s.MaxAge
+	if maxAge <= 0 {
+		maxAge = DefaultMaxAge
+	}
 	for i, it := range items {
 		if ctx.Err() != nil {
 			rep.Pending += len(items) - i
@@ -90,6 +97,10 @@ func (s *Spool) Replay(ctx context.Context, send Sender) (Report, error) {
 			continue
 		}
 		it.Entry = e
+		if s.now().Sub(e.Ping.At) > maxAge {
+			s.reject(it, e, fmt.Errorf("%w: it happened more than %s ago", ErrTooOld, maxAge), &rep)
+			continue
+		}
 		if _, stopped := rep.Unreachable[e.APIURL]; stopped {
 			rep.Pending++
 			continue

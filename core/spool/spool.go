@@ -29,6 +29,9 @@ const (
 	DefaultMaxFiles    = 1000
 	DefaultMaxBytes    = 32 << 20
 	DefaultMaxRejected = 200
+	// DefaultMaxAge matches the server's default retention: a server
+	// refuses signals older than it keeps.
+	DefaultMaxAge = 90 * 24 * time.Hour
 )
 
 // RejectedDir is the subdirectory of signals the server refused for good.
@@ -73,7 +76,11 @@ type Spool struct {
 	MaxFiles    int   // 0: DefaultMaxFiles
 	MaxBytes    int64 // 0: DefaultMaxBytes
 	MaxRejected int   // 0: DefaultMaxRejected
-	Now         func() time.Time
+	// MaxAge is how old a signal may be and still be sent; older ones
+	// (for a server gone for good, say) are moved to rejected/. 0:
+	// DefaultMaxAge.
+	MaxAge time.Duration
+	Now    func() time.Time
 }
 
 // New returns a spool in dir with the default bounds.

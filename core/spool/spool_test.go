@@ -281,7 +281,7 @@ func TestAtomicWrites(t *testing.T) {
 
 	_, err = s.Replay(context.Background(), (&recorder{}).send)
 	require.NoError(t, err)
-	assert.NoFileExists(t, tmp, "a stale temporary file is removed")
+	assert.NoFileExists(t, tmp, "a stale temporary file is removed by a replay")
 	assert.FileExists(t, fresh, "a fresh one may belong to a writer at work")
 }
 
@@ -352,6 +352,22 @@ func TestReplayBudget(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, rep.Delivered, 1)
 	assert.Equal(t, 2, rep.Pending)
+}
+
+// TestReplayTooOld: an entry older than MaxAge is moved aside unsent.
+func TestReplayTooOld(t *testing.T) {
+	s := newSpool(t) // now is t0+1h
+	s.MaxAge = 30 * time.Minute
+	_, err := s.Add(entry(urlA, "start", t0))
+	require.NoError(t, err)
+	_, err = s.Add(entry(urlA, "0", t0.Add(50*time.Minute)))
+	require.NoError(t, err)
+	var r recorder
+	rep, err := s.Replay(context.Background(), r.send)
+	require.NoError(t, err)
+	assert.Equal(t, []string{urlA + " 0"}, r.kinds())
+	require.Len(t, rep.Rejected, 1)
+	assert.ErrorIs(t, rep.Rejected[0].Err, ErrTooOld)
 }
 
 func TestEmptySpool(t *testing.T) {

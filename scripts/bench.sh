@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# What `pakyas monitor` and `pakyas ping` cost on a cron line, measured
+# against a local `pakyas server --dev` (run by `make bench`; the figures
+# and how to read them are in docs/benchmarks.md):
+#
+#   1. pakyas monitor --public-id ID -- true
+#      over  curl -fsS URL/ping/ID/start && true && curl -fsS URL/ping/ID
+#      (the shell a user would otherwise write)              target <= 0.6x
+#   2. pakyas ping --public-id ID  over  one curl to the same endpoint
+#   3. peak RSS of pakyas while the job prints 100 MB to its (captured)
+#      stderr                                                 target <= 30 MB
+#
+# Timing uses hyperfine when installed (BENCH_TOOL=loop: never), else a
+# loop of BENCH_RUNS runs of each, taking turns, timed here (bash 5's
+# EPOCHREALTIME). Each figure is a median. Missing curl or hyperfine are
+# installed with apt-get only when running as root; nothing else is.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+GO=${GO:-go}
+RUNS=${BENCH_RUNS:-200}
+WARMUP=${BENCH_WARMUP:-20}
+
+have() {
+	[ "$1" = hyperfine ] && [ "${BENCH_TOOL:-}" = loop ] && return 1
+	command -v "$1" >/dev/null 2>&1
+}
+
+missing=""
+have curl || missing="$missing curl"
+[ "${BENCH_TOOL:-}" = loop ] || have hyperfine || missing="$missing hyperfine"
+if [ -n "$missing" ] && [ "$(id -u)" = 0 ] && have apt-get; then
+	echo "bench: installing$missing with apt-get" >&2
+	{ apt-get install -y $missing || { apt-get update && apt-get install -y $missing; }; } >/dev/null 2>&1 ||
+		echo "bench: could not install$missing; going on without" >&2
+fi
+have curl || { echo "bench: curl is needed (apt-get install curl)" >&2; exit 1; }
+
+work=$(mktemp -d)
+server_pid=""
+cleanup() {
+	if [ -n "$server_pid" ]; then
+		kill -INT "$server_pid" 2>/dev/null || true
+		wait "$server_pid" 2>/dev/null || true
+	fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+pakyas=$work/pakyas
+CGO_ENABLED=0 "$GO" build -trimpath -ldflags '-s -w' -o "$pakyas" ./cmd/pakyas
+export HOME=$work/home XDG_CONFIG_HOME=$work/config XDG_STATE_HOME=$work/state
+unset PAKYAS_API_URL PAKYAS_API_KEY PAKYAS_PUBLIC_ID PAKYAS_CONFIG PAKYAS_ORG PAKYAS_PROJECT PAKYAS_FORMAT
+mkdir -p "$HOME"
+
+"$pakyas" server --dev --listen 127.0.0.1:0 --data-dir "$work/data" >"$work/server.out" 2>"$work/server.err" &
+server_pid=$!
+for _ in $(seq 300); do
+	[ -s "$work/server.out" ] && break
+	kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.err" >&2; exit 1; }
+	sleep 0.1
+done
+# pakyas login --api-url URL --api-key KEY
+read -r _ _ _ url _ key <"$work/server.out"
+"$pakyas" login --api-url "$url" --api-key "$key" >/dev/null
+"$pakyas" check create --name bench --slug bench --period 3600 --grace 300 >/dev/null
+id=$("$pakyas" --format json check show bench | sed -n 's/^ *"public_id": *"\([^"]*\)".*/\1/p' | head -n 1)
+[ -n "$id" ] || { echo "bench: no public id for the check" >&2; exit 1; }
+
+monitor_cmd="$pakyas monitor --public-id $id -- true"
+shell_cmd="curl -fsS $url/ping/$id/start >/dev/null && true && curl -fsS $url/ping/$id >/dev/null"
+ping_cmd="$pakyas ping --public-id $id"
+curl_cmd="curl -fsS $url/ping/$id"
+
+# median CMD... prints the median wall time of each command line, in
+# seconds, one per line. Medians, and in the loop the commands taking
+# turns, keep a burst of load on the machine from landing on one side.
+median() {
+	if have hyperfine; then
+		hyperfine --style none --warmup "$WARMUP" --runs "$RUNS" --export-json "$work/h.json" "$@" >/dev/null 2>&1
+		grep -o '"median": *[0-9.e+-]*' "$work/h.json" | sed 's/.*: *//'
+		return
+	fi
+	local i j t0 t1
+	for ((i = 0; i < WARMUP; i++)); do
+		for c in "$@"; do eval "$c" >/dev/null 2>&1; done
+	done
+	for ((j = 1; j <= $#; j++)); do : >"$work/times.$j"; done
+	for ((i = 0; i < RUNS; i++)); do
+		for ((j = 1; j <= $#; j++)); do
+			t0=$EPOCHREALTIME
+			eval "${!j}" >/dev/null 2>&1
+			t1=$EPOCHREALTIME
+			echo "$t0 $t1" >>"$work/times.$j"
+		done
+	done
+	for ((j = 1; j <= $#; j++)); do
+		awk '{ print $2 - $1 }' "$work/times.$j" | sort -g |
+			awk '{ t[NR] = $1 } END { if (NR % 2) print t[(NR + 1) / 2]; else print (t[NR / 2] + t[NR / 2 + 1]) / 2 }'
+	done
+}
+
+ms() { awk -v t="$1" 'BEGIN { printf "%.2f ms", t * 1000 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+verdict() { awk -v r="$1" -v max="$2" 'BEGIN { if (r <= max) print "met"; else print "MISSED" }'; }
+
+tool="hyperfine, $RUNS runs each"
+have hyperfine || tool="a timed loop of $RUNS runs each"
+echo "pakyas benchmarks against $url ($tool, medians; $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?'))"
+echo
+
+read -r t_monitor t_shell < <(median "$monitor_cmd" "$shell_cmd" | paste -sd' ')
+r=$(ratio "$t_monitor" "$t_shell")
+echo "monitor: pakyas monitor --public-id ID -- true          $(ms "$t_monitor")"
+echo "         curl .../start && true && curl ...            $(ms "$t_shell")"
+echo "         ratio $r (target <= 0.6: $(verdict "$r" 0.6))"
+echo
+
+read -r t_ping t_curl < <(median "$ping_cmd" "$curl_cmd" | paste -sd' ')
+r=$(ratio "$t_ping" "$t_curl")
+echo "ping:    pakyas ping --public-id ID                    $(ms "$t_ping")"
+echo "         curl -fsS .../ping/ID                         $(ms "$t_curl")"
+echo "         ratio $r"
+echo
+
+# Peak memory of pakyas while the job prints 100 MB to its captured
+# stderr (the default): GNU time's %M, else VmHWM read from /proc while
+# the job waits on stdin after printing.
+job='head -c 104857600 /dev/zero >&2'
+rss_kb=""
+if /usr/bin/time -f %M true >/dev/null 2>&1; then
+	/usr/bin/time -o "$work/rss" -f %M "$pakyas" monitor -q --public-id "$id" -- sh -c "$job" >/dev/null 2>&1 || true
+	rss_kb=$(tail -n 1 "$work/rss")
+elif [ -d /proc/self ]; then
+	mkfifo "$work/fifo"
+	"$pakyas" monitor -q --public-id "$id" -- sh -c "$job; touch $work/done; read x" <"$work/fifo" >/dev/null 2>&1 &
+	pid=$!
+	exec 3>"$work/fifo"
+	until [ -e "$work/done" ]; do sleep 0.05; done
+	rss_kb=$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status")
+	exec 3>&-
+	wait "$pid" || true
+fi
+if [ -n "$rss_kb" ]; then
+	mb=$(awk -v k="$rss_kb" 'BEGIN { printf "%.1f", k / 1024 }')
+	echo "memory:  peak RSS of pakyas monitor while the job prints 100 MB: $mb MB (target <= 30 MB: $(verdict "$mb" 30))"
+else
+	echo "memory:  not measured (needs GNU time or /proc)"
+fi
