@@ -35,6 +35,8 @@ lint:
 unit:
 	@echo "== go test -race"
 	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 20m ./...
+	@echo "== examples/jsonl-target (its own module: vet and test)"
+	cd examples/jsonl-target && $(GO) vet ./... && CGO_ENABLED=1 $(GO) test -race -count=1 ./...
 
 crossbuild:
 	@echo "== cross-build darwin, windows"

@@ -156,6 +156,7 @@ Examples:
 			channelCommand(e),
 			keyCommand(e),
 			serverCommand(e),
+			pluginCommand(e),
 			versionCommand(e),
 		},
 	}

@@ -42,7 +42,7 @@ Examples:
   pakyas monitor nightly-backup -- ./backup.sh --full
   pakyas monitor --public-id 550e8400-e29b-41d4-a716-446655440000 -- ./deploy.sh
   0 3 * * * pakyas monitor -q nightly-backup -- /usr/local/bin/backup.sh`,
-		Flags: append(flags, deliveryFlags(e)...),
+		Flags: append(append(flags, deliveryFlags(e)...), externalFlags(e)...),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			return e.monitor(ctx, cmd)
 		},
@@ -95,6 +95,12 @@ func (e *env) monitor(ctx context.Context, cmd *cli.Command) error {
 			}
 		}
 	}
+	x, err := e.externalsFor(ctx, cmd, s.verbose, cfg.Quiet, key)
+	if err != nil {
+		return err
+	}
+	defer x.Close()
+	cfg.External, cfg.MigrationMode = x.monitorExternal(), x.migration
 	if sp := e.spool(); sp != nil {
 		cfg.Spool = &spooler{sp: sp, apiURL: s.apiURL, check: key, warn: e.spoolWarn(cfg.Quiet)}
 	}

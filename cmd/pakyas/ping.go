@@ -43,7 +43,7 @@ Examples:
   pakyas ping my-job --fail
   pakyas ping my-job --exit-code 2 --message "disk full"
   pakyas ping --public-id 550e8400-e29b-41d4-a716-446655440000`,
-		Flags: append(flags, deliveryFlags(e)...),
+		Flags: append(append(flags, deliveryFlags(e)...), externalFlags(e)...),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			return e.ping(ctx, cmd)
 		},
@@ -117,6 +117,11 @@ func (e *env) ping(ctx context.Context, cmd *cli.Command) error {
 		return err
 	}
 	p.PublicID = ref.PublicID
+	x, err := e.externalsFor(ctx, cmd, s.verbose, false, ref.Key)
+	if err != nil {
+		return err
+	}
+	defer x.Close()
 	at := time.Now() // when the signal happened, should it wait in the spool
 	attempts, err := c.Ping(ctx, p)
 	if api.IsStatus(err, http.StatusNotFound) && ref.Cached {
@@ -128,8 +133,15 @@ func (e *env) ping(ctx context.Context, cmd *cli.Command) error {
 		p.PublicID = ref.PublicID
 		attempts, err = c.Ping(ctx, p)
 	}
+	// Pakyas first, then the external monitors (external-monitors.md).
+	ev, toTargets := x.pingEvent(kind, p.RunID, p.Host, at, p.Body)
+	external := toTargets && x.send(ctx, ev)
 	if err != nil {
 		e.spoolPing(s, ref.Key, p, at, err)
+		if x.migration && external {
+			migrationWarning(e.stderr, err)
+			return nil
+		}
 		return pingErr(s, ref, attempts, err)
 	}
 	e.replaySpool(ctx, s, c, false)

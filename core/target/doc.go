@@ -1,7 +1,8 @@
 // Package target is the public SDK for Pakyas target plugins, and the
-// host's side of the same contract. It is, with proto/target/v1, the only
-// public API of this module: a third-party plugin imports this package and
-// nothing else of Pakyas.
+// host's side of the same contract. It is, with proto/target/v1 and its
+// conformance suite core/target/targettest, the only public API of this
+// module: a third-party plugin imports this package (and targettest in its
+// tests) and nothing else of Pakyas.
 //
 // A target notifies one external service (healthchecks.io, Cronitor, a
 // webhook, an in-house pager) of the events of a monitored run: start, then
@@ -90,6 +91,17 @@
 //	defer client.Close() // also stops the server
 //	raw, err := client.Dispense(target.PluginName)
 //	c := raw.(*target.Client) // Describe, Configure, Send as pakyas calls them
+//
+// Then run the conformance suite, package targettest, which
+// `pakyas plugin check` also runs against a built binary:
+//
+//	targettest.Run(t, targettest.Config{
+//		Binary: targettest.Build(t, ".", "jsonl"),
+//		Good:   targettest.Tables{Global: map[string]any{"path": filepath.Join(t.TempDir(), "e.jsonl")}},
+//	})
+//
+// docs/writing-a-target.md goes from zero to an installed target, and says
+// what a plugin written in another language must implement.
 //
 // # The host side
 //
