@@ -176,5 +176,5 @@ func (x *externals) pingEvent(kind, runID, host string, at time.Time, body []byt
 // migrationWarning prints the warning of a run that only an external
 // monitor reported (external-monitors.md, "Migration mode").
 func migrationWarning(w io.Writer, reason error) {
-	fmt.Fprintf(w, "Warning: Pakyas ping failed (%v), but external monitor succeeded (migration mode)\n", monitor.Cause(reason))
+	fmt.Fprintln(w, monitor.MigrationWarning(reason))
 }

@@ -261,7 +261,7 @@ func TestMonitorScenarios(t *testing.T) {
 			require.Equal(t, tt.want, r.code, "stderr:\n%s", r.stderr)
 			svc.assertRequests(t, id, tt.job)
 			if tt.warn {
-				assert.Regexp(t, regexp.QuoteMeta(warning)+`[^\n]*connection refused`+regexp.QuoteMeta(warningEnd), r.stderr)
+				assert.Regexp(t, `(?m)^`+regexp.QuoteMeta(warning)+`[^\n]*connection refused`+regexp.QuoteMeta(warningEnd), r.stderr)
 			} else {
 				assert.NotContains(t, r.stderr, "external monitor succeeded")
 			}

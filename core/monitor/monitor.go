@@ -309,7 +309,7 @@ func (r *runner) finish(at time.Time) Result {
 	}
 	switch d.Verdict {
 	case ReportedExternally:
-		r.alert("Warning: Pakyas ping failed (%v), but external monitor succeeded (migration mode)", Cause(err))
+		fmt.Fprintln(r.cfg.Log, MigrationWarning(err))
 	case Unreported:
 		what := "Pakyas did not get the finish signal"
 		if r.publicID == "" {
