@@ -17,6 +17,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/pakyas/pakyas/internal/atomicfile"
 )
 
 // MaxAge is how long a project's entry is used before it is refreshed.
@@ -176,32 +178,5 @@ func (c *Cache) Save() error {
 	if err != nil {
 		return fmt.Errorf("encode cache: %w", err)
 	}
-	return writeAtomic(c.path, append(b, '\n'))
-}
-
-func writeAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("create %s: %w", dir, err)
-	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("write cache: %w", err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write cache %s: %w", path, err)
-	}
-	return nil
+	return atomicfile.Write(c.path, append(b, '\n'), 0o600)
 }

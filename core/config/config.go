@@ -16,6 +16,8 @@ import (
 	"strings"
 
 	"github.com/pelletier/go-toml/v2"
+
+	"github.com/pakyas/pakyas/internal/atomicfile"
 )
 
 // FileName is the name of the CLI's config file inside ConfigDir.
@@ -57,7 +59,7 @@ func (c *Config) Save(path string) error {
 	if err := enc.Encode(c); err != nil {
 		return fmt.Errorf("encode config: %w", err)
 	}
-	return WriteFileAtomic(path, buf.Bytes(), 0o600)
+	return atomicfile.Write(path, buf.Bytes(), 0o600)
 }
 
 // Error is a problem in a config file at a known place.

@@ -11,6 +11,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/pakyas/pakyas/core"
+
+	"github.com/pakyas/pakyas/internal/atomicfile"
 )
 
 // Admin describes the first user `pakyas server init` creates.
@@ -113,9 +115,8 @@ func DevSetup(ctx context.Context, store core.Store, now time.Time, dataDir stri
 }
 
 func writeKeyFile(path, key string) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, []byte(key+"\n"), 0o600); err != nil {
+	if err := atomicfile.Write(path, []byte(key+"\n"), 0o600); err != nil {
 		return fmt.Errorf("save dev key: %w", err)
 	}
-	return os.Rename(tmp, path)
+	return nil
 }

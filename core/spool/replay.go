@@ -9,10 +9,11 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/pakyas/pakyas/core/api"
+
+	"github.com/pakyas/pakyas/internal/atomicfile"
 )
 
 // Sender delivers one spooled signal; it returns nil once the server
@@ -141,7 +142,7 @@ func (s *Spool) reject(it Item, e Entry, why error, rep *Report) {
 	} else {
 		e.Rejected = why.Error()
 		data, err := json.Marshal(toFile(e))
-		if err == nil && writeAtomic(dst, data) == nil {
+		if err == nil && atomicfile.Write(dst, data, 0o600) == nil {
 			_ = os.Remove(it.Path)
 		} else {
 			_ = os.Rename(it.Path, dst)
@@ -166,7 +167,7 @@ func (s *Spool) removeStaleTmp() {
 	}
 	cutoff := s.now().Add(-staleTmp)
 	for _, de := range des {
-		if !strings.HasPrefix(de.Name(), tmpPrefix) {
+		if !atomicfile.IsTemp(de.Name()) {
 			continue
 		}
 		if fi, err := de.Info(); err == nil && fi.ModTime().Before(cutoff) {

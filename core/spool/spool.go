@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"github.com/pakyas/pakyas/core/api"
+
+	"github.com/pakyas/pakyas/internal/atomicfile"
 )
 
 // Defaults bounding a spool.
@@ -38,9 +40,8 @@ const (
 const RejectedDir = "rejected"
 
 const (
-	ext       = ".json"
-	tmpPrefix = ".tmp-"
-	lockName  = ".lock"
+	ext      = ".json"
+	lockName = ".lock"
 	// staleTmp is how old a temporary file must be to be a leftover of a
 	// crashed writer.
 	staleTmp = time.Hour
@@ -121,7 +122,7 @@ func (s *Spool) Add(e Entry) (Added, error) {
 		return res, err
 	}
 	res.Path = filepath.Join(s.Dir, name)
-	if err := writeAtomic(res.Path, data); err != nil {
+	if err := atomicfile.Write(res.Path, data, 0o600); err != nil {
 		return res, err
 	}
 	return res, nil
@@ -212,40 +213,4 @@ func entryName(at time.Time) (string, error) {
 		ns = 0
 	}
 	return fmt.Sprintf("%020d-%s%s", ns, hex.EncodeToString(b[:]), ext), nil
-}
-
-// writeAtomic writes data to path so that readers see the whole file or
-// none of it: a temporary file in the same directory, fsync, rename, and
-// an fsync of the directory where the system allows it.
-func writeAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, tmpPrefix+"*")
-	if err != nil {
-		return fmt.Errorf("write spool entry: %w", err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write spool entry %s: %w", path, err)
-	}
-	syncDir(dir)
-	return nil
-}
-
-// syncDir makes a rename in dir durable; not all systems can (Windows).
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
 }

@@ -247,9 +247,9 @@ func TestCorruptFiles(t *testing.T) {
 func TestAtomicWrites(t *testing.T) {
 	s := newSpool(t)
 	require.NoError(t, os.MkdirAll(s.Dir, 0o700))
-	tmp := filepath.Join(s.Dir, tmpPrefix+"123")
+	tmp := filepath.Join(s.Dir, ".e.json.tmp-123")
 	require.NoError(t, os.WriteFile(tmp, []byte(`{"version":1,"api_u`), 0o600))
-	fresh := filepath.Join(s.Dir, tmpPrefix+"456")
+	fresh := filepath.Join(s.Dir, ".e.json.tmp-456")
 	require.NoError(t, os.WriteFile(fresh, []byte(`{`), 0o600))
 	old := t0.Add(-2 * time.Hour) // s.Now is t0+1h: older than staleTmp
 	require.NoError(t, os.Chtimes(tmp, old, old))
