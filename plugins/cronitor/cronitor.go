@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/pakyas/pakyas/core/target"
@@ -97,17 +95,13 @@ func (c *cronitor) Send(ctx context.Context, e target.Event) (target.Result, err
 	}
 	req.Header.Set("User-Agent", "pakyas-target-cronitor/"+c.version)
 
-	start := time.Now()
-	resp, err := c.client.Do(req)
-	latency := time.Since(start)
-	if err != nil {
-		return target.Result{Latency: latency}, fmt.Errorf("cronitor: %w", c.redact(err))
+	res, err := target.DoHTTP(c.client, req)
+	var se *target.HTTPStatusError
+	if errors.As(err, &se) {
+		return res, fmt.Errorf("cronitor %v: %s", err, hint(se.StatusCode, e))
 	}
-	defer resp.Body.Close()
-	body := snippet(resp.Body)
-	res := target.Result{Message: "HTTP " + resp.Status, Latency: latency}
-	if resp.StatusCode/100 != 2 {
-		return res, fmt.Errorf("cronitor answered %s%s: %s", resp.Status, body, hint(resp.StatusCode, e))
+	if err != nil {
+		return res, fmt.Errorf("cronitor: %w", c.redact(err))
 	}
 	return res, nil
 }
@@ -193,15 +187,3 @@ func checkURL(s string) error {
 	return nil
 }
 
-// snippet returns the start of a response body for an error message, as
-// ` ("...")`, or "" when it is empty. The rest of the body is drained so the
-// connection can be reused.
-func snippet(r io.Reader) string {
-	b, err := io.ReadAll(io.LimitReader(r, 200))
-	_, _ = io.Copy(io.Discard, io.LimitReader(r, 64<<10))
-	s := strings.TrimSpace(string(b))
-	if (err != nil && !errors.Is(err, io.EOF)) || s == "" || !utf8.ValidString(s) {
-		return ""
-	}
-	return fmt.Sprintf(" (%q)", s)
-}

@@ -4,13 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
-	"unicode/utf8"
 
 	"github.com/pakyas/pakyas/core/target"
 )
@@ -89,17 +86,13 @@ func (h *healthchecks) Send(ctx context.Context, e target.Event) (target.Result,
 	req.Header.Set("Content-Type", "text/plain")
 	req.Header.Set("User-Agent", "pakyas-target-healthchecks/"+h.version)
 
-	start := time.Now()
-	resp, err := h.client.Do(req)
-	latency := time.Since(start)
-	if err != nil {
-		return target.Result{Latency: latency}, fmt.Errorf("healthchecks: %w", err)
+	res, err := target.DoHTTP(h.client, req)
+	var se *target.HTTPStatusError
+	if errors.As(err, &se) {
+		return res, fmt.Errorf("healthchecks %v: %s", err, h.hint(se.StatusCode, e))
 	}
-	defer resp.Body.Close()
-	body := snippet(resp.Body)
-	res := target.Result{Message: "HTTP " + resp.Status, Latency: latency}
-	if resp.StatusCode/100 != 2 {
-		return res, fmt.Errorf("healthchecks answered %s%s: %s", resp.Status, body, h.hint(resp.StatusCode, e))
+	if err != nil {
+		return res, fmt.Errorf("healthchecks: %w", err)
 	}
 	return res, nil
 }
@@ -165,15 +158,3 @@ func isUUID(s string) bool {
 	return true
 }
 
-// snippet returns the start of a response body for an error message, as
-// ` ("...")`, or "" when it is empty. The rest of the body is drained so the
-// connection can be reused.
-func snippet(r io.Reader) string {
-	b, err := io.ReadAll(io.LimitReader(r, 200))
-	_, _ = io.Copy(io.Discard, io.LimitReader(r, 64<<10))
-	s := strings.TrimSpace(string(b))
-	if (err != nil && !errors.Is(err, io.EOF)) || s == "" || !utf8.ValidString(s) {
-		return ""
-	}
-	return fmt.Sprintf(" (%q)", s)
-}

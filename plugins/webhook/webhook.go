@@ -9,14 +9,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/pakyas/pakyas/core/target"
 )
@@ -125,17 +123,13 @@ func (w *webhook) Send(ctx context.Context, e target.Event) (target.Result, erro
 		req.Header.Set(signatureHeader, sign(w.secret, body))
 	}
 
-	start := time.Now()
-	resp, err := w.client.Do(req)
-	latency := time.Since(start)
-	if err != nil {
-		return target.Result{Latency: latency}, fmt.Errorf("webhook: %w", err)
+	res, err := target.DoHTTP(w.client, req)
+	var se *target.HTTPStatusError
+	if errors.As(err, &se) {
+		return res, fmt.Errorf("webhook %v: check url and headers in [targets.webhook]", err)
 	}
-	defer resp.Body.Close()
-	snip := snippet(resp.Body)
-	res := target.Result{Message: "HTTP " + resp.Status, Latency: latency}
-	if resp.StatusCode/100 != 2 {
-		return res, fmt.Errorf("webhook answered %s%s: check url and headers in [targets.webhook]", resp.Status, snip)
+	if err != nil {
+		return res, fmt.Errorf("webhook: %w", err)
 	}
 	return res, nil
 }
@@ -182,15 +176,3 @@ func validHeaderName(s string) bool {
 	return true
 }
 
-// snippet returns the start of a response body for an error message, as
-// ` ("...")`, or "" when it is empty. The rest of the body is drained so the
-// connection can be reused.
-func snippet(r io.Reader) string {
-	b, err := io.ReadAll(io.LimitReader(r, 200))
-	_, _ = io.Copy(io.Discard, io.LimitReader(r, 64<<10))
-	s := strings.TrimSpace(string(b))
-	if (err != nil && !errors.Is(err, io.EOF)) || s == "" || !utf8.ValidString(s) {
-		return ""
-	}
-	return fmt.Sprintf(" (%q)", s)
-}
