@@ -186,4 +186,3 @@ func checkURL(s string) error {
 	}
 	return nil
 }
-

@@ -157,4 +157,3 @@ func isUUID(s string) bool {
 	}
 	return true
 }
-

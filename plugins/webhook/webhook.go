@@ -175,4 +175,3 @@ func validHeaderName(s string) bool {
 	}
 	return true
 }
-
