@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -21,9 +22,9 @@ import (
 // external_monitors.toml.
 func externalFlags(e *env) []cli.Flag {
 	return []cli.Flag{
-		&cli.BoolFlag{Name: "no-external", Usage: "notify no external monitors (healthchecks.io, Cronitor, webhooks)", Sources: e.envVars("PAKYAS_NO_EXTERNAL")},
-		&cli.BoolFlag{Name: "migration-mode", Usage: "when Pakyas cannot be reached but an external monitor took the signal, exit with the job's code and a warning instead of 3 (config: migration_mode)", Sources: e.envVars("PAKYAS_MIGRATION_MODE")},
-		&cli.IntFlag{Name: "external-timeout-ms", Value: int(external.DefaultTimeout / time.Millisecond), Usage: "the most pakyas waits for all external monitors together, per signal, in milliseconds", Sources: e.envVars("PAKYAS_EXTERNAL_TIMEOUT_MS")},
+		&cli.BoolFlag{Name: "no-external", Usage: "notify no external monitors (healthchecks.io, Cronitor, webhooks)", Sources: e.envBool("PAKYAS_NO_EXTERNAL")},
+		&cli.BoolFlag{Name: "migration-mode", Usage: "when Pakyas cannot be reached but an external monitor took the signal, exit with the job's code and a warning instead of 3 (config: migration_mode)", Sources: e.envBool("PAKYAS_MIGRATION_MODE")},
+		&cli.IntFlag{Name: "external-timeout-ms", Value: int(external.DefaultTimeout / time.Millisecond), Usage: "the most pakyas waits for all external monitors together, per signal, in milliseconds", Sources: e.envInt("PAKYAS_EXTERNAL_TIMEOUT_MS", "PAKYAS_EXTERNAL_TIMEOUT_MS=5000", 1, math.MaxInt32)},
 		&cli.StringFlag{Name: "external-config", Usage: "external monitors file (default: $XDG_CONFIG_HOME/pakyas/external_monitors.toml or ~/.config/pakyas/external_monitors.toml)"},
 	}
 }
@@ -50,7 +51,10 @@ func (e *env) externalsFor(ctx context.Context, cmd *cli.Command, verbose, quiet
 	if path == "" {
 		var err error
 		if path, err = config.DefaultExternalPath(e.getenv); err != nil {
-			printError(e.stderr, fmt.Errorf("external monitors: %w", err))
+			// No home directory, so no file: no targets, silently.
+			if verbose {
+				fmt.Fprintf(e.stderr, "[pakyas] External monitors: no config file (%v): no external targets\n", err)
+			}
 			return x, nil
 		}
 	}

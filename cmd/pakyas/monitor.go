@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/pakyas/pakyas/core"
 	"github.com/pakyas/pakyas/core/api"
@@ -65,6 +66,9 @@ func (e *env) monitor(ctx context.Context, cmd *cli.Command) error {
 		// Monitoring never stops a job from running: say what is wrong,
 		// run it unmonitored and exit 3.
 		printError(e.stderr, err)
+		if err := notStarted(ctx); err != nil {
+			return err
+		}
 		return runCode(monitor.Run(ctx, cfg, monitor.Job{Args: argv}, nil))
 	}
 	cfg.Verbose = s.verbose
@@ -72,7 +76,14 @@ func (e *env) monitor(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
-	ref, err := e.resolveCheckRef(ctx, cmd, slug, false)
+	// Resolving a slug may ask the server (a cache miss, or a cache older
+	// than 24 h): a stuck server must delay the job no more than the
+	// start signal may, so both share --start-timeout.
+	deadline := time.Now().Add(cfg.StartTimeout)
+	rctx, cancel := context.WithDeadline(ctx, deadline)
+	ref, err := e.resolveCheckRef(rctx, cmd, slug, false)
+	cancel()
+	cfg.StartTimeout = max(time.Until(deadline), time.Millisecond)
 	if isUsage(err) {
 		return err
 	}
@@ -104,11 +115,25 @@ func (e *env) monitor(ctx context.Context, cmd *cli.Command) error {
 	if sp := e.spool(); sp != nil {
 		cfg.Spool = &spooler{sp: sp, apiURL: s.apiURL, check: key, warn: e.spoolWarn(cfg.Quiet)}
 	}
+	if err := notStarted(ctx); err != nil {
+		return err
+	}
 	res := monitor.Run(ctx, cfg, monitor.Job{Args: argv}, c)
 	if res.FinishDelivered {
 		e.replaySpool(ctx, s, c, cfg.Quiet)
 	}
 	return runCode(res)
+}
+
+// notStarted returns an error when pakyas was told to stop (SIGINT,
+// SIGTERM: ctx is cancelled) before the job started. From monitor.Run on,
+// such signals are passed on to the job; before it, they would be
+// swallowed and the job started anyway.
+func notStarted(ctx context.Context) error {
+	if ctx.Err() == nil {
+		return nil
+	}
+	return &codeError{code: exitError, err: fmt.Errorf("interrupted (%v) before the job started: it did not run", context.Cause(ctx))}
 }
 
 // runCode turns a run's result into pakyas's exit (messages were printed).

@@ -41,9 +41,9 @@ const (
 // ping and monitor.
 func deliveryFlags(e *env) []cli.Flag {
 	return []cli.Flag{
-		&cli.IntFlag{Name: "retries", Value: defaultRetries, Usage: "retry a signal this many times on timeouts, connection errors, 429 and 5xx (never on other 4xx)", Sources: e.envVars("PAKYAS_RETRIES")},
-		&cli.DurationFlag{Name: "timeout", Value: defaultTimeout, Usage: "timeout of one attempt", Sources: e.envVars("PAKYAS_TIMEOUT")},
-		&cli.DurationFlag{Name: "retry-wait", Value: defaultRetryWait, Usage: "wait before the first retry; it doubles on each retry, up to 5s", Sources: e.envVars("PAKYAS_RETRY_WAIT")},
+		&cli.IntFlag{Name: "retries", Value: defaultRetries, Usage: "retry a signal this many times on timeouts, connection errors, 429 and 5xx (never on other 4xx)", Sources: e.envInt("PAKYAS_RETRIES", "PAKYAS_RETRIES=3", 0, 100)},
+		&cli.DurationFlag{Name: "timeout", Value: defaultTimeout, Usage: "timeout of one attempt", Sources: e.envDuration("PAKYAS_TIMEOUT", "PAKYAS_TIMEOUT=10s", time.Millisecond)},
+		&cli.DurationFlag{Name: "retry-wait", Value: defaultRetryWait, Usage: "wait before the first retry; it doubles on each retry, up to 5s", Sources: e.envDuration("PAKYAS_RETRY_WAIT", "PAKYAS_RETRY_WAIT=250ms", 0)},
 	}
 }
 

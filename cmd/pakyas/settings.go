@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pakyas/pakyas/core"
@@ -36,13 +39,31 @@ const (
 // envSource is a flag value source reading an environment variable
 // through env.getenv (so tests need not touch the process environment).
 // An empty variable counts as unset.
+//
+// A typed flag's source has parse: a value it cannot parse counts as unset
+// too, with a warning once that says how to write it. Failing the command
+// instead would keep `pakyas monitor` from running the job because of a
+// variable exported for every job.
 type envSource struct {
 	key    string
 	getenv func(string) string
+
+	parse   func(string) error
+	example string // a valid setting, for the warning
+	warn    io.Writer
+	warned  sync.Once
 }
 
 func (s *envSource) Lookup() (string, bool) {
 	v := s.getenv(s.key)
+	if v != "" && s.parse != nil {
+		if err := s.parse(v); err != nil {
+			s.warned.Do(func() {
+				fmt.Fprintf(s.warn, "pakyas: warning: ignoring %s=%q (%v); write it like %s\n", s.key, v, err, s.example)
+			})
+			return "", false
+		}
+	}
 	return v, v != ""
 }
 func (s *envSource) String() string   { return "environment variable " + s.key }
@@ -52,6 +73,38 @@ func (s *envSource) Key() string      { return s.key }
 
 func (e *env) envVars(key string) cli.ValueSourceChain {
 	return cli.NewValueSourceChain(&envSource{key: key, getenv: e.getenv})
+}
+
+// envBool, envInt and envDuration are envVars for typed flags: a value
+// that does not parse is ignored with a warning (see envSource).
+func (e *env) envBool(key string) cli.ValueSourceChain {
+	return e.envTyped(key, key+"=true", func(v string) error { _, err := strconv.ParseBool(v); return err })
+}
+
+// envInt and envDuration also ignore a value outside [lo, hi]: the flag's
+// own check would fail the command.
+func (e *env) envInt(key, example string, lo, hi int64) cli.ValueSourceChain {
+	return e.envTyped(key, example, func(v string) error {
+		n, err := strconv.ParseInt(v, 0, 64)
+		if err == nil && (n < lo || n > hi) {
+			err = fmt.Errorf("not between %d and %d", lo, hi)
+		}
+		return err
+	})
+}
+
+func (e *env) envDuration(key, example string, lo time.Duration) cli.ValueSourceChain {
+	return e.envTyped(key, example, func(v string) error {
+		d, err := time.ParseDuration(v)
+		if err == nil && d < lo {
+			err = fmt.Errorf("less than %s", lo)
+		}
+		return err
+	})
+}
+
+func (e *env) envTyped(key, example string, parse func(string) error) cli.ValueSourceChain {
+	return cli.NewValueSourceChain(&envSource{key: key, getenv: e.getenv, parse: parse, example: example, warn: e.stderr})
 }
 
 // globalFlags are accepted by every command, before or after its
@@ -79,6 +132,9 @@ type settings struct {
 	verbose                      bool
 	configPath                   string
 	file                         *config.Config // what config.toml holds
+	// noConfig says why there is no config file at all (no home
+	// directory): flags and environment still work, saving fails.
+	noConfig error
 }
 
 // pick returns the flag's value if set by flag or environment, else the
@@ -104,14 +160,22 @@ func (e *env) pick(cmd *cli.Command, flag, envKey, file string) string {
 
 func (e *env) settings(cmd *cli.Command) (*settings, error) {
 	s := &settings{verbose: cmd.Bool("verbose"), configPath: cmd.String("config")}
+	file := &config.Config{}
 	if s.configPath == "" {
 		p, err := config.DefaultPath(e.getenv)
 		if err != nil {
-			return nil, err
+			// No home directory (a bare systemd unit, a minimal
+			// container): there is no config file, and --public-id with
+			// flags or environment needs none.
+			s.configPath, s.noConfig = "$XDG_CONFIG_HOME/pakyas/config.toml", err
+		} else {
+			s.configPath = p
 		}
-		s.configPath = p
 	}
-	file, err := config.Load(s.configPath)
+	var err error
+	if s.noConfig == nil {
+		file, err = config.Load(s.configPath)
+	}
 	if err != nil {
 		return nil, &codeError{code: exitError, err: &core.Error{Code: core.EINVALID, Message: err.Error(),
 			Hint: "fix that line; config.toml knows api_url, api_key, org, project and format"}}
@@ -149,6 +213,9 @@ func normalizeAPIURL(raw string) (string, error) {
 
 // save changes the config file with fn and writes it (mode 0600).
 func (s *settings) save(fn func(c *config.Config)) error {
+	if s.noConfig != nil {
+		return fmt.Errorf("save settings: %w", s.noConfig)
+	}
 	c := *s.file
 	fn(&c)
 	if err := c.Save(s.configPath); err != nil {

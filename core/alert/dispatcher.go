@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -141,9 +143,13 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (n int, err error) {
 		if err != nil {
 			return n, fmt.Errorf("due alerts: %w", err)
 		}
-		batch := d.claim(due, tried)
-		if len(batch) == 0 {
+		claimed := d.claim(due, tried)
+		if len(claimed) == 0 {
 			break
+		}
+		batch, err := d.inOrder(ctx, claimed)
+		if err != nil {
+			return n, err
 		}
 		m, err := d.deliverAll(ctx, batch)
 		n += m
@@ -155,6 +161,54 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (n int, err error) {
 		}
 	}
 	return n, ctx.Err()
+}
+
+// alertKey is what delivery order is kept for: the alerts about one check
+// to one channel.
+type alertKey struct{ channel, check string }
+
+// farFuture is after every NextAttemptAt, to list all pending alerts.
+var farFuture = time.Unix(0, math.MaxInt64)
+
+// inOrder returns the alerts of batch (claimed) that no older pending alert
+// about the same check to the same channel must go before, and releases
+// the others: an older alert waiting for its retry is delivered first, so
+// a recovery never overtakes the alert it recovers from. Alerts about no
+// check (channel tests) have no order. On error it releases the batch.
+func (d *Dispatcher) inOrder(ctx context.Context, batch []core.Alert) ([]core.Alert, error) {
+	if len(batch) == 0 {
+		return nil, nil
+	}
+	pending, err := d.Store.DueAlerts(ctx, farFuture, math.MaxInt32)
+	if err != nil {
+		for _, a := range batch {
+			d.release(a.ID)
+		}
+		return nil, fmt.Errorf("pending alerts: %w", err)
+	}
+	inBatch := map[int64]bool{}
+	for _, a := range batch {
+		inBatch[a.ID] = true
+	}
+	oldest := map[alertKey]int64{} // the oldest waiting alert of each key
+	for _, p := range pending {
+		k := alertKey{p.ChannelID, p.CheckID}
+		if p.CheckID == "" || inBatch[p.ID] {
+			continue
+		}
+		if id, ok := oldest[k]; !ok || p.ID < id {
+			oldest[k] = p.ID
+		}
+	}
+	out := batch[:0]
+	for _, a := range batch {
+		if id, ok := oldest[alertKey{a.ChannelID, a.CheckID}]; ok && a.CheckID != "" && id < a.ID {
+			d.release(a.ID)
+			continue
+		}
+		out = append(out, a)
+	}
+	return out, nil
 }
 
 // claim marks the alerts of due that are neither in flight nor already
@@ -195,6 +249,11 @@ func (d *Dispatcher) deliverAll(ctx context.Context, batch []core.Alert) (int, e
 		}
 		byChannel[a.ChannelID] = append(byChannel[a.ChannelID], a)
 	}
+	for _, alerts := range byChannel {
+		// Oldest first: DueAlerts orders by due time, and a retry may be
+		// due after a newer alert.
+		slices.SortStableFunc(alerts, func(a, b core.Alert) int { return cmp.Compare(a.ID, b.ID) })
+	}
 	var (
 		wg       sync.WaitGroup
 		mu       sync.Mutex
@@ -207,15 +266,24 @@ func (d *Dispatcher) deliverAll(ctx context.Context, batch []core.Alert) (int, e
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			for i, a := range alerts {
+			waiting := map[string]bool{} // checks whose alert waits for a retry
+			for i := range alerts {
+				a := &alerts[i]
 				if ctx.Err() != nil {
 					for _, rest := range alerts[i:] {
 						d.release(rest.ID)
 					}
 					return
 				}
+				if a.CheckID != "" && waiting[a.CheckID] {
+					d.release(a.ID) // after the older one, in a later run
+					continue
+				}
 				saved, err := d.deliver(ctx, a)
 				d.release(a.ID)
+				if a.CheckID != "" && (!saved || a.State == core.AlertPending) {
+					waiting[a.CheckID] = true
+				}
 				mu.Lock()
 				if saved {
 					n++
@@ -234,7 +302,7 @@ func (d *Dispatcher) deliverAll(ctx context.Context, batch []core.Alert) (int, e
 // deliver makes one attempt at a and saves its outcome. It reports whether
 // the outcome was saved; an attempt cut short because ctx ended is not
 // saved, so the alert stays due.
-func (d *Dispatcher) deliver(ctx context.Context, a core.Alert) (bool, error) {
+func (d *Dispatcher) deliver(ctx context.Context, a *core.Alert) (bool, error) {
 	ch, err := d.Store.Channel(ctx, a.ChannelID)
 	if err != nil && !core.IsNotFound(err) {
 		if ctx.Err() != nil {
@@ -246,7 +314,7 @@ func (d *Dispatcher) deliver(ctx context.Context, a core.Alert) (bool, error) {
 		a.State = core.AlertFailed
 		a.LastError = "the channel was deleted"
 		d.gaveUp.Add(1)
-		return d.save(ctx, &a, d.now(), "alert to a deleted channel gave up: the channel was deleted")
+		return d.save(ctx, a, d.now(), "alert to a deleted channel gave up: the channel was deleted")
 	}
 	nerr := d.attempt(ctx, *ch, a.Message)
 	if nerr != nil && ctx.Err() != nil {
@@ -254,11 +322,11 @@ func (d *Dispatcher) deliver(ctx context.Context, a core.Alert) (bool, error) {
 	}
 	now := d.now()
 	a.Attempts++
-	reason := d.outcome(&a, *ch, now, nerr)
+	reason := d.outcome(a, *ch, now, nerr)
 	if nerr != nil {
 		d.logf("%s", reason)
 	}
-	return d.save(ctx, &a, now, reason)
+	return d.save(ctx, a, now, reason)
 }
 
 // attempt calls the channel's notifier under the attempt timeout.

@@ -67,8 +67,9 @@ func (e *NotFoundError) Error() string {
 
 // SearchPath returns the directories searched for plugins, in order:
 // $PAKYAS_PLUGIN_DIR, $XDG_CONFIG_HOME/pakyas/plugins (~/.config/...),
-// the directory of the running pakyas executable, then $PATH. getenv reads
-// the environment. Directories that cannot be known (no home directory)
+// the directory of the running pakyas executable, then the absolute
+// directories of $PATH (relative ones are skipped). getenv reads the
+// environment. Directories that cannot be known (no home directory)
 // are left out; duplicates are kept once, in their first place.
 func SearchPath(getenv func(string) string) []Dir {
 	var dirs []Dir
@@ -96,7 +97,11 @@ func SearchPath(getenv func(string) string) []Dir {
 		add(filepath.Dir(exe), SourceExecutable)
 	}
 	for _, d := range filepath.SplitList(getenv("PATH")) {
-		add(d, SourcePath)
+		// A relative entry ("." or "bin") means whatever directory the
+		// job runs in; like os/exec (exec.ErrDot), never launch from it.
+		if filepath.IsAbs(d) {
+			add(d, SourcePath)
+		}
 	}
 	return dirs
 }

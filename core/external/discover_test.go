@@ -93,3 +93,35 @@ func TestSearchPathOrder(t *testing.T) {
 		assert.Equal(t, want, dirs)
 	}
 }
+
+// TestSearchPathSkipsRelativePATH: a relative $PATH entry ("." or
+// "bin") names whatever directory a job happens to run in; as os/exec
+// does (exec.ErrDot), pakyas never launches a plugin found through one.
+func TestSearchPathSkipsRelativePATH(t *testing.T) {
+	cwd, err := os.Getwd()
+	require.NoError(t, err)
+	abs := filepath.Join(t.TempDir(), "bin")
+	sep := string(os.PathListSeparator)
+	for _, tc := range []struct {
+		name, path string
+	}{
+		{"dot", "." + sep + abs},
+		{"relative dir", "bin" + sep + abs},
+		{"dot slash", "./tools" + sep + abs},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := map[string]string{"HOME": t.TempDir(), "PATH": tc.path}
+			var fromPath []string
+			for _, d := range SearchPath(func(k string) string { return env[k] }) {
+				if d.Source == SourcePath {
+					fromPath = append(fromPath, d.Path)
+				}
+			}
+			assert.Contains(t, fromPath, abs)
+			for _, p := range fromPath {
+				assert.True(t, filepath.IsAbs(p), p)
+				assert.False(t, p == cwd || filepath.Dir(p) == cwd, "a relative $PATH entry became %s", p)
+			}
+		})
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -56,6 +57,28 @@ func TestBadInput(t *testing.T) {
 		{"revoked key", "GET", "/api/v1/me", revoked.Key, "", 401, "revoked"},
 		{"unknown route", "GET", "/api/v1/nothing", srv.Key, "", 404, "not found"},
 		{"bad timeline cursor", "GET", "/api/v1/checks/" + ch.ID + "/timeline?before=x", srv.Key, "", 400, "cursor"},
+		{"period that overflows", "POST", checks, srv.Key, `{"name":"x","slug":"a","period":18446744074000}`, 400, "period"},
+		{"period that wraps into range", "POST", checks, srv.Key, `{"name":"x","slug":"a","period":18446744077673}`, 400, "period"},
+		{"grace that wraps into range", "POST", checks, srv.Key, `{"name":"x","slug":"a","grace":18446744077673}`, 400, "grace"},
+		{"max runtime that wraps into range", "POST", checks, srv.Key, `{"name":"x","slug":"a","max_runtime":18446744077673}`, 400, "max runtime"},
+		{"tz without cron", "POST", checks, srv.Key, `{"name":"x","slug":"a","tz":"UTC"}`, 400, "time zone"},
+		{"bad timeline limit", "GET", "/api/v1/checks/" + ch.ID + "/timeline?limit=0", srv.Key, "", 400, "limit"},
+		{"bad timeline kind", "GET", "/api/v1/checks/" + ch.ID + "/timeline?kind=alerts", srv.Key, "", 400, "kind"},
+		{"unknown check", "GET", "/api/v1/checks/" + uuid.NewString(), srv.Key, "", 404, "not found"},
+		{"unknown project", "GET", "/api/v1/projects/" + uuid.NewString() + "/checks", srv.Key, "", 404, "not found"},
+		{"unknown org", "GET", "/api/v1/orgs/" + uuid.NewString() + "/channels", srv.Key, "", 404, "not found"},
+		{"unknown channel", "DELETE", "/api/v1/channels/" + uuid.NewString(), srv.Key, "", 404, "not found"},
+		{"unknown key id", "DELETE", "/api/v1/keys/" + uuid.NewString(), srv.Key, "", 404, "not found"},
+		{"bad channel kind", "POST", "/api/v1/orgs/" + p.OrgID + "/channels", srv.Key, `{"name":"n","kind":"pager","target":"x"}`, 400, "kind"},
+		{"bad channel target", "POST", "/api/v1/orgs/" + p.OrgID + "/channels", srv.Key, `{"name":"n","kind":"webhook","target":"ftp://x"}`, 400, ""},
+		{"empty body", "POST", checks, srv.Key, "", 400, "empty"},
+		{"null body", "POST", checks, srv.Key, "null", 400, "name"},
+		{"trailing data", "POST", checks, srv.Key, `{"name":"x","slug":"b"} {}`, 400, "after"},
+		{"key name too long", "POST", "/api/v1/keys", srv.Key, `{"name":"` + strings.Repeat("k", 201) + `"}`, 400, "name"},
+		{"empty org name", "POST", "/api/v1/orgs", srv.Key, `{"name":" "}`, 400, "name"},
+		{"wrong content type", "POST", checks, srv.Key, `name=x`, 400, "JSON"},
+		{"duplicate org name", "POST", "/api/v1/orgs", srv.Key, `{"name":"test org"}`, 409, "already"},
+		{"duplicate project name", "POST", "/api/v1/orgs/" + p.OrgID + "/projects", srv.Key, `{"name":"TEST PROJECT"}`, 409, "already"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

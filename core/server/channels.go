@@ -40,7 +40,8 @@ func (s *Server) createChannel(w http.ResponseWriter, r *http.Request, c *caller
 	}
 	kind := core.ChannelKind(strings.ToLower(in.Kind))
 	if !kind.Valid() {
-		return invalid("invalid channel kind %q: use webhook, slack or email", in.Kind)
+		return invalid("invalid channel kind %q: use webhook, slack or email", in.Kind).
+			WithHint("set \"kind\" to webhook or slack (with a URL target) or email (with an address)")
 	}
 	name, err := validName("channel", in.Name)
 	if err != nil {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"math"
 	"net/http"
 	"strings"
 	"time"
@@ -65,7 +66,8 @@ func (s *Server) checkInProject(ctx context.Context, c *caller, projectID, ref s
 	}
 	ch, err := s.store.CheckBySlug(ctx, p.ID, ref)
 	if core.IsNotFound(err) {
-		return nil, core.Errorf(core.ENOTFOUND, "check %q not found in project %q", ref, p.Name)
+		return nil, core.Errorf(core.ENOTFOUND, "check %q not found in project %q", ref, p.Name).
+			WithHint("%s", notFoundHints["check"])
 	}
 	return ch, err
 }
@@ -146,10 +148,16 @@ func applyCheckInput(c *core.Check, in api.CheckInput) error {
 	}
 	sch := c.Schedule
 	if in.Period != nil {
-		sch = core.Schedule{Kind: core.SchedulePeriod, Period: time.Duration(*in.Period) * time.Second, Grace: sch.Grace}
+		sch = core.Schedule{Kind: core.SchedulePeriod, Period: seconds(*in.Period), Grace: sch.Grace}
 	}
 	if in.Cron != nil {
-		sch = core.Schedule{Kind: core.ScheduleCron, Cron: strings.TrimSpace(*in.Cron), TZ: "UTC", Grace: sch.Grace}
+		// A new expression keeps the zone of a cron schedule (PATCH
+		// changes only the fields present); a period had none.
+		tz := "UTC"
+		if sch.Kind == core.ScheduleCron && sch.TZ != "" {
+			tz = sch.TZ
+		}
+		sch = core.Schedule{Kind: core.ScheduleCron, Cron: strings.TrimSpace(*in.Cron), TZ: tz, Grace: sch.Grace}
 	}
 	if in.TZ != nil {
 		if sch.Kind != core.ScheduleCron {
@@ -158,16 +166,30 @@ func applyCheckInput(c *core.Check, in api.CheckInput) error {
 		sch.TZ = *in.TZ
 	}
 	if in.Grace != nil {
-		sch.Grace = time.Duration(*in.Grace) * time.Second
+		sch.Grace = seconds(*in.Grace)
 	}
 	if in.MaxRuntime != nil {
-		c.MaxRuntime = time.Duration(*in.MaxRuntime) * time.Second
+		c.MaxRuntime = seconds(*in.MaxRuntime)
 	}
 	if err := status.ValidateSchedule(sch, c.MaxRuntime); err != nil {
 		return err
 	}
 	c.Schedule = sch
 	return nil
+}
+
+// seconds converts a number of seconds from the API to a duration. Beyond
+// what a Duration holds it saturates instead of wrapping around (a huge
+// period must not become a valid small one), so validation refuses it.
+func seconds(n int64) time.Duration {
+	const limit = int64(math.MaxInt64 / time.Second)
+	switch {
+	case n > limit:
+		return math.MaxInt64
+	case n < -limit:
+		return math.MinInt64
+	}
+	return time.Duration(n) * time.Second
 }
 
 // Slugify makes a slug from a name: "Nightly Backup" → "nightly-backup".

@@ -108,6 +108,20 @@ func invalid(format string, args ...any) *core.Error {
 	return core.Errorf(core.EINVALID, format, args...)
 }
 
+// notFoundHints say where to find the IDs of each kind of object; the
+// same answer is given for another organization's objects.
+var notFoundHints = map[string]string{
+	"check":        "list the project's checks with 'pakyas check list' (GET /api/v1/projects/{project}/checks)",
+	"project":      "list your organizations and their projects with 'pakyas whoami' (GET /api/v1/me)",
+	"organization": "list your organizations with 'pakyas org list' (GET /api/v1/orgs)",
+	"channel":      "list the organization's channels with 'pakyas channel list' (GET /api/v1/orgs/{org}/channels)",
+	"API key":      "list your keys with 'pakyas key list' (GET /api/v1/keys)",
+}
+
 func notFound(what string) *core.Error {
-	return core.Errorf(core.ENOTFOUND, "%s not found", what)
+	err := core.Errorf(core.ENOTFOUND, "%s not found", what)
+	if h, ok := notFoundHints[what]; ok {
+		return err.WithHint("%s", h)
+	}
+	return err
 }

@@ -77,7 +77,31 @@ func (g *ingester) run() {
 }
 
 // commit applies a batch in one transaction and answers each request.
+// When the transaction fails, each request is committed on its own, so a
+// signal that cannot be stored does not take the rest of the batch with it.
 func (g *ingester) commit(batch []*ingestReq) {
+	if len(batch) > 1 {
+		// Applying a signal fills in some of its fields: start again from
+		// the signals as received.
+		sigs := make([]core.Signal, len(batch))
+		for i, r := range batch {
+			sigs[i] = r.sig
+		}
+		if err := g.commitBatch(batch, false); err != nil {
+			for i, r := range batch {
+				r.sig = sigs[i]
+				_ = g.commitBatch([]*ingestReq{r}, true)
+			}
+		}
+		return
+	}
+	_ = g.commitBatch(batch, true)
+}
+
+// commitBatch applies batch in one transaction. It answers every request
+// unless the transaction failed and answerFailure is false; it returns
+// the transaction's error.
+func (g *ingester) commitBatch(batch []*ingestReq, answerFailure bool) error {
 	s := g.s
 	results := make([]error, len(batch))
 	var alerts int
@@ -87,7 +111,7 @@ func (g *ingester) commit(batch []*ingestReq) {
 		for i, r := range batch {
 			err := w.signal(r.publicID, &r.sig)
 			if err != nil && !core.IsNotFound(err) {
-				return err // a storage error: refuse the whole batch
+				return err // a storage error: roll the transaction back
 			}
 			results[i] = err
 		}
@@ -97,6 +121,9 @@ func (g *ingester) commit(batch []*ingestReq) {
 		alerts = w.alerts
 		return nil
 	})
+	if err != nil && !answerFailure {
+		return err
+	}
 	for i, r := range batch {
 		if err != nil {
 			r.done <- err
@@ -114,6 +141,7 @@ func (g *ingester) commit(batch []*ingestReq) {
 			wake(s.alertWake)
 		}
 	}
+	return err
 }
 
 // writer applies status changes inside one transaction: it keeps each
@@ -151,6 +179,13 @@ func (w *writer) signal(publicID string, sig *core.Signal) error {
 		w.checks[publicID] = c
 		w.dirty = append(w.dirty, c)
 	}
+	// A signal sent in real time (no ts) is applied in the order the
+	// writer takes it: its handler may have read the clock a moment
+	// before another one's that was queued first, or the clock may have
+	// stepped back. Only a signal that says when it happened can be stale.
+	if last := c.State.LastSignalAt; sig.OccurredAt.Equal(sig.ReceivedAt) && sig.OccurredAt.Before(last) {
+		sig.OccurredAt, sig.ReceivedAt = last, last
+	}
 	res := status.Apply(c, sig, sig.ReceivedAt)
 	sig.CheckID = c.ID
 	if sig.Duration == 0 && res.Duration > 0 {
@@ -172,13 +207,13 @@ func (w *writer) apply(c *core.Check, res status.Result, at time.Time) error {
 			return err
 		}
 	}
-	for _, t := range res.Transitions {
+	for i, t := range res.Transitions {
 		if err := w.q.AddTimeline(w.ctx, &core.TimelineEntry{
 			CheckID: c.ID, At: t.At, Kind: core.EntryTransition, From: t.From, To: t.To, Reason: t.Reason,
 		}); err != nil {
 			return err
 		}
-		if t.Alerts() {
+		if alerts(res.Transitions, i) {
 			if err := w.queueAlerts(c, t); err != nil {
 				return err
 			}
@@ -186,6 +221,22 @@ func (w *writer) apply(c *core.Check, res status.Result, at time.Time) error {
 	}
 	c.State = res.State
 	return nil
+}
+
+// alerts reports whether the i-th of one event's transitions alerts. The
+// transitions of one event count as one change of the settled status,
+// alerted once, on the last one: a bounce that ends where it began (a
+// false recovery, then the same bad status again) is a repeat, and an
+// intermediate status nobody saw settle is not announced. A resume never
+// alerts: it returns to the status the check had before the pause (or
+// the outcome of a run while paused, when nobody was watching).
+func alerts(ts []core.Transition, i int) bool {
+	last := len(ts) - 1
+	if i != last || ts[0].From == core.StatusPaused {
+		return false
+	}
+	net := core.Transition{From: ts[0].From, To: ts[last].To}
+	return net.Alerts() && ts[last].Alerts()
 }
 
 func (w *writer) queueAlerts(c *core.Check, t core.Transition) error {

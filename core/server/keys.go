@@ -32,7 +32,7 @@ func (s *Server) createKey(w http.ResponseWriter, r *http.Request, c *caller) er
 		name = "key"
 	}
 	if len(name) > 200 {
-		return invalid("key name must be at most 200 characters")
+		return invalid("key name must be at most 200 characters").WithHint("pass a shorter --name")
 	}
 	secret, rec, err := NewAPIKey(c.user.ID, name, s.clock.Now())
 	if err != nil {

@@ -61,7 +61,8 @@ func (s *Server) createOrg(w http.ResponseWriter, r *http.Request, c *caller) er
 	}
 	for _, o := range c.orgs {
 		if strings.EqualFold(o.Name, name) {
-			return core.Errorf(core.ECONFLICT, "you already belong to an organization named %q", o.Name)
+			return core.Errorf(core.ECONFLICT, "you already belong to an organization named %q", o.Name).
+				WithHint("choose another name, or use the existing one (its ID is in 'pakyas org list')")
 		}
 	}
 	o := core.Org{ID: uuid.NewString(), Name: name, CreatedAt: s.clock.Now()}
@@ -123,7 +124,8 @@ func (s *Server) createProject(w http.ResponseWriter, r *http.Request, c *caller
 	}
 	for _, p := range ps {
 		if strings.EqualFold(p.Name, name) {
-			return core.Errorf(core.ECONFLICT, "organization %q already has a project named %q", o.Name, p.Name)
+			return core.Errorf(core.ECONFLICT, "organization %q already has a project named %q", o.Name, p.Name).
+				WithHint("choose another name, or use the existing project (its ID is in 'pakyas project list')")
 		}
 	}
 	p := core.Project{ID: uuid.NewString(), OrgID: o.ID, Name: name, CreatedAt: s.clock.Now()}

@@ -4,7 +4,6 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -89,10 +88,13 @@ func (s *Server) parsePing(r *http.Request) (core.Signal, error) {
 	}
 	q := r.URL.Query()
 	if rid := q.Get(api.ParamRunID); rid != "" {
-		if _, err := uuid.Parse(rid); err != nil {
+		u, err := uuid.Parse(rid)
+		if err != nil {
 			return sig, invalid("invalid rid %q: must be a UUID", rid)
 		}
-		sig.RunID = strings.ToLower(rid)
+		// One spelling per UUID (uuid.Parse also takes braces, urn:uuid:
+		// and no hyphens), so a start and its finish pair up.
+		sig.RunID = u.String()
 	}
 	sig.Host = truncate(q.Get(api.ParamHost), 255)
 	if d := q.Get(api.ParamDuration); d != "" {

@@ -24,7 +24,8 @@ func (s *Server) getTimeline(w http.ResponseWriter, r *http.Request, c *caller) 
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > maxTimelinePage {
-			return invalid("invalid limit %q: use 1 to %d", v, maxTimelinePage)
+			return invalid("invalid limit %q: use 1 to %d", v, maxTimelinePage).
+				WithHint("pass ?limit= with a number from 1 to %d (default 50)", maxTimelinePage)
 		}
 		page.Limit = n
 	}
@@ -41,7 +42,8 @@ func (s *Server) getTimeline(w http.ResponseWriter, r *http.Request, c *caller) 
 			case core.EntrySignal, core.EntryTransition, core.EntryAlert, core.EntryNote:
 				page.Kinds = append(page.Kinds, ek)
 			default:
-				return invalid("invalid kind %q: use signal, transition, alert or note", kind)
+				return invalid("invalid kind %q: use signal, transition, alert or note", kind).
+					WithHint("pass ?kind= with a comma-separated list, e.g. ?kind=signal,transition")
 			}
 		}
 	}

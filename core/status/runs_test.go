@@ -234,3 +234,49 @@ func TestExpected(t *testing.T) {
 		})
 	}
 }
+
+// TestStaleFinishClosesItsRun: a finish delivered late (the spool) after a
+// newer signal changes no status, but the run it names is over: left open,
+// it would go overrunning although the job finished in time.
+func TestStaleFinishClosesItsRun(t *testing.T) {
+	tests := []struct {
+		name   string
+		finish event
+		want   core.Status
+		trans  []tr
+		runs   []string
+	}{
+		{"success with the run's rid", event{op: "success", at: 10 * mn, now: 26 * mn, rid: "a"},
+			U, []tr{{N, U, 0}}, []string{"b"}},
+		{"failure with the run's rid", event{op: "fail", at: 10 * mn, now: 26 * mn, rid: "a"},
+			U, []tr{{N, U, 0}}, []string{"b"}},
+		{"another rid closes nothing", event{op: "success", at: 10 * mn, now: 26 * mn, rid: "c"},
+			O, []tr{{N, U, 0}, {U, O, 30 * mn}}, []string{"a", "b"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := periodCheck() // max runtime 30m
+			_, all := play(t, &c, []event{
+				{op: "success"},
+				{op: "start", at: 0, rid: "a"},
+				{op: "start", at: 20 * mn, rid: "b"}, // the next run, in real time
+			})
+			last := do(&c, tt.finish)
+			assert.True(t, last.Stale)
+			assert.Empty(t, last.Transitions, "a stale signal changes no status")
+			c.State = last.State
+			if len(tt.runs) == 1 {
+				assert.Equal(t, 10*mn, last.Duration)
+			}
+			_, more := play(t, &c, []event{{op: "eval", at: 35 * mn}})
+			all = append(all, more...)
+			assert.Equal(t, tt.trans, transitions(all))
+			assert.Equal(t, tt.want, c.State.Status)
+			var ids []string
+			for _, r := range c.State.OpenRuns {
+				ids = append(ids, r.ID)
+			}
+			assert.Equal(t, tt.runs, ids)
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package status
 
 import (
+	"slices"
 	"time"
 
 	"github.com/pakyas/pakyas/core"
@@ -17,7 +18,8 @@ type Result struct {
 	Notes    []string
 	Duration time.Duration // duration of the run a finish signal closed (0 if none)
 	// Stale says the signal was older than the newest applied one: it is
-	// recorded only, and State is the check's state unchanged.
+	// recorded only, and State is the check's state unchanged, except that
+	// a finish closes the open run its run id names.
 	Stale bool
 }
 
@@ -32,7 +34,8 @@ func NewState(now time.Time) core.CheckState {
 // first (a success after the deadline finds the check down and recovers
 // it), then the signal is applied, then deadlines are evaluated at now (a
 // replayed signal may be old). A signal older than the newest applied one
-// is stale: it changes nothing. Callers should keep OccurredAt from being
+// is stale: it changes no status, and only a finish naming an open run by
+// its run id changes the state, by closing that run. Callers should keep OccurredAt from being
 // after ReceivedAt: a signal from the future would make later ones stale.
 func Apply(c *core.Check, sig *core.Signal, now time.Time) Result {
 	if sig == nil {
@@ -44,6 +47,9 @@ func Apply(c *core.Check, sig *core.Signal, now time.Time) Result {
 		m.res.Stale = true
 		m.note("delivered late: happened at %s, after a newer signal had already arrived; status not changed",
 			formatClock(t, m.st.LastSignalAt, m.plan.loc))
+		if m.closeStaleRun(sig, t) {
+			return m.result()
+		}
 		return m.unchanged()
 	}
 	m.evaluate(t)
@@ -60,6 +66,27 @@ func Apply(c *core.Check, sig *core.Signal, now time.Time) Result {
 	m.st.LastSignalAt = later(m.st.LastSignalAt, t)
 	m.evaluate(now)
 	return m.result()
+}
+
+// closeStaleRun closes the open run a stale finish names by its run id:
+// the run is over, whatever arrived since, and left open it would go
+// overrunning although the job finished in time. Nothing else of the
+// state changes. It reports whether it closed a run.
+func (m *machine) closeStaleRun(sig *core.Signal, t time.Time) bool {
+	if sig.RunID == "" || (sig.Kind != core.SignalSuccess && sig.Kind != core.SignalFail) {
+		return false
+	}
+	i := slices.IndexFunc(m.st.OpenRuns, func(r core.Run) bool { return r.ID == sig.RunID })
+	if i < 0 {
+		return false
+	}
+	run := m.st.OpenRuns[i]
+	m.st.OpenRuns = slices.Delete(m.st.OpenRuns, i, i+1)
+	if t.After(run.StartedAt) {
+		m.res.Duration = t.Sub(run.StartedAt)
+	}
+	m.note("closes run %q started at %s", run.ID, formatClock(run.StartedAt, t, m.plan.loc))
+	return true
 }
 
 // Evaluate applies the passing of time up to now: up goes late at the

@@ -1,0 +1,114 @@
+package server_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/pakyas/pakyas/core/api"
+	"github.com/pakyas/pakyas/internal/testutil"
+)
+
+// bounceEnv drives one check of setup (period 1h, grace 5m).
+type bounceEnv struct {
+	t     *testing.T
+	srv   *testutil.Server
+	check *api.Check
+	start time.Time
+}
+
+func (e bounceEnv) ping(path string) {
+	e.t.Helper()
+	code, body := ping(e.t, e.srv, "POST", "/ping/"+e.check.PublicID+path, "")
+	require.Equal(e.t, http.StatusOK, code, body)
+}
+
+func (e bounceEnv) api(action string) {
+	e.t.Helper()
+	code, body, _ := e.srv.Do(e.t, "POST", "/api/v1/checks/"+e.check.ID+"/"+action, e.srv.Key, nil)
+	require.Equal(e.t, http.StatusOK, code, "%s", body)
+}
+
+func (e bounceEnv) eval() {
+	e.t.Helper()
+	_, err := e.srv.EvaluateDue(context.Background())
+	require.NoError(e.t, err)
+}
+
+// TestNoAlertForABounce: one signal whose transitions end in the status
+// the check already had (a false recovery followed by the same bad status
+// again) must not alert: alerts fire on changes of the settled status, never
+// on a repeat.
+func TestNoAlertForABounce(t *testing.T) {
+	tests := []struct {
+		name  string
+		steps func(e bounceEnv)
+		want  string // settled status at the end; one alert into it
+	}{
+		{
+			// Run A still overruns after run B (another rid) succeeds:
+			// overrunning -> up -> overrunning is no change.
+			name: "overrunning, then another run succeeds",
+			steps: func(e bounceEnv) {
+				a, b := uuid.NewString(), uuid.NewString()
+				e.ping("/start?rid=" + a)
+				e.srv.Clock.Add(6 * time.Minute) // max runtime = grace = 5m
+				e.eval()
+				e.ping("/start?rid=" + b)
+				e.srv.Clock.Add(time.Second)
+				e.ping("?rid=" + b)
+			},
+			want: "overrunning",
+		},
+		{
+			// Pausing and resuming a failed check puts it back to failed:
+			// the failure was announced before the pause.
+			name: "failed, paused, resumed",
+			steps: func(e bounceEnv) {
+				e.ping("/fail")
+				e.srv.Clock.Add(time.Minute)
+				e.api("pause")
+				e.srv.Clock.Add(time.Hour)
+				e.api("resume")
+			},
+			want: "failed",
+		},
+		{
+			// A success delivered late (the spool) that happened before
+			// the check went down does not bring it back: the run after
+			// it was missed too. down -> up -> late -> down is no change.
+			name: "down, then a success delivered late",
+			steps: func(e bounceEnv) {
+				e.ping("")
+				e.srv.Clock.Add(2 * time.Hour)
+				e.eval()
+				e.ping("?ts=" + e.start.Add(30*time.Minute).UTC().Format(time.RFC3339))
+			},
+			want: "down",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			srv, c, p, ch := setup(t)
+			hook := testutil.NewReceiver(t, http.StatusOK)
+			_, err := c.CreateChannel(ctx, p.OrgID, api.ChannelInput{Name: "ops", Kind: "webhook", Target: hook.URL})
+			require.NoError(t, err)
+			tt.steps(bounceEnv{t: t, srv: srv, check: ch, start: srv.Clock.Now()})
+			_, err = srv.DeliverAlerts(ctx)
+			require.NoError(t, err)
+			var got []string
+			for _, r := range hook.Drain() {
+				got = append(got, alertTo(t, r))
+			}
+			require.Len(t, got, 1, "one alert into %s, none for the bounce: %v", tt.want, got)
+			assert.Contains(t, got[0], "->"+tt.want)
+			assert.Equal(t, tt.want, status(t, c, ch.ID).SettledStatus)
+		})
+	}
+}

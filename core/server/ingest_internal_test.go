@@ -1,0 +1,153 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/pakyas/pakyas/core"
+	"github.com/pakyas/pakyas/core/status"
+	"github.com/pakyas/pakyas/core/store/sqlite"
+)
+
+// fakeClock is a settable clock (internal/testutil imports this package).
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+
+func (c *fakeClock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+// newTestCheck returns a server (not started) over a fresh SQLite store
+// and a check with period 1h, grace 5m in it.
+func newTestCheck(t testing.TB) (*Server, *fakeClock, *core.Check) {
+	t.Helper()
+	s, clock, c, _ := newTestServer(t)
+	return s, clock, c
+}
+
+// newTestServer is newTestCheck that also returns the admin's API key.
+func newTestServer(t testing.TB) (*Server, *fakeClock, *core.Check, string) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "pakyas.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { st.Close() })
+	clock := &fakeClock{t: time.Date(2025, 1, 6, 10, 0, 0, 0, time.UTC)}
+	key, err := Init(ctx, st, clock.Now(), Admin{Email: "a@example.com", Org: "O", Project: "P"})
+	require.NoError(t, err)
+	k, err := st.APIKeyByHash(ctx, HashAPIKey(key))
+	require.NoError(t, err)
+	orgs, err := st.OrgsForUser(ctx, k.UserID)
+	require.NoError(t, err)
+	projects, err := st.Projects(ctx, orgs[0].ID)
+	require.NoError(t, err)
+	now := clock.Now()
+	c := &core.Check{
+		ID: uuid.NewString(), PublicID: uuid.NewString(), OrgID: orgs[0].ID, ProjectID: projects[0].ID,
+		Name: "c", Slug: "c", CreatedAt: now, UpdatedAt: now,
+		Schedule: core.Schedule{Kind: core.SchedulePeriod, Period: time.Hour, Grace: 5 * time.Minute},
+		State:    status.NewState(now),
+	}
+	require.NoError(t, st.CreateCheck(ctx, c))
+	return New(st, clock, Config{Manual: true}), clock, c, key
+}
+
+// TestIngestArrivalOrder: signals sent in real time (no ts) are applied in
+// the order the writer takes them, even when a handler read the clock a
+// little earlier than one queued before it. None of them is "stale".
+func TestIngestArrivalOrder(t *testing.T) {
+	tests := []struct {
+		name  string
+		first core.SignalKind // queued first, but read the clock later
+		then  core.SignalKind
+		want  core.Status
+	}{
+		{"start, then the previous run's success", core.SignalStart, core.SignalSuccess, core.StatusUp},
+		{"success, then a failure", core.SignalSuccess, core.SignalFail, core.StatusFailed},
+		{"failure, then a success", core.SignalFail, core.SignalSuccess, core.StatusUp},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, clock, c := newTestCheck(t)
+			earlier := clock.Now()
+			clock.add(time.Millisecond)
+			later := clock.Now()
+			reqs := []*ingestReq{
+				{publicID: c.PublicID, sig: core.Signal{Kind: tt.first, OccurredAt: later, ReceivedAt: later}, done: make(chan error, 1)},
+				{publicID: c.PublicID, sig: core.Signal{Kind: tt.then, OccurredAt: earlier, ReceivedAt: earlier}, done: make(chan error, 1)},
+			}
+			for _, r := range reqs {
+				s.ingest.commit([]*ingestReq{r}) // one batch each, in queue order
+				require.NoError(t, <-r.done)
+			}
+			got, err := s.store.Check(context.Background(), c.ID)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got.State.Status)
+			assert.False(t, got.State.Running(), "the success closed the run")
+		})
+	}
+}
+
+// failingStore fails every timeline write of one check, as a storage
+// error would.
+type failingStore struct {
+	core.Store
+	failCheck string
+}
+
+func (f *failingStore) Update(ctx context.Context, fn func(q core.Queries) error) error {
+	return f.Store.Update(ctx, func(q core.Queries) error { return fn(failingQueries{q, f.failCheck}) })
+}
+
+type failingQueries struct {
+	core.Queries
+	failCheck string
+}
+
+func (q failingQueries) AddTimeline(ctx context.Context, e *core.TimelineEntry) error {
+	if e.CheckID == q.failCheck {
+		return errors.New("disk I/O error")
+	}
+	return q.Queries.AddTimeline(ctx, e)
+}
+
+// TestIngestBatchIsolation: a storage error on one signal of a batch
+// refuses that signal only; the others of the batch are committed and
+// acknowledged.
+func TestIngestBatchIsolation(t *testing.T) {
+	s, clock, bad := newTestCheck(t)
+	good := *bad
+	good.ID, good.PublicID, good.Slug = uuid.NewString(), uuid.NewString(), "good"
+	require.NoError(t, s.store.CreateCheck(context.Background(), &good))
+	s = New(&failingStore{Store: s.store, failCheck: bad.ID}, clock, Config{Manual: true})
+
+	now := clock.Now()
+	var reqs []*ingestReq
+	for _, id := range []string{good.PublicID, bad.PublicID, good.PublicID} {
+		reqs = append(reqs, &ingestReq{publicID: id, sig: core.Signal{Kind: core.SignalSuccess, OccurredAt: now, ReceivedAt: now}, done: make(chan error, 1)})
+	}
+	s.ingest.commit(reqs)
+	assert.NoError(t, <-reqs[0].done)
+	assert.Error(t, <-reqs[1].done, "the failing signal is refused")
+	assert.NoError(t, <-reqs[2].done)
+
+	got, err := s.store.Check(context.Background(), good.ID)
+	require.NoError(t, err)
+	assert.Equal(t, core.StatusUp, got.State.Status)
+	sigs, err := s.store.Timeline(context.Background(), good.ID, core.TimelinePage{Kinds: []core.EntryKind{core.EntrySignal}})
+	require.NoError(t, err)
+	assert.Len(t, sigs, 2, "both acknowledged signals are stored, once each")
+	got, err = s.store.Check(context.Background(), bad.ID)
+	require.NoError(t, err)
+	assert.Equal(t, core.StatusNew, got.State.Status, "nothing of the refused signal is applied")
+}
