@@ -15,6 +15,9 @@ const evalBatch = 500
 // clock jump or a missed wake-up costs at most this much delay.
 const maxIdle = time.Minute
 
+// errorWait is the pause after a failed evaluation round.
+const errorWait = 5 * time.Second
+
 // EvaluateDue moves every check whose deadline has passed to late, down or
 // overrunning, records the transitions and queues their alerts. It reads
 // only due checks (an index on the next deadline), never all of them, and
@@ -67,10 +70,16 @@ func (s *Server) EvaluateDue(ctx context.Context) (int, error) {
 
 func (s *Server) evalLoop(ctx context.Context) {
 	for {
-		if _, err := s.EvaluateDue(ctx); err != nil && ctx.Err() == nil {
-			s.logf("evaluate checks: %v", err)
-		}
 		wait := maxIdle
+		if _, err := s.EvaluateDue(ctx); err != nil && ctx.Err() == nil {
+			// A failing store is retried, but not in a tight loop that
+			// floods the log.
+			s.logf("evaluate checks: %v (retrying in %s)", err, errorWait)
+			if !sleep(ctx, errorWait, nil) {
+				return
+			}
+			continue
+		}
 		if next, ok, err := s.store.NextEvalAt(ctx); err == nil && ok {
 			if d := next.Sub(s.clock.Now()); d < wait {
 				wait = d

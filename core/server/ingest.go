@@ -186,6 +186,14 @@ func (w *writer) signal(publicID string, sig *core.Signal) error {
 	if last := c.State.LastSignalAt; sig.OccurredAt.Equal(sig.ReceivedAt) && sig.OccurredAt.Before(last) {
 		sig.OccurredAt, sig.ReceivedAt = last, last
 	}
+	if !sig.OccurredAt.Equal(sig.ReceivedAt) {
+		// A signal that says when it happened comes from a client's
+		// spool, which re-sends it when an answer was lost: acknowledge
+		// a repeat without recording it twice.
+		if dup, err := w.duplicate(c.ID, sig); err != nil || dup {
+			return err
+		}
+	}
 	res := status.Apply(c, sig, sig.ReceivedAt)
 	sig.CheckID = c.ID
 	if sig.Duration == 0 && res.Duration > 0 {
@@ -197,6 +205,41 @@ func (w *writer) signal(publicID string, sig *core.Signal) error {
 		return err
 	}
 	return w.apply(c, res, sig.OccurredAt)
+}
+
+// duplicate reports whether checkID already has sig: a signal of its
+// kind, run id and exit code at exactly its time or, when it has a run id
+// (unique per run, as `pakyas monitor` sends them), within the allowed
+// clock skew of it — the first attempt may have been stored at the
+// server's time before its answer was lost.
+func (w *writer) duplicate(checkID string, sig *core.Signal) (bool, error) {
+	var window time.Duration
+	if sig.RunID != "" {
+		window = w.s.cfg.MaxSkew
+	}
+	near, err := w.q.Timeline(w.ctx, checkID, core.TimelinePage{
+		BeforeAt: sig.OccurredAt.Add(window + time.Nanosecond),
+		Limit:    50,
+		Kinds:    []core.EntryKind{core.EntrySignal},
+	})
+	if err != nil {
+		return false, err
+	}
+	for _, e := range near {
+		if e.At.Before(sig.OccurredAt.Add(-window)) {
+			break // newest first: nothing older can match
+		}
+		o := e.Signal
+		if o != nil && o.Kind == sig.Kind && o.RunID == sig.RunID && sameCode(o.ExitCode, sig.ExitCode) &&
+			(window > 0 || e.At.Equal(sig.OccurredAt)) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func sameCode(a, b *int) bool {
+	return (a == nil) == (b == nil) && (a == nil || *a == *b)
 }
 
 // apply records res's notes and transitions on c's timeline, queues the

@@ -146,3 +146,38 @@ func TestOverrunning(t *testing.T) {
 	require.Equal(t, 200, code)
 	assert.Equal(t, "up", status(t, c, ch.ID).Status)
 }
+
+// TestReplayedSignalIsRecordedOnce: a client's spool re-sends a signal
+// whose answer it did not get; the server acknowledges the repeat without
+// storing it twice.
+func TestReplayedSignalIsRecordedOnce(t *testing.T) {
+	srv, c, _, ch := setup(t)
+	happened := srv.Clock.Now().Add(-10 * time.Minute).Format(time.RFC3339Nano)
+	rid := uuid.NewString()
+	for i := 0; i < 3; i++ {
+		code, body := ping(t, srv, "POST", "/ping/"+ch.PublicID+"/2?rid="+rid+"&ts="+happened, "disk full")
+		require.Equal(t, 200, code, body)
+	}
+	// A different signal at the same instant is not a repeat.
+	code, _ := ping(t, srv, "POST", "/ping/"+ch.PublicID+"/start?rid="+rid+"&ts="+happened, "")
+	require.Equal(t, 200, code)
+	got := status(t, c, ch.ID)
+	require.Len(t, got.Signals, 2)
+	kinds := []string{got.Signals[0].Kind, got.Signals[1].Kind}
+	assert.ElementsMatch(t, []string{"fail", "start"}, kinds)
+}
+
+// TestReplayAfterLostAnswer: the live ping was stored but its answer was
+// lost, so the client spooled it and replays it with the time it
+// happened; the run id shows it is the same signal.
+func TestReplayAfterLostAnswer(t *testing.T) {
+	srv, c, _, ch := setup(t)
+	rid := uuid.NewString()
+	happened := srv.Clock.Now().Add(-2 * time.Second) // the client's clock, a little behind
+	code, _ := ping(t, srv, "POST", "/ping/"+ch.PublicID+"/0?rid="+rid, "")
+	require.Equal(t, 200, code)
+	srv.Clock.Add(time.Minute)
+	code, _ = ping(t, srv, "POST", "/ping/"+ch.PublicID+"/0?rid="+rid+"&ts="+happened.Format(time.RFC3339Nano), "")
+	require.Equal(t, 200, code)
+	assert.Len(t, status(t, c, ch.ID).Signals, 1)
+}
