@@ -104,6 +104,10 @@ type Queries interface {
 	// UpdateAlert saves a's State, Attempts, NextAttemptAt, LastError and
 	// DeliveredAt.
 	UpdateAlert(ctx context.Context, a *Alert) error
+	// PruneAlerts deletes delivered and failed alerts created before
+	// before, and returns how many it deleted. Pending alerts are kept
+	// whatever their age. (Their outcome stays on the check's timeline.)
+	PruneAlerts(ctx context.Context, before time.Time) (int64, error)
 }
 
 // Store is where Pakyas keeps its data. Implementations: core/store/sqlite

@@ -97,9 +97,15 @@ func (s *Server) DeliverAlerts(ctx context.Context) (int, error) {
 }
 
 // Prune deletes signals older than the retention and beyond the per-check
-// limit.
+// limit, and delivered or abandoned alerts older than the retention.
 func (s *Server) Prune(ctx context.Context) (int64, error) {
-	return s.store.PruneTimeline(ctx, s.clock.Now().Add(-s.cfg.Retention), s.cfg.KeepSignals)
+	before := s.clock.Now().Add(-s.cfg.Retention)
+	n, err := s.store.PruneTimeline(ctx, before, s.cfg.KeepSignals)
+	if err != nil {
+		return n, err
+	}
+	m, err := s.store.PruneAlerts(ctx, before)
+	return n + m, err
 }
 
 func (s *Server) pruneLoop(ctx context.Context) {

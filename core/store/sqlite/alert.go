@@ -22,6 +22,7 @@ const (
 		ORDER BY next_attempt_at LIMIT 1`
 	sqlUpdateAlert = `UPDATE alerts SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ?,
 		delivered_at = ? WHERE id = ?`
+	sqlPruneAlerts = `DELETE FROM alerts WHERE state != 'pending' AND created_at < ?`
 )
 
 // EnqueueAlert inserts a into the outbox and sets a.ID. An empty CheckID
@@ -81,6 +82,15 @@ func (q *queries) UpdateAlert(ctx context.Context, a *core.Alert) error {
 		return fmt.Errorf("update alert: %w", err)
 	}
 	return affected("update alert", "alert", res)
+}
+
+// PruneAlerts deletes delivered and failed alerts created before before.
+func (q *queries) PruneAlerts(ctx context.Context, before time.Time) (int64, error) {
+	n, err := q.execCount(ctx, sqlPruneAlerts, nanos(before))
+	if err != nil {
+		return 0, fmt.Errorf("prune alerts: %w", err)
+	}
+	return n, nil
 }
 
 func scanAlert(s scanner, a *core.Alert) error {

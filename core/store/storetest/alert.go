@@ -138,3 +138,31 @@ func testAlertCascade(t *testing.T, s core.Store) {
 	require.Len(t, due, 1, "the channel's queued alerts go with it")
 	assert.Equal(t, chs[1].ID, due[0].ChannelID)
 }
+
+func testPruneAlerts(t *testing.T, s core.Store) {
+	ctx := context.Background()
+	f := newFixture(t, s)
+	c := f.check(t, s, "pruned")
+	ch := &core.Channel{ID: id(), OrgID: f.org.ID, Name: "hook", Kind: core.ChannelWebhook, Target: "https://example.com/hook", CreatedAt: at(0)}
+	require.NoError(t, s.CreateChannel(ctx, ch))
+	add := func(state string, created time.Duration) *core.Alert {
+		a := &core.Alert{CheckID: c.ID, ChannelID: ch.ID, Message: message(c, core.StatusDown), State: state,
+			NextAttemptAt: at(created), CreatedAt: at(created)}
+		require.NoError(t, s.EnqueueAlert(ctx, a))
+		return a
+	}
+	add(core.AlertDelivered, 0)
+	add(core.AlertFailed, time.Minute)
+	oldPending := add(core.AlertPending, 2*time.Minute)
+	add(core.AlertDelivered, 2*time.Hour)
+
+	n, err := s.PruneAlerts(ctx, at(time.Hour))
+	require.NoError(t, err)
+	assert.Equal(t, int64(2), n, "old delivered and failed alerts go")
+	due, err := s.DueAlerts(ctx, at(3*time.Hour), 10)
+	require.NoError(t, err)
+	assert.Equal(t, []core.Alert{*oldPending}, due, "a pending alert is kept however old")
+	n, err = s.PruneAlerts(ctx, at(time.Hour))
+	require.NoError(t, err)
+	assert.Zero(t, n)
+}

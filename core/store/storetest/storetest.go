@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T) core.Store) {
 		{"Channels", testChannels},
 		{"Alerts", testAlerts},
 		{"AlertCascade", testAlertCascade},
+		{"PruneAlerts", testPruneAlerts},
 		{"UpdateCommit", testUpdateCommit},
 		{"UpdateRollback", testUpdateRollback},
 		{"UpdateConcurrent", testUpdateConcurrent},
