@@ -16,6 +16,7 @@ const (
 	ETOOLARGE     = "too_large"    // request body over its cap
 	EINTERNAL     = "internal"     // a bug or an unexpected failure
 	EUNAVAILABLE  = "unavailable"  // shutting down or overloaded; retry later
+	ERATELIMIT    = "rate_limited" // too many API requests with one key; retry later
 )
 
 // Error is an error meant for users: a code, a message saying what is wrong

@@ -91,6 +91,7 @@ Examples:
 			&cli.StringFlag{Name: "public-url", Usage: "base URL jobs reach the server at, used in ping URLs (default: http://LISTEN)", Sources: cli.EnvVars("PAKYAS_PUBLIC_URL")},
 			&cli.StringFlag{Name: "retention", Value: "90d", Usage: "how long signals are kept, in days (90d) or a Go duration (36h)", Sources: cli.EnvVars("PAKYAS_RETENTION")},
 			&cli.IntFlag{Name: "keep-signals", Value: 1000, Usage: "how many signals are kept per check", Sources: cli.EnvVars("PAKYAS_KEEP_SIGNALS")},
+			&cli.FloatFlag{Name: "api-rate-limit", Value: 50, Usage: "API requests per second one API key may make on average (bursts of 4× that); 0 turns the limit off; pings are never limited", Sources: cli.EnvVars("PAKYAS_API_RATE_LIMIT")},
 			&cli.StringFlag{Name: "smtp-addr", Usage: "SMTP relay HOST:PORT for email alert channels", Sources: cli.EnvVars("PAKYAS_SMTP_ADDR")},
 			&cli.StringFlag{Name: "smtp-from", Usage: "sender address of alert emails", Sources: cli.EnvVars("PAKYAS_SMTP_FROM")},
 			&cli.StringFlag{Name: "smtp-username", Usage: "SMTP user name (AUTH PLAIN)", Sources: cli.EnvVars("PAKYAS_SMTP_USERNAME")},
@@ -116,7 +117,16 @@ func serverConfig(cmd *cli.Command, e *env) (server.Config, error) {
 	if tls != alert.StartTLSAuto && tls != alert.StartTLSAlways && tls != alert.StartTLSNever {
 		return server.Config{}, usagef("--smtp-starttls must be auto, always or never, not %q", tls)
 	}
+	apiRate := cmd.Float("api-rate-limit")
+	switch {
+	case apiRate < 0:
+		return server.Config{}, usagef("--api-rate-limit must be 0 (no limit) or more, not %g", apiRate)
+	case apiRate == 0:
+		apiRate = -1 // server.Config: negative is off, zero is the default
+	}
 	return server.Config{
+		APIRate:     apiRate,
+		APIBurst:    int(4*apiRate) + 1,
 		PublicURL:   strings.TrimRight(cmd.String("public-url"), "/"),
 		Retention:   retention,
 		KeepSignals: int(cmd.Int("keep-signals")),

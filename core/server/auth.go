@@ -119,6 +119,12 @@ func (s *Server) authed(h func(w http.ResponseWriter, r *http.Request, c *caller
 			s.writeError(w, r, err)
 			return
 		}
+		if !s.limits.allow(c.key.ID, s.clock.Now()) {
+			w.Header().Set("Retry-After", "1")
+			s.writeError(w, r, core.Errorf(core.ERATELIMIT, "too many API requests with this key (more than %g per second on average)", s.cfg.APIRate).
+				WithHint("slow down and retry after a second; pings (/ping/...) are not limited"))
+			return
+		}
 		if err := h(w, r, c); err != nil {
 			s.writeError(w, r, err)
 		}

@@ -24,6 +24,7 @@ var httpStatus = map[string]int{
 	core.EFORBIDDEN:    http.StatusForbidden,
 	core.ETOOLARGE:     http.StatusRequestEntityTooLarge,
 	core.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	core.ERATELIMIT:    http.StatusTooManyRequests,
 	core.EINTERNAL:     http.StatusInternalServerError,
 }
 

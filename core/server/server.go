@@ -38,6 +38,11 @@ type Config struct {
 	MaxBatch int
 	// ShutdownTimeout bounds the wait for in-flight requests (default 30s).
 	ShutdownTimeout time.Duration
+	// APIRate is how many API requests per second one API key may make on
+	// average (default 50); APIBurst how many at once (default 200). A
+	// negative APIRate turns the limit off. Pings are never limited.
+	APIRate  float64
+	APIBurst int
 	// SMTP is the relay for email alert channels.
 	SMTP alert.SMTPConfig
 	// Manual disables the background loops (evaluation, alerts, pruning):
@@ -63,6 +68,12 @@ func (c *Config) setDefaults() {
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = 30 * time.Second
 	}
+	if c.APIRate == 0 {
+		c.APIRate = 50
+	}
+	if c.APIBurst <= 0 {
+		c.APIBurst = 200
+	}
 	if c.Logger == nil {
 		c.Logger = log.Default()
 	}
@@ -78,6 +89,7 @@ type Server struct {
 	dispatcher *alert.Dispatcher
 	notifiers  alert.Notifiers
 	metrics    metrics
+	limits     *keyLimits // nil: no limit
 	evalWake   chan struct{}
 	alertWake  chan struct{}
 
@@ -104,6 +116,9 @@ func New(store core.Store, clock core.Clock, cfg Config) *Server {
 		Logf:      s.logf,
 	}
 	s.ingest = newIngester(s)
+	if cfg.APIRate > 0 {
+		s.limits = newKeyLimits(cfg.APIRate, cfg.APIBurst)
+	}
 	return s
 }
 

@@ -158,3 +158,10 @@ func CreateAccount(t testing.TB, st *sqlite.Store, now time.Time, email, org, pr
 	require.NoError(t, err)
 	return key
 }
+
+// Listen serves h on 127.0.0.1 until the test ends.
+func Listen(t testing.TB, h http.Handler) *httptest.Server {
+	hs := httptest.NewServer(h)
+	t.Cleanup(hs.Close)
+	return hs
+}
