@@ -51,21 +51,6 @@ func TestNoAlertForABounce(t *testing.T) {
 		want  string // settled status at the end; one alert into it
 	}{
 		{
-			// Run A still overruns after run B (another rid) succeeds:
-			// overrunning -> up -> overrunning is no change.
-			name: "overrunning, then another run succeeds",
-			steps: func(e bounceEnv) {
-				a, b := uuid.NewString(), uuid.NewString()
-				e.ping("/start?rid=" + a)
-				e.srv.Clock.Add(6 * time.Minute) // max runtime = grace = 5m
-				e.eval()
-				e.ping("/start?rid=" + b)
-				e.srv.Clock.Add(time.Second)
-				e.ping("?rid=" + b)
-			},
-			want: "overrunning",
-		},
-		{
 			// Pausing and resuming a failed check puts it back to failed:
 			// the failure was announced before the pause.
 			name: "failed, paused, resumed",
@@ -111,4 +96,42 @@ func TestNoAlertForABounce(t *testing.T) {
 			assert.Equal(t, tt.want, status(t, c, ch.ID).SettledStatus)
 		})
 	}
+}
+
+// TestCrashedRunGivenUp: run A overruns (its job was killed together with
+// pakyas, so no finish will come); run B starts and succeeds. A is past its
+// max runtime and superseded, so it is no longer waited for: the check
+// recovers (one alert into overrunning, one recovery) and the timeline says
+// why, instead of staying overrunning forever.
+func TestCrashedRunGivenUp(t *testing.T) {
+	ctx := context.Background()
+	srv, c, p, ch := setup(t)
+	hook := testutil.NewReceiver(t, http.StatusOK)
+	_, err := c.CreateChannel(ctx, p.OrgID, api.ChannelInput{Name: "ops", Kind: "webhook", Target: hook.URL})
+	require.NoError(t, err)
+	e := bounceEnv{t: t, srv: srv, check: ch, start: srv.Clock.Now()}
+	a, b := uuid.NewString(), uuid.NewString()
+	e.ping("/start?rid=" + a)
+	e.srv.Clock.Add(6 * time.Minute) // max runtime = grace = 5m
+	e.eval()
+	e.ping("/start?rid=" + b)
+	e.srv.Clock.Add(time.Second)
+	e.ping("?rid=" + b)
+	_, err = srv.DeliverAlerts(ctx)
+	require.NoError(t, err)
+	var got []string
+	for _, r := range hook.Drain() {
+		got = append(got, alertTo(t, r))
+	}
+	assert.Equal(t, []string{"new->overrunning", "overrunning->up"}, got)
+	shown := status(t, c, ch.ID)
+	assert.Equal(t, "up", shown.Status)
+	assert.Empty(t, shown.OpenRuns)
+	var note string
+	for _, en := range shown.Timeline {
+		if en.Kind == "note" {
+			note = en.Reason
+		}
+	}
+	assert.Contains(t, note, "(rid "+a+") never finished")
 }

@@ -29,6 +29,9 @@
 //     is one transition.
 //   - success with a known rid closes that run; without a rid, all runs; with
 //     an unknown rid, none (the others keep running). The status becomes up.
+//     Open runs that began before the succeeding run and are past their max
+//     runtime are dropped with a note: their jobs were killed without a
+//     chance to report, and must not keep the check overrunning forever.
 //   - fail closes every run and the status becomes failed.
 //   - A finish sets LastRunAt to the start of the run it closed (the
 //     latest, when several), or to t when it closed none; Result.Duration is

@@ -144,6 +144,9 @@ func (m *machine) finish(sig *core.Signal, t time.Time, ok bool) {
 		m.res.Duration = t.Sub(run.StartedAt)
 	}
 	m.st.LastRunAt = runAt
+	if ok {
+		m.abandonSuperseded(runAt, t)
+	}
 	if onSchedule && runAt.After(deadline) {
 		clock := func(x time.Time) string { return formatClock(x, t, m.plan.loc) }
 		m.note("ran late by %s (expected at %s, grace ended %s)",
@@ -200,4 +203,28 @@ func (m *machine) closeRuns(rid string, closeAll bool) (core.Run, bool) {
 	}
 	m.st.OpenRuns = nil
 	return latestRun(runs), true
+}
+
+// abandonSuperseded drops the open runs that started before a run that has
+// just succeeded (it began at runAt) and are past their max runtime at t:
+// a job killed so hard that it sent no finish (an OOM kill takes pakyas
+// with it) would otherwise keep the check overrunning forever, though
+// later runs succeed. A run still inside its max runtime may legitimately
+// overlap a later one, and stays.
+func (m *machine) abandonSuperseded(runAt, t time.Time) {
+	kept := m.st.OpenRuns[:0]
+	for _, r := range m.st.OpenRuns {
+		if r.StartedAt.Before(runAt) && !t.Before(r.StartedAt.Add(m.plan.maxRuntime)) {
+			clock := formatClock(r.StartedAt, t, m.plan.loc)
+			what := "the run started at " + clock
+			if r.ID != "" {
+				what += " (rid " + r.ID + ")"
+			}
+			m.note("%s never finished and is past its max runtime of %s; a later run has succeeded, so it is no longer waited for",
+				what, FormatDuration(m.plan.maxRuntime))
+			continue
+		}
+		kept = append(kept, r)
+	}
+	m.st.OpenRuns = kept
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/pakyas/pakyas/core"
 	"github.com/pakyas/pakyas/core/status"
@@ -279,4 +280,28 @@ func TestStaleFinishClosesItsRun(t *testing.T) {
 			assert.Equal(t, tt.runs, ids)
 		})
 	}
+}
+
+// TestAbandonSupersededRuns: a run killed without a finish (pakyas killed
+// with it) does not keep the check overrunning once a later run has
+// succeeded; a run still inside its max runtime keeps overlapping.
+func TestAbandonSupersededRuns(t *testing.T) {
+	c := periodCheck()
+	last, trans := play(t, &c, []event{
+		{op: "start", rid: "A"}, {op: "eval", at: 30 * mn},
+		{op: "start", at: hr, rid: "B"}, {op: "success", at: hr + mn, rid: "B"},
+	})
+	assert.Equal(t, core.StatusUp, c.State.Status)
+	assert.Empty(t, runs(&c), "run A is no longer waited for")
+	assert.Equal(t, []tr{{N, O, 30 * mn}, {O, U, hr + mn}}, transitions(trans))
+	require.Len(t, last.Notes, 1)
+	assert.Contains(t, last.Notes[0], "(rid A) never finished")
+
+	c = periodCheck()
+	play(t, &c, []event{
+		{op: "start", rid: "A"}, {op: "start", at: 5 * mn, rid: "B"}, {op: "success", at: 6 * mn, rid: "B"},
+	})
+	assert.Equal(t, core.StatusRunning, c.DisplayStatus(), "A is inside its max runtime and still running")
+	require.Len(t, runs(&c), 1)
+	assert.Equal(t, "A", runs(&c)[0].ID)
 }
