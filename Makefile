@@ -4,6 +4,9 @@
 GO       ?= go
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -s -w -X main.version=$(VERSION)
+# grpcnotrace keeps golang.org/x/net/trace (and html/template) out of the
+# binaries: less start-up work on every `pakyas monitor` and plugin launch.
+TAGS     := grpcnotrace
 BIN      := bin
 PLUGINS  := $(notdir $(wildcard plugins/*))
 PREFIX   ?= $(HOME)/.local
@@ -16,10 +19,10 @@ all: build
 ## build: bin/pakyas and every bin/pakyas-target-*
 build:
 	@mkdir -p $(BIN)
-	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/pakyas ./cmd/pakyas
+	$(GO) build -tags '$(TAGS)' -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/pakyas ./cmd/pakyas
 	@for p in $(PLUGINS); do \
 		echo "$(GO) build -o $(BIN)/pakyas-target-$$p ./plugins/$$p"; \
-		$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/pakyas-target-$$p ./plugins/$$p || exit 1; \
+		$(GO) build -tags '$(TAGS)' -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/pakyas-target-$$p ./plugins/$$p || exit 1; \
 	done
 
 ## test: formatting, vet, the race-enabled test suite and cross-builds

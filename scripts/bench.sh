@@ -47,7 +47,7 @@ cleanup() {
 trap cleanup EXIT
 
 pakyas=$work/pakyas
-CGO_ENABLED=0 "$GO" build -trimpath -ldflags '-s -w' -o "$pakyas" ./cmd/pakyas
+CGO_ENABLED=0 "$GO" build -tags grpcnotrace -trimpath -ldflags '-s -w' -o "$pakyas" ./cmd/pakyas
 export HOME=$work/home XDG_CONFIG_HOME=$work/config XDG_STATE_HOME=$work/state
 unset PAKYAS_API_URL PAKYAS_API_KEY PAKYAS_PUBLIC_ID PAKYAS_CONFIG PAKYAS_ORG PAKYAS_PROJECT PAKYAS_FORMAT
 mkdir -p "$HOME"

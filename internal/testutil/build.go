@@ -48,7 +48,8 @@ func Binary(t testing.TB, pkg, name string) string {
 		name += ".exe"
 	}
 	out := filepath.Join(buildDir, name)
-	cmd := exec.Command("go", "build", "-o", out, pkg)
+	// The same tags as the Makefile's release builds.
+	cmd := exec.Command("go", "build", "-tags", "grpcnotrace", "-o", out, pkg)
 	cmd.Dir = RepoRoot(t)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {
