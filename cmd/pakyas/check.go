@@ -309,15 +309,7 @@ Examples:
 }
 
 func (e *env) checkPause(ctx context.Context, cmd *cli.Command, pause bool) error {
-	slug, err := slugArg(cmd)
-	if err != nil {
-		return err
-	}
-	sc, err := e.scope(ctx, cmd)
-	if err != nil {
-		return err
-	}
-	ch, err := sc.check(ctx, slug)
+	sc, ch, err := e.scopedCheck(ctx, cmd)
 	if err != nil {
 		return err
 	}
@@ -342,15 +334,7 @@ func (e *env) checkPause(ctx context.Context, cmd *cli.Command, pause bool) erro
 }
 
 func (e *env) checkDelete(ctx context.Context, cmd *cli.Command) error {
-	slug, err := slugArg(cmd)
-	if err != nil {
-		return err
-	}
-	sc, err := e.scope(ctx, cmd)
-	if err != nil {
-		return err
-	}
-	ch, err := sc.check(ctx, slug)
+	sc, ch, err := e.scopedCheck(ctx, cmd)
 	if err != nil {
 		return err
 	}

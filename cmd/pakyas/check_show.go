@@ -23,15 +23,7 @@ Examples:
   pakyas check show hourly-sync
   pakyas check show my-job --format json | jq '.public_id'`,
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			slug, err := slugArg(cmd)
-			if err != nil {
-				return err
-			}
-			sc, err := e.scope(ctx, cmd)
-			if err != nil {
-				return err
-			}
-			ch, err := sc.check(ctx, slug)
+			sc, ch, err := e.scopedCheck(ctx, cmd)
 			if err != nil {
 				return err
 			}

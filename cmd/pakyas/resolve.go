@@ -231,6 +231,24 @@ func (sc *scope) check(ctx context.Context, ref string) (*api.Check, error) {
 	return ch, nil
 }
 
+// scopedCheck resolves a check command's SLUG argument in its scope: the
+// common start of show, pause, resume and delete.
+func (e *env) scopedCheck(ctx context.Context, cmd *cli.Command) (*scope, *api.Check, error) {
+	slug, err := slugArg(cmd)
+	if err != nil {
+		return nil, nil, err
+	}
+	sc, err := e.scope(ctx, cmd)
+	if err != nil {
+		return nil, nil, err
+	}
+	ch, err := sc.check(ctx, slug)
+	if err != nil {
+		return nil, nil, err
+	}
+	return sc, ch, nil
+}
+
 // slugArg returns the single SLUG argument of a check command.
 func slugArg(cmd *cli.Command) (string, error) {
 	switch cmd.Args().Len() {
