@@ -163,10 +163,20 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	s.Start()
 	defer s.Stop()
+	// inflight lets the shutdown wait for every handler, even when
+	// hs.Shutdown gives up on its timeout, so the caller never closes the
+	// store under a request.
+	inflight := newTracker()
+	h := s.Handler()
 	hs := &http.Server{
-		Handler:           s.Handler(),
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			inflight.add(1)
+			defer inflight.add(-1)
+			h.ServeHTTP(w, r)
+		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          s.cfg.Logger,
 	}
@@ -180,7 +190,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
 	err := hs.Shutdown(sctx)
-	if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
+	serr := <-errc
+	// Commit and answer what is queued, refuse what comes after (503),
+	// then wait for the handlers still running: reads and writes are
+	// bounded by the server's timeouts.
+	s.Stop()
+	inflight.wait()
+	if serr != nil && !errors.Is(serr, http.ErrServerClosed) {
 		return serr
 	}
 	if err != nil {
@@ -194,4 +210,37 @@ func wake(ch chan struct{}) {
 	case ch <- struct{}{}:
 	default:
 	}
+}
+
+// tracker counts running handlers. (A sync.WaitGroup may not see Add from
+// zero while a Wait is in progress, which new requests can do during a
+// shutdown.)
+type tracker struct {
+	mu   sync.Mutex
+	n    int
+	idle *sync.Cond
+}
+
+func newTracker() *tracker {
+	t := &tracker{}
+	t.idle = sync.NewCond(&t.mu)
+	return t
+}
+
+func (t *tracker) add(d int) {
+	t.mu.Lock()
+	t.n += d
+	if t.n == 0 {
+		t.idle.Broadcast()
+	}
+	t.mu.Unlock()
+}
+
+// wait returns once no handler is running.
+func (t *tracker) wait() {
+	t.mu.Lock()
+	for t.n > 0 {
+		t.idle.Wait()
+	}
+	t.mu.Unlock()
 }
