@@ -61,7 +61,7 @@ func (e *env) monitor(ctx context.Context, cmd *cli.Command) error {
 	}
 	cfg.Host, _ = os.Hostname()
 	cfg.Stdin, cfg.Stdout, cfg.Stderr, cfg.Log = e.stdin, e.stdout, e.stderr, e.stderr
-	s, err := e.settings(cmd)
+	s, err := e.loadSettings(cmd, true)
 	if err != nil {
 		// Monitoring never stops a job from running: say what is wrong,
 		// run it unmonitored and exit 3.

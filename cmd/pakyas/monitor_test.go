@@ -415,6 +415,22 @@ func TestMonitorBrokenConfig(t *testing.T) {
 	assert.Contains(t, r.stderr, "the job ran unmonitored")
 }
 
+// TestMonitorBrokenConfigWithEnvURL: with the server's URL in the
+// environment (as CI sets it), a config.toml that cannot be read is skipped
+// with a warning and the run is still reported.
+func TestMonitorBrokenConfigWithEnvURL(t *testing.T) {
+	srv := testutil.StartServer(t)
+	ch := createCheck(t, srv, "ci-build")
+	u := newUser(t).with("PAKYAS_API_URL", srv.URL)
+	require.NoError(t, os.MkdirAll(u.configDir(), 0o700))
+	require.NoError(t, os.WriteFile(u.configFile(), []byte("api_url = [\n"), 0o600))
+	r := u.run("monitor", "--public-id", ch.PublicID, "--", "true")
+	assert.Equal(t, 0, r.code, "%s", r)
+	assert.Contains(t, r.stderr, "warning")
+	assert.Contains(t, r.stderr, "config.toml")
+	assert.Equal(t, "up", checkNow(t, srv, ch.ID).Status)
+}
+
 func TestParseSize(t *testing.T) {
 	for in, want := range map[string]int64{"4096": 4096, "4KiB": 4096, "4k": 4096, "4 KB": 4096, "1MiB": 1 << 20, "0": 0, "100b": 100} {
 		got, err := parseSize(in)

@@ -159,6 +159,14 @@ func (e *env) pick(cmd *cli.Command, flag, envKey, file string) string {
 }
 
 func (e *env) settings(cmd *cli.Command) (*settings, error) {
+	return e.loadSettings(cmd, false)
+}
+
+// loadSettings is settings; with lenient, a config.toml that cannot be read
+// is skipped with a warning when the API URL comes from --api-url or
+// PAKYAS_API_URL, so `pakyas monitor` still reports the job (CI sets the
+// environment and needs no file).
+func (e *env) loadSettings(cmd *cli.Command, lenient bool) (*settings, error) {
 	s := &settings{verbose: cmd.Bool("verbose"), configPath: cmd.String("config")}
 	file := &config.Config{}
 	if s.configPath == "" {
@@ -175,6 +183,10 @@ func (e *env) settings(cmd *cli.Command) (*settings, error) {
 	var err error
 	if s.noConfig == nil {
 		file, err = config.Load(s.configPath)
+	}
+	if err != nil && lenient && (cmd.IsSet("api-url") || e.getenv("PAKYAS_API_URL") != "") {
+		fmt.Fprintf(e.stderr, "pakyas: warning: %v\nhint: ignoring %s for this run; fix that line\n", err, s.configPath)
+		file, err = &config.Config{}, nil
 	}
 	if err != nil {
 		return nil, &codeError{code: exitError, err: &core.Error{Code: core.EINVALID, Message: err.Error(),
