@@ -228,3 +228,28 @@ func (m *machine) abandonSuperseded(runAt, t time.Time) {
 	}
 	m.st.OpenRuns = kept
 }
+
+// reconsider judges a late or down check again under a changed schedule:
+// when its last run succeeded and the new schedule does not expect the
+// next run yet (or is still inside its grace), the check is On Schedule
+// (or late) again, as it would be had the schedule always been this one.
+// A failed check stays failed: only a run can change that.
+func (m *machine) reconsider(now time.Time) {
+	st := &m.st
+	if (st.Status != core.StatusLate && st.Status != core.StatusDown) || st.Running() ||
+		st.LastSuccessAt.IsZero() || st.LastFailureAt.After(st.LastSuccessAt) {
+		return
+	}
+	expected, deadline, ok := m.plan.deadlines(st)
+	if !ok {
+		return
+	}
+	clock := func(x time.Time) string { return formatClock(x, now, m.plan.loc) }
+	switch {
+	case now.Before(expected):
+		m.setStatus(core.StatusUp, now, "schedule changed: the next run is expected at "+clock(expected))
+	case now.Before(deadline) && st.Status == core.StatusDown:
+		m.setStatus(core.StatusLate, now, "schedule changed: the next run was expected at "+clock(expected)+
+			"; grace ends "+clock(deadline))
+	}
+}

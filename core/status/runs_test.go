@@ -305,3 +305,28 @@ func TestAbandonSupersededRuns(t *testing.T) {
 	require.Len(t, runs(&c), 1)
 	assert.Equal(t, "A", runs(&c)[0].ID)
 }
+
+// TestRescheduleReconsiders: a check late or down under a schedule that was
+// too tight is On Schedule again once the schedule is fixed, if its last run
+// succeeded; a failed check stays failed.
+func TestRescheduleReconsiders(t *testing.T) {
+	c := periodCheck()
+	play(t, &c, []event{{op: "success"}, {op: "eval", at: 2 * hr}})
+	require.Equal(t, core.StatusDown, c.State.Status)
+	c.Schedule.Period = 3 * time.Hour
+	res := status.Reschedule(&c, at(2*hr))
+	assert.Equal(t, core.StatusUp, res.State.Status)
+	require.Len(t, res.Transitions, 1)
+	assert.Equal(t, core.StatusDown, res.Transitions[0].From)
+	assert.Contains(t, res.Transitions[0].Reason, "schedule changed")
+	assert.True(t, res.Transitions[0].Alerts(), "people who were told it is missing hear it is not")
+	assert.Equal(t, at(3*hr), res.State.NextEvalAt)
+
+	c = periodCheck()
+	play(t, &c, []event{{op: "fail"}, {op: "eval", at: 2 * hr}})
+	require.Equal(t, core.StatusDown, c.State.Status)
+	c.Schedule.Period = 3 * time.Hour
+	res = status.Reschedule(&c, at(2*hr))
+	assert.Equal(t, core.StatusDown, res.State.Status, "the last run failed: a schedule change does not make it healthy")
+	assert.Empty(t, res.Transitions)
+}

@@ -141,6 +141,7 @@ func Resume(c *core.Check, now time.Time) Result {
 func Reschedule(c *core.Check, now time.Time) Result {
 	m := newMachine(c)
 	m.floor = now
+	m.reconsider(now)
 	m.evaluate(now)
 	return m.result()
 }
