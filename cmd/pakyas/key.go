@@ -54,11 +54,7 @@ func (e *env) keyCreate(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
-	s, err := e.settings(cmd)
-	if err != nil {
-		return err
-	}
-	c, err := e.authClient(s)
+	s, c, err := e.loggedIn(cmd)
 	if err != nil {
 		return err
 	}
@@ -75,11 +71,7 @@ func (e *env) keyCreate(ctx context.Context, cmd *cli.Command) error {
 }
 
 func (e *env) keyList(ctx context.Context, cmd *cli.Command) error {
-	s, err := e.settings(cmd)
-	if err != nil {
-		return err
-	}
-	c, err := e.authClient(s)
+	s, c, err := e.loggedIn(cmd)
 	if err != nil {
 		return err
 	}
@@ -108,11 +100,7 @@ func (e *env) keyRevoke(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
-	s, err := e.settings(cmd)
-	if err != nil {
-		return err
-	}
-	c, err := e.authClient(s)
+	s, c, err := e.loggedIn(cmd)
 	if err != nil {
 		return err
 	}

@@ -134,11 +134,7 @@ func (e *env) orgCreate(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
-	s, err := e.settings(cmd)
-	if err != nil {
-		return err
-	}
-	c, err := e.authClient(s)
+	s, c, err := e.loggedIn(cmd)
 	if err != nil {
 		return err
 	}

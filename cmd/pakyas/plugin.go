@@ -126,7 +126,8 @@ func (e *env) pluginList(ctx context.Context, cmd *cli.Command) error {
 		printError(e.stderr, fmt.Errorf("%w\nthe APPLIES TO column is empty until this is fixed", err))
 		cfg = &config.External{}
 	}
-	found := external.Discover(external.SearchPath(e.getenv))
+	dirs := external.SearchPath(e.getenv)
+	found := external.Discover(dirs)
 	rows := make([]pluginRow, len(found))
 	var wg sync.WaitGroup
 	for i, p := range found {
@@ -135,7 +136,7 @@ func (e *env) pluginList(ctx context.Context, cmd *cli.Command) error {
 	wg.Wait()
 	for name := range cfg.Targets { // configured but not installed
 		if !slices.ContainsFunc(found, func(p external.Plugin) bool { return p.Name == name }) {
-			rows = append(rows, pluginRow{Name: name, AppliesTo: []string{}, Error: (&external.NotFoundError{Name: name, Dirs: external.SearchPath(e.getenv)}).Error()})
+			rows = append(rows, pluginRow{Name: name, AppliesTo: []string{}, Error: (&external.NotFoundError{Name: name, Dirs: dirs}).Error()})
 		}
 	}
 	slices.SortFunc(rows, func(a, b pluginRow) int { return strings.Compare(a.Name, b.Name) })

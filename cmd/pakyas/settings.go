@@ -279,6 +279,20 @@ func (e *env) authClient(s *settings) (*api.Client, error) {
 	return e.client(s), nil
 }
 
+// loggedIn returns the settings and an authenticated client: the start of
+// every command that needs only the API key.
+func (e *env) loggedIn(cmd *cli.Command) (*settings, *api.Client, error) {
+	s, err := e.settings(cmd)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := e.authClient(s)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, c, nil
+}
+
 func notLoggedIn(detail string) error {
 	return withCode(exitAuth, "Not logged in: "+detail, loginHint)
 }
