@@ -28,7 +28,10 @@ build:
 ## test: formatting, vet, the race-enabled test suite and cross-builds
 test: proto-check lint unit crossbuild
 
+## lint: gofmt, go vet, tidy go.mod files and no tracked build output
 lint:
+	@echo "== tree: tidy modules, no tracked binaries (scripts/lint-tree.sh)"
+	@GO=$(GO) scripts/lint-tree.sh
 	@echo "== gofmt"
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go') | grep -v '\.pb\.go$$' || true); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
