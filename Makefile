@@ -56,8 +56,9 @@ bench:
 	CGO_ENABLED=1 $(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./core/...
 	GO=$(GO) scripts/bench.sh
 
-## proto: regenerate proto/target/v1/*.pb.go from target.proto with pinned
-## buf and plugins (Go modules only; see scripts/proto.sh)
+## proto: regenerate proto/target/v1/*.pb.go from target.proto with Debian's
+## protoc (installed with apt-get when missing) and the protoc-gen-go and
+## protoc-gen-go-grpc pinned in go.mod and tools/go.mod (scripts/proto.sh)
 proto:
 	GO=$(GO) scripts/proto.sh generate
 
