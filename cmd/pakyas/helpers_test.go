@@ -27,24 +27,12 @@ import (
 var pakyasBin string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "pakyas-cli-test-")
-	if err != nil {
+	var err error
+	if pakyasBin, err = testutil.Build("./cmd/pakyas", "pakyas"); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	name := "pakyas"
-	if runtime.GOOS == "windows" {
-		name += ".exe"
-	}
-	pakyasBin = filepath.Join(dir, name)
-	if out, err := exec.Command("go", "build", "-o", pakyasBin, ".").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build pakyas: %v\n%s", err, out)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(m.Run())
 }
 
 // user is a person at a shell: a home directory of their own and the

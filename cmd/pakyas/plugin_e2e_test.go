@@ -58,11 +58,9 @@ func TestExamplePluginEndToEnd(t *testing.T) {
 	}
 
 	pluginDir := t.TempDir()
-	build := exec.Command("go", "build", "-o", filepath.Join(pluginDir, "pakyas-target-jsonl"), ".")
-	build.Dir = filepath.Join(testutil.RepoRoot(t), "examples", "jsonl-target")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	out, err := build.CombinedOutput()
-	require.NoError(t, err, "build the example from its own module: %s", out)
+	// Built from its own module, as a third party builds it.
+	jsonl := testutil.Binary(t, "./examples/jsonl-target", "pakyas-target-jsonl")
+	testutil.InstallPlugin(t, jsonl, pluginDir, "pakyas-target-jsonl")
 
 	events := filepath.Join(t.TempDir(), "events.jsonl")
 	xdgConfig := t.TempDir()

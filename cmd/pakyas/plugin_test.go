@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -31,13 +30,8 @@ var testPlugins = map[string]string{
 // installPlugins builds the named plugins into dir as pakyas-target-<name>.
 func installPlugins(t *testing.T, dir string, names ...string) {
 	t.Helper()
-	root := testutil.RepoRoot(t)
 	for _, n := range names {
-		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "pakyas-target-"+n), testPlugins[n])
-		cmd.Dir = root
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		out, err := cmd.CombinedOutput()
-		require.NoError(t, err, "go build %s: %s", testPlugins[n], out)
+		testutil.InstallPlugin(t, testutil.Binary(t, testPlugins[n], "pakyas-target-"+n), dir, "pakyas-target-"+n)
 	}
 }
 

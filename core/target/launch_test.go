@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -19,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pakyas/pakyas/core/target"
+	"github.com/pakyas/pakyas/internal/testutil"
 )
 
 // webhookBin is plugins/webhook built by TestMain.
@@ -29,21 +29,12 @@ func TestMain(m *testing.M) {
 		runHelper() // a child process of a test, see helper_test.go
 		return
 	}
-	dir, err := os.MkdirTemp("", "pakyas-target-test")
-	if err != nil {
+	var err error
+	if webhookBin, err = testutil.Build("./plugins/webhook", "pakyas-target-webhook"); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	webhookBin = filepath.Join(dir, "pakyas-target-webhook")
-	build := exec.Command("go", "build", "-o", webhookBin, "github.com/pakyas/pakyas/plugins/webhook")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build plugins/webhook: %v\n%s", err, out)
-		os.Exit(1)
-	}
-	code := m.Run()
-	_ = os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(m.Run())
 }
 
 func launch(t *testing.T, opts target.LaunchOptions) *target.Client {

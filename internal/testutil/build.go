@@ -1,69 +1,100 @@
 package testutil
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/rogpeppe/go-internal/lockedfile"
 )
 
+// Tags are the build tags of the release binaries: the Makefile's TAGS
+// (TestTagsMatchMakefile keeps the two equal), so the tests run the very
+// binaries `make build` ships.
+const Tags = "grpcnotrace"
+
 var (
-	buildMu  sync.Mutex
-	buildDir string
-	built    = map[string]string{}
+	builtMu sync.Mutex
+	built   = map[string]string{} // package → executable, in this process
 )
 
 // RepoRoot returns the repository's root directory (where go.mod is).
 func RepoRoot(t testing.TB) string {
 	t.Helper()
-	_, file, _, ok := runtime.Caller(0)
-	if !ok {
-		t.Fatal("cannot locate the repository")
-	}
+	return repoRoot()
+}
+
+func repoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
 	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
 }
 
-// Binary builds the Go package pkg (relative to the repository root, e.g.
-// "./cmd/pakyas") once per test process and returns the executable's path.
-// The executable is named after name (e.g. "pakyas" or
-// "pakyas-target-webhook"). Call CleanupBinaries from TestMain.
+// Binary returns the executable built from pkg, a directory relative to
+// the repository root ("./cmd/pakyas", "./plugins/webhook", or the root of
+// a module of its own such as "./examples/jsonl-target"), named name
+// ("pakyas", "pakyas-target-webhook"; ".exe" is added on Windows). It fails
+// the test when the build fails.
+//
+// The binaries are built with the release tags into one directory shared by
+// every test process of the checkout, under a file lock. `go build` relinks
+// an executable only when its inputs changed (it compares the build ID
+// recorded in the file), so however many test packages of one `go test`
+// invocation ask for pakyas or a plugin, it is built once; the later calls
+// only confirm it is up to date. Callers must not modify the file: copy it
+// (InstallPlugin) to put it somewhere of their own.
 func Binary(t testing.TB, pkg, name string) string {
 	t.Helper()
-	buildMu.Lock()
-	defer buildMu.Unlock()
-	if p, ok := built[pkg]; ok {
-		return p
+	path, err := Build(pkg, name)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if buildDir == "" {
-		d, err := os.MkdirTemp("", "pakyas-test-bin-")
-		if err != nil {
-			t.Fatal(err)
-		}
-		buildDir = d
+	return path
+}
+
+// Build is Binary for TestMain, where there is no testing.TB.
+func Build(pkg, name string) (string, error) {
+	builtMu.Lock()
+	defer builtMu.Unlock()
+	if p, ok := built[pkg]; ok {
+		return p, nil
+	}
+	root := repoRoot()
+	dir := filepath.Join(binDir(root), strings.NewReplacer("/", "_", ".", "_").Replace(filepath.ToSlash(filepath.Clean(pkg))))
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("build %s: %w", pkg, err)
 	}
 	if runtime.GOOS == "windows" && !strings.HasSuffix(name, ".exe") {
 		name += ".exe"
 	}
-	out := filepath.Join(buildDir, name)
-	// The same tags as the Makefile's release builds.
-	cmd := exec.Command("go", "build", "-tags", "grpcnotrace", "-o", out, pkg)
-	cmd.Dir = RepoRoot(t)
+	out := filepath.Join(dir, name)
+
+	unlock, err := lockedfile.MutexAt(filepath.Join(dir, ".lock")).Lock()
+	if err != nil {
+		return "", fmt.Errorf("build %s: lock: %w", pkg, err)
+	}
+	defer unlock()
+
+	cmd := exec.Command("go", "build", "-tags", Tags, "-o", out, ".")
+	cmd.Dir = filepath.Join(root, filepath.FromSlash(pkg))
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build %s: %v\n%s", pkg, err, b)
+		return "", fmt.Errorf("go build %s: %v\n%s", pkg, err, b)
 	}
 	built[pkg] = out
-	return out
+	return out, nil
 }
 
-// CleanupBinaries removes what Binary built.
-func CleanupBinaries() {
-	buildMu.Lock()
-	defer buildMu.Unlock()
-	if buildDir != "" {
-		os.RemoveAll(buildDir)
-	}
+// binDir is the directory the binaries of the checkout at root are built
+// in: one per user and checkout, so two checkouts never share binaries.
+func binDir(root string) string {
+	sum := sha256.Sum256([]byte(strconv.Itoa(os.Getuid()) + "\x00" + root))
+	return filepath.Join(os.TempDir(), "pakyas-test-bin-"+hex.EncodeToString(sum[:6]))
 }

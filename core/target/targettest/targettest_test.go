@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -14,12 +13,6 @@ import (
 	"github.com/pakyas/pakyas/core/target/targettest"
 	"github.com/pakyas/pakyas/internal/testutil"
 )
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	testutil.CleanupBinaries()
-	os.Exit(code)
-}
 
 // poster POSTs every event to url, honouring ctx.
 type poster struct{ url string }
