@@ -380,15 +380,56 @@ func TestDispatcherRun(t *testing.T) {
 	store.dueCalls = make(chan struct{})
 	d := &Dispatcher{Store: store, Clock: newFakeClock(), Notifiers: Notifiers{}}
 	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	wake := make(chan struct{})
 	done := make(chan struct{})
 	go func() { d.Run(ctx, wake); close(done) }()
 
-	<-store.dueCalls // the first RunOnce
-	wake <- struct{}{}
-	<-store.dueCalls // woken: RunOnce again
+	within(t, "the first RunOnce", func(stop <-chan time.Time) bool {
+		select {
+		case <-store.dueCalls:
+			return true
+		case <-stop:
+			return false
+		}
+	})
+	within(t, "Run to take the wake-up", func(stop <-chan time.Time) bool {
+		select {
+		case wake <- struct{}{}:
+			return true
+		case <-stop:
+			return false
+		}
+	})
+	within(t, "RunOnce again after the wake-up", func(stop <-chan time.Time) bool {
+		select {
+		case <-store.dueCalls:
+			return true
+		case <-stop:
+			return false
+		}
+	})
 	cancel()
-	<-done
+	within(t, "Run to return after cancel", func(stop <-chan time.Time) bool {
+		select {
+		case <-done:
+			return true
+		case <-stop:
+			return false
+		}
+	})
+}
+
+// within fails the test at once when wait, given a channel that fires
+// after 10s, returns false: a broken dispatcher fails in seconds instead
+// of hanging to the test binary's timeout.
+func within(t *testing.T, what string, wait func(stop <-chan time.Time) bool) {
+	t.Helper()
+	timer := time.NewTimer(10 * time.Second)
+	defer timer.Stop()
+	if !wait(timer.C) {
+		t.Fatalf("timed out after 10s waiting for %s", what)
+	}
 }
 
 func TestDefaultBackoff(t *testing.T) {

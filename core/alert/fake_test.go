@@ -102,7 +102,11 @@ func (s *fakeStore) Channel(ctx context.Context, id string) (*core.Channel, erro
 
 func (s *fakeStore) DueAlerts(ctx context.Context, t time.Time, limit int) ([]core.Alert, error) {
 	if s.dueCalls != nil {
-		s.dueCalls <- struct{}{}
+		select {
+		case s.dueCalls <- struct{}{}:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -79,16 +79,23 @@ func (w *syncWriter) Write(p []byte) (int, error) {
 	return w.b.Write(p)
 }
 
-// pingLoad sends pings from several goroutines until stop is closed and
-// returns how many the server acknowledged with 200.
-func pingLoad(url, publicID string, stop <-chan struct{}) *atomic.Int64 {
-	var acked atomic.Int64
+// load sends pings from several goroutines until stopped.
+type load struct {
+	acked atomic.Int64 // pings the server answered with 200
+	stopc chan struct{}
+	wg    sync.WaitGroup
+}
+
+func pingLoad(url, publicID string) *load {
+	l := &load{stopc: make(chan struct{})}
 	for g := 0; g < 8; g++ {
+		l.wg.Add(1)
 		go func() {
+			defer l.wg.Done()
 			c := &http.Client{Timeout: 5 * time.Second}
 			for {
 				select {
-				case <-stop:
+				case <-l.stopc:
 					return
 				default:
 				}
@@ -98,12 +105,27 @@ func pingLoad(url, publicID string, stop <-chan struct{}) *atomic.Int64 {
 				}
 				resp.Body.Close()
 				if resp.StatusCode == 200 {
-					acked.Add(1)
+					l.acked.Add(1)
 				}
 			}
 		}()
 	}
-	return &acked
+	return l
+}
+
+// stop stops the load and returns how many pings were acknowledged, once
+// no request is in flight any more.
+func (l *load) stop(t *testing.T) int {
+	t.Helper()
+	close(l.stopc)
+	finished := make(chan struct{})
+	go func() { l.wg.Wait(); close(finished) }()
+	select {
+	case <-finished:
+	case <-time.After(10 * time.Second):
+		t.Fatal("ping load goroutines still running 10s after stop")
+	}
+	return int(l.acked.Load())
 }
 
 func countSignals(t *testing.T, c *api.Client, ref string) int {
@@ -151,13 +173,10 @@ func TestProcessRestart(t *testing.T) {
 
 	// SIGTERM while pings are in flight: in-flight requests finish and
 	// every acknowledged ping is stored.
-	stopLoad := make(chan struct{})
-	acked := pingLoad(p.url, ch.PublicID, stopLoad)
-	require.Eventually(t, func() bool { return acked.Load() > 50 }, 10*time.Second, time.Millisecond)
+	l := pingLoad(p.url, ch.PublicID)
+	require.Eventually(t, func() bool { return l.acked.Load() > 50 }, 10*time.Second, time.Millisecond)
 	assert.Equal(t, 0, p.stop(t, syscall.SIGTERM), "graceful stop exits 0; stderr: %s", p.stderr)
-	close(stopLoad)
-	time.Sleep(50 * time.Millisecond) // let the load goroutines see the closed server
-	termAcked := int(acked.Load())
+	termAcked := l.stop(t)
 
 	p2 := startProc(t, dir)
 	assert.Equal(t, p.key, p2.key, "restarted --dev prints the same key")
@@ -173,14 +192,11 @@ func TestProcessRestart(t *testing.T) {
 	}
 
 	// SIGKILL under load: nothing acknowledged is lost either.
-	stopLoad = make(chan struct{})
-	acked = pingLoad(p2.url, ch.PublicID, stopLoad)
-	require.Eventually(t, func() bool { return acked.Load() > 50 }, 10*time.Second, time.Millisecond)
+	l = pingLoad(p2.url, ch.PublicID)
+	require.Eventually(t, func() bool { return l.acked.Load() > 50 }, 10*time.Second, time.Millisecond)
 	require.NoError(t, p2.cmd.Process.Kill())
 	_ = p2.cmd.Wait()
-	close(stopLoad)
-	time.Sleep(50 * time.Millisecond)
-	killAcked := int(acked.Load())
+	killAcked := l.stop(t)
 
 	p3 := startProc(t, dir)
 	c3 := &api.Client{BaseURL: p3.url, APIKey: p3.key}

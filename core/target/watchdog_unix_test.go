@@ -26,10 +26,18 @@ func TestPollParent(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			// polled receives the number of each getppid call, so the test
+			// waits for the poller to have seen every answer instead of
+			// for a while.
+			polled := make(chan int, 100)
 			var calls atomic.Int64
 			getppid := func() int {
-				i := int(calls.Add(1)) - 1
-				return tt.ppids[min(i, len(tt.ppids)-1)]
+				n := int(calls.Add(1))
+				select {
+				case polled <- n:
+				default:
+				}
+				return tt.ppids[min(n-1, len(tt.ppids)-1)]
 			}
 			done := make(chan struct{})
 			gone := make(chan struct{})
@@ -38,14 +46,33 @@ func TestPollParent(t *testing.T) {
 				defer close(finished)
 				pollParent(done, time.Millisecond, getppid, func() { close(gone) })
 			}()
+			defer func() { close(done); <-finished }()
+
+			timeout := time.After(10 * time.Second)
+			if tt.wantGone {
+				select {
+				case <-gone:
+				case <-timeout:
+					t.Fatalf("gone not called after %d polls", calls.Load())
+				}
+				return
+			}
+			// A poll starts only after the previous answer was acted on:
+			// once call len+2 starts, the last answer was seen twice.
+			for n := 0; n < len(tt.ppids)+2; {
+				select {
+				case n = <-polled:
+				case <-gone:
+					t.Fatalf("gone called after poll %d; the parent did not change", calls.Load())
+				case <-timeout:
+					t.Fatalf("only %d polls in 10s", calls.Load())
+				}
+			}
 			select {
 			case <-gone:
-				assert.True(t, tt.wantGone, "gone called")
-			case <-time.After(50 * time.Millisecond):
-				assert.False(t, tt.wantGone, "gone not called")
+				t.Fatal("gone called; the parent did not change")
+			default:
 			}
-			close(done)
-			<-finished
 		})
 	}
 }
