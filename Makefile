@@ -12,7 +12,7 @@ PLUGINS  := $(notdir $(wildcard plugins/*))
 PREFIX   ?= $(HOME)/.local
 export CGO_ENABLED ?= 0
 
-.PHONY: all build test lint unit crossbuild bench proto proto-check install demo dist clean
+.PHONY: all build test lint unit crosscheck bench proto proto-check install demo dist clean
 
 all: build
 
@@ -25,8 +25,9 @@ build:
 		$(GO) build -tags '$(TAGS)' -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/pakyas-target-$$p ./plugins/$$p || exit 1; \
 	done
 
-## test: formatting, vet, the race-enabled test suite and cross-builds
-test: proto-check lint unit crossbuild
+## test: generated code, hygiene, formatting, vet, the race-enabled test
+## suite and the darwin/windows type-check
+test: proto-check lint unit crosscheck
 
 ## lint: gofmt, go vet, tidy go.mod files and no tracked build output
 lint:
@@ -36,7 +37,8 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go') | grep -v '\.pb\.go$$' || true); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	@echo "== go vet"
-	$(GO) vet ./...
+	$(GO) vet -tags '$(TAGS)' ./...
+	cd tools && $(GO) vet ./...
 
 unit:
 	@echo "== go test -race"
@@ -44,10 +46,13 @@ unit:
 	@echo "== examples/jsonl-target (its own module: vet and test)"
 	cd examples/jsonl-target && $(GO) vet ./... && CGO_ENABLED=1 $(GO) test -race -count=1 ./...
 
-crossbuild:
-	@echo "== cross-build darwin, windows"
-	GOOS=darwin GOARCH=arm64 $(GO) build -o /dev/null ./...
-	GOOS=windows GOARCH=amd64 $(GO) build -o /dev/null ./...
+## crosscheck: type-check every package and test for darwin and windows:
+## all of our code and every build-constrained file, against the
+## declarations of the standard library and the dependencies for that
+## platform, in seconds (tools/crosscheck). `make dist` is the full build.
+crosscheck:
+	@echo "== cross-check every release platform (darwin, windows, linux/arm64)"
+	@cd tools && $(GO) run ./crosscheck -C .. -tags '$(TAGS)' darwin/amd64 darwin/arm64 windows/amd64 windows/arm64 linux/arm64
 
 ## bench: benchmarks that print figures: the Go benchmarks, then
 ## scripts/bench.sh (pakyas monitor and ping against curl, and pakyas's
@@ -78,7 +83,7 @@ demo: build
 
 ## dist: release archives and SHA256SUMS in dist/
 dist:
-	@scripts/dist.sh $(VERSION)
+	@TAGS='$(TAGS)' scripts/dist.sh $(VERSION)
 
 clean:
 	rm -rf $(BIN) dist

@@ -12,6 +12,8 @@ version=${1:-dev}
 GO=${GO:-go}
 export CGO_ENABLED=0
 ldflags="-s -w -X main.version=$version"
+# The Makefile's TAGS (make dist passes them).
+tags=${TAGS-$(sed -n 's/^TAGS *:= *//p' Makefile)}
 plugins=()
 for d in plugins/*/; do
 	if [ -f "$d/main.go" ]; then
@@ -49,9 +51,9 @@ for target in linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 wi
 	dir="$work/$name"
 	mkdir -p "$dir"
 	echo "== $name"
-	GOOS=$goos GOARCH=$goarch $GO build -tags grpcnotrace -trimpath -ldflags "$ldflags" -o "$dir/pakyas$exe" ./cmd/pakyas
+	GOOS=$goos GOARCH=$goarch $GO build -tags "$tags" -trimpath -ldflags "$ldflags" -o "$dir/pakyas$exe" ./cmd/pakyas
 	for p in "${plugins[@]}"; do
-		GOOS=$goos GOARCH=$goarch $GO build -tags grpcnotrace -trimpath -ldflags "$ldflags" -o "$dir/pakyas-target-$p$exe" "./plugins/$p"
+		GOOS=$goos GOARCH=$goarch $GO build -tags "$tags" -trimpath -ldflags "$ldflags" -o "$dir/pakyas-target-$p$exe" "./plugins/$p"
 	done
 	if [ "$goos" = windows ]; then
 		zip_dir "$dir" "dist/$name.zip"
