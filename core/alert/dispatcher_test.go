@@ -385,49 +385,24 @@ func TestDispatcherRun(t *testing.T) {
 	done := make(chan struct{})
 	go func() { d.Run(ctx, wake); close(done) }()
 
-	within(t, "the first RunOnce", func(stop <-chan time.Time) bool {
-		select {
-		case <-store.dueCalls:
-			return true
-		case <-stop:
-			return false
-		}
-	})
-	within(t, "Run to take the wake-up", func(stop <-chan time.Time) bool {
-		select {
-		case wake <- struct{}{}:
-			return true
-		case <-stop:
-			return false
-		}
-	})
-	within(t, "RunOnce again after the wake-up", func(stop <-chan time.Time) bool {
-		select {
-		case <-store.dueCalls:
-			return true
-		case <-stop:
-			return false
-		}
-	})
+	recv(t, store.dueCalls, "the first RunOnce")
+	select {
+	case wake <- struct{}{}:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not take the wake-up within 10s")
+	}
+	recv(t, store.dueCalls, "RunOnce again after the wake-up")
 	cancel()
-	within(t, "Run to return after cancel", func(stop <-chan time.Time) bool {
-		select {
-		case <-done:
-			return true
-		case <-stop:
-			return false
-		}
-	})
+	recv(t, done, "Run to return after cancel")
 }
 
-// within fails the test at once when wait, given a channel that fires
-// after 10s, returns false: a broken dispatcher fails in seconds instead
-// of hanging to the test binary's timeout.
-func within(t *testing.T, what string, wait func(stop <-chan time.Time) bool) {
+// recv waits for ch, failing the test after 10s: a broken dispatcher fails
+// in seconds instead of hanging to the test binary's timeout.
+func recv(t *testing.T, ch <-chan struct{}, what string) {
 	t.Helper()
-	timer := time.NewTimer(10 * time.Second)
-	defer timer.Stop()
-	if !wait(timer.C) {
+	select {
+	case <-ch:
+	case <-time.After(10 * time.Second):
 		t.Fatalf("timed out after 10s waiting for %s", what)
 	}
 }
