@@ -17,15 +17,21 @@ const (
 	EINTERNAL     = "internal"     // a bug or an unexpected failure
 	EUNAVAILABLE  = "unavailable"  // shutting down or overloaded; retry later
 	ERATELIMIT    = "rate_limited" // too many API requests with one key; retry later
+	EAMBIGUOUS    = "ambiguous"    // nothing selected where a choice is needed, or a name matches several
 )
 
 // Error is an error meant for users: a code, a message saying what is wrong
-// and an optional hint saying how to fix it.
+// and an optional hint saying how to fix it. Err, if set, is the error
+// it explains (Unwrap returns it), so callers can still classify it.
 type Error struct {
 	Code    string
 	Message string
 	Hint    string
+	Err     error
 }
+
+// Unwrap returns the error e explains, if any.
+func (e *Error) Unwrap() error { return e.Err }
 
 // Error implements the error interface.
 func (e *Error) Error() string {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/pakyas/pakyas/core"
+	"github.com/pakyas/pakyas/core/console"
 	"github.com/urfave/cli/v3"
 )
 
@@ -53,6 +54,35 @@ func withCode(code int, msg, hint string) error {
 	return &codeError{code: code, err: &core.Error{Code: core.EINVALID, Message: msg, Hint: hint}}
 }
 
+// exitCodes maps the kind of an error (core error codes) to the exit code
+// of pakyas: the one table of it.
+var exitCodes = map[string]int{
+	core.ENOTFOUND:     exitNotFound,
+	core.EUNAUTHORIZED: exitAuth,
+	core.EFORBIDDEN:    exitAuth,
+	core.EAMBIGUOUS:    exitNoProject,
+	core.EUNAVAILABLE:  exitMonitoring,
+	core.ERATELIMIT:    exitMonitoring,
+}
+
+// exitCode returns the exit code for err.
+func exitCode(err error) int {
+	var ce *codeError
+	switch {
+	case errors.As(err, &ce):
+		return ce.code
+	case isUsage(err):
+		return exitUsage
+	}
+	var e *core.Error
+	if errors.As(err, &e) {
+		if code, ok := exitCodes[e.Code]; ok {
+			return code
+		}
+	}
+	return exitError
+}
+
 // env bundles what commands need from the process, so tests run them
 // in-process with their own environment.
 type env struct {
@@ -77,13 +107,7 @@ func (e *env) run(ctx context.Context, args []string) int {
 		return ce.code
 	}
 	printError(e.stderr, err)
-	switch {
-	case errors.As(err, &ce):
-		return ce.code
-	case isUsage(err):
-		return exitUsage
-	}
-	return exitError
+	return exitCode(err)
 }
 
 func isUsage(err error) bool {
@@ -92,22 +116,22 @@ func isUsage(err error) bool {
 }
 
 // printError prints "pakyas: <what went wrong>" and a "hint:" line when
-// the error carries one; a hint of several lines is indented under it.
+// the error carries one (console.Error). The context wrapped around a
+// *core.Error ("save settings: ...") is kept; the hint is the first one
+// in the chain.
 func printError(w io.Writer, err error) {
 	msg := err.Error()
 	hint := core.ErrorHint(err)
 	var ce *core.Error
-	if errors.As(err, &ce) {
-		msg = ce.Message
+	if errors.As(err, &ce) && ce.Hint != "" {
+		// core.Error's text ends with its hint, printed on its own line.
+		msg = strings.TrimSuffix(msg, " (hint: "+ce.Hint+")")
 	}
 	var ue *usageError
 	if hint == "" && errors.As(err, &ue) {
 		hint = ue.hint
 	}
-	fmt.Fprintf(w, "pakyas: %s\n", msg)
-	if hint != "" {
-		fmt.Fprintf(w, "hint: %s\n", strings.ReplaceAll(hint, "\n", "\n      "))
-	}
+	console.Error(w, msg, hint)
 }
 
 func newRoot(e *env) *cli.Command {
@@ -136,7 +160,7 @@ Examples:
 		// Never let urfave/cli call os.Exit: run turns errors into exit
 		// codes, and clean-up (plugins, spool) must always run.
 		ExitErrHandler: func(context.Context, *cli.Command, error) {},
-		Flags:          globalFlags(e),
+		Flags:          globalFlags(),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if cmd.Bool("version") {
 				return versionCommand(e).Action(ctx, cmd)

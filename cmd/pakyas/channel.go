@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/pakyas/pakyas/core/api"
+	"github.com/pakyas/pakyas/core/resolve"
 	"github.com/urfave/cli/v3"
 )
 
@@ -75,7 +76,7 @@ func (e *env) orgScope(ctx context.Context, cmd *cli.Command) (*api.Client, *set
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	org, err := s.resolveOrg(m)
+	org, err := s.selectOrg(m)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -156,7 +157,7 @@ func (e *env) channelAction(ctx context.Context, cmd *cli.Command, test bool) er
 	}
 	var found []api.Channel
 	for _, ch := range chs {
-		if matchName(ref, ch.ID, ch.Name) {
+		if resolve.Matches(ref, ch.ID, ch.Name) {
 			found = append(found, ch)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/pakyas/pakyas/core/api"
 	"github.com/pakyas/pakyas/core/cache"
+	"github.com/pakyas/pakyas/core/console"
 	"github.com/urfave/cli/v3"
 )
 
@@ -192,17 +193,17 @@ func fmtSchedule(ch *api.Check) string {
 // cacheEdit changes the cached entry of the scope's project, if there is
 // one; the cache is only an optimisation, so errors are warnings.
 func (e *env) cacheEdit(sc *scope, fn func(p *cache.Project)) {
-	c, err := e.openCache()
-	if err != nil {
+	c := e.openCache()
+	if c == nil {
 		return
 	}
-	p := c.Get(sc.s.apiURL, sc.project.ID)
+	p := c.Get(sc.s.APIURL.Value, sc.project.ID)
 	if p == nil {
 		return
 	}
 	fn(p)
 	if err := c.Save(); err != nil {
-		fmt.Fprintf(e.stderr, "warning: cannot save the slug cache: %v\n", err)
+		console.Warn(e.stderr, "cannot save the slug cache: "+err.Error(), "")
 	}
 }
 
@@ -220,25 +221,24 @@ func (e *env) checkList(ctx context.Context, cmd *cli.Command, sync bool) error 
 	if err != nil {
 		return sc.s.apiErr(err)
 	}
-	c, err := e.openCache()
-	if err != nil {
-		return err
-	}
-	c.Put(projectEntry(sc.s, sc.org, sc.project, checks))
-	saveErr := c.Save()
+	r := e.checks(sc.s, sc.client, sc.s.Org, sc.s.Project, nil)
+	_, saveErr := r.Store(sc.org, sc.project, checks)
 	o := e.output(sc.s)
 	if sync {
+		if r.Cache == nil {
+			return fmt.Errorf("no slug cache: %w", sc.s.NoHome)
+		}
 		if saveErr != nil {
 			return fmt.Errorf("save the slug cache: %w", saveErr)
 		}
 		if o.json {
-			return o.JSON(map[string]any{"project": sc.project.Name, "checks": len(checks), "cache": c.Path()})
+			return o.JSON(map[string]any{"project": sc.project.Name, "checks": len(checks), "cache": r.Cache.Path()})
 		}
-		o.printf("Synced %d checks of project %q to %s\n", len(checks), sc.project.Name, c.Path())
+		o.printf("Synced %d checks of project %q to %s\n", len(checks), console.Line(sc.project.Name), r.Cache.Path())
 		return nil
 	}
 	if saveErr != nil {
-		fmt.Fprintf(e.stderr, "warning: cannot save the slug cache: %v\n", saveErr)
+		console.Warn(e.stderr, "cannot save the slug cache: "+saveErr.Error(), "")
 	}
 	if o.json {
 		if checks == nil {

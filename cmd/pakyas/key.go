@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/pakyas/pakyas/core/api"
+	"github.com/pakyas/pakyas/core/resolve"
 	"github.com/urfave/cli/v3"
 )
 
@@ -110,7 +111,7 @@ func (e *env) keyRevoke(ctx context.Context, cmd *cli.Command) error {
 	}
 	var found []api.APIKey
 	for _, k := range keys {
-		if k.RevokedAt == nil && (matchName(ref, k.ID, k.Name) || (len(ref) >= len(k.Hint) && strings.HasPrefix(ref, k.Hint))) {
+		if k.RevokedAt == nil && (resolve.Matches(ref, k.ID, k.Name) || (len(ref) >= len(k.Hint) && strings.HasPrefix(ref, k.Hint))) {
 			found = append(found, k)
 		}
 	}

@@ -6,6 +6,8 @@ import (
 
 	"github.com/pakyas/pakyas/core/api"
 	"github.com/pakyas/pakyas/core/config"
+	"github.com/pakyas/pakyas/core/console"
+	"github.com/pakyas/pakyas/core/resolve"
 	"github.com/urfave/cli/v3"
 )
 
@@ -35,32 +37,22 @@ Examples:
 			if err != nil {
 				return err
 			}
-			err = s.save(func(c *config.Config) {
-				// A previous server's organization and project would not
-				// exist on this one.
-				if c.APIURL != s.apiURL || !knownOrgProject(m, c.Org, c.Project) {
-					c.Org, c.Project = "", ""
-				}
-				// Save the only project the key sees, so it stays selected
-				// (and slug pings hit the cache) when more are created.
-				if c.Project == "" {
-					if org, p, err := (&settings{org: c.Org}).resolveProject(m); err == nil {
-						c.Org, c.Project = org.Name, p.Name
-					}
-				}
-				c.APIURL, c.APIKey = s.apiURL, s.apiKey
+			err = s.Save(func(c *config.Config) {
+				c.Org, c.Project = resolve.AfterLogin(m, c.APIURL == s.APIURL.Value, c.Org, c.Project)
+				c.APIURL, c.APIKey = s.APIURL.Value, s.APIKey.Value
 			})
 			if err != nil {
 				return err
 			}
-			s.org, s.project = s.file.Org, s.file.Project
+			s.Org = config.Setting{Value: s.File.Org, Source: config.FromFile}
+			s.Project = config.Setting{Value: s.File.Project, Source: config.FromFile}
 			o := e.output(s)
 			if o.json {
 				return o.JSON(whoami(s, m))
 			}
-			o.printf("Logged in to %s as %s.\n", s.apiURL, m.User.Email)
-			o.printf("Saved the API key in %s.\n", s.configPath)
-			if _, p, err := s.resolveProject(m); err == nil {
+			o.printf("Logged in to %s as %s.\n", s.APIURL.Value, m.User.Email)
+			o.printf("Saved the API key in %s.\n", s.Path)
+			if _, p, err := s.selectProject(m); err == nil {
 				o.printf("Project: %s\n", p.Name)
 			} else {
 				o.printf("Next: pick a project with 'pakyas project list' and 'pakyas project switch NAME'.\n")
@@ -68,23 +60,6 @@ Examples:
 			return nil
 		},
 	}
-}
-
-// knownOrgProject reports whether the saved org and project (if any) are
-// visible to the caller.
-func knownOrgProject(m *api.Me, org, project string) bool {
-	s := &settings{org: org, project: project}
-	if org != "" {
-		if _, err := findOrg(m, org); err != nil {
-			return false
-		}
-	}
-	if project != "" {
-		if _, _, err := s.resolveProject(m); err != nil {
-			return false
-		}
-	}
-	return true
 }
 
 func logoutCommand(e *env) *cli.Command {
@@ -97,16 +72,16 @@ func logoutCommand(e *env) *cli.Command {
 			if err != nil {
 				return err
 			}
-			if s.file.APIKey == "" {
-				fmt.Fprintf(e.stdout, "Not logged in: %s holds no API key.\n", s.configPath)
+			if s.File.APIKey == "" {
+				fmt.Fprintf(e.stdout, "Not logged in: %s holds no API key.\n", s.Path)
 			} else {
-				if err := s.save(func(c *config.Config) { c.APIKey = "" }); err != nil {
+				if err := s.Save(func(c *config.Config) { c.APIKey = "" }); err != nil {
 					return err
 				}
-				fmt.Fprintf(e.stdout, "Logged out: removed the API key from %s.\n", s.configPath)
+				fmt.Fprintf(e.stdout, "Logged out: removed the API key from %s.\n", s.Path)
 			}
 			if e.getenv("PAKYAS_API_KEY") != "" {
-				fmt.Fprintln(e.stderr, "warning: PAKYAS_API_KEY is still set in your environment; unset it to log out completely")
+				console.Warn(e.stderr, "PAKYAS_API_KEY is still set in your environment", "unset it to log out completely: unset PAKYAS_API_KEY")
 			}
 			return nil
 		},
@@ -122,12 +97,12 @@ type whoamiJSON struct {
 }
 
 func whoami(s *settings, m *api.Me) whoamiJSON {
-	out := whoamiJSON{APIURL: s.apiURL, User: m.User}
-	if o, p, err := s.resolveProject(m); err == nil {
+	out := whoamiJSON{APIURL: s.APIURL.Value, User: m.User}
+	if o, p, err := s.selectProject(m); err == nil {
 		oc := *o
 		oc.Projects = nil
 		out.Organization, out.Project = &oc, p
-	} else if o, err := s.resolveOrg(m); err == nil {
+	} else if o, err := s.selectOrg(m); err == nil {
 		oc := *o
 		oc.Projects = nil
 		out.Organization = &oc
@@ -172,7 +147,7 @@ Example:
 				o.printf("Project: none selected (pakyas project switch NAME)\n")
 			}
 			if s.verbose {
-				o.printf("Server: %s\nConfig: %s\n", s.apiURL, s.configPath)
+				o.printf("Server: %s\nConfig: %s\n", s.APIURL.Value, s.Path)
 			}
 			return nil
 		},

@@ -2,16 +2,13 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/pakyas/pakyas/core"
-	"github.com/pakyas/pakyas/core/api"
 	"github.com/pakyas/pakyas/core/monitor"
 	"github.com/urfave/cli/v3"
 )
@@ -51,7 +48,7 @@ Examples:
 }
 
 func (e *env) monitor(ctx context.Context, cmd *cli.Command) error {
-	slug, argv, err := monitorArgs(cmd)
+	arg, argv, err := monitorArgs(cmd)
 	if err != nil {
 		return err
 	}
@@ -59,86 +56,47 @@ func (e *env) monitor(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
+	slug, publicID, err := e.checkArgs(cmd, arg)
+	if err != nil {
+		return err
+	}
 	cfg.Host, _ = os.Hostname()
 	cfg.Stdin, cfg.Stdout, cfg.Stderr, cfg.Log = e.stdin, e.stdout, e.stderr, e.stderr
-	s, err := e.loadSettings(cmd, true)
+	job := monitor.Job{Args: argv}
+	s, err := e.settings(cmd)
 	if err != nil {
 		// Monitoring never stops a job from running: say what is wrong,
 		// run it unmonitored and exit 3.
 		printError(e.stderr, err)
-		if err := notStarted(ctx); err != nil {
-			return err
-		}
-		return runCode(monitor.Run(ctx, cfg, monitor.Job{Args: argv}, nil))
+		return runCode(monitor.Run(ctx, cfg, job, nil))
 	}
 	cfg.Verbose = s.verbose
 	c, err := e.pingClient(cmd, s)
 	if err != nil {
 		return err
 	}
-	// Resolving a slug may ask the server (a cache miss, or a cache older
-	// than 24 h): a stuck server must delay the job no more than the
-	// start signal may, so both share --start-timeout.
-	deadline := time.Now().Add(cfg.StartTimeout)
-	rctx, cancel := context.WithDeadline(ctx, deadline)
-	ref, err := e.resolveCheckRef(rctx, cmd, slug, false)
-	cancel()
-	cfg.StartTimeout = max(time.Until(deadline), time.Millisecond)
-	if isUsage(err) {
-		return err
-	}
-	if err != nil {
-		if ref = e.staleRef(s, slug, err); ref == nil {
-			printError(e.stderr, err)
-		}
-	}
-	key := slug
-	if ref != nil {
-		cfg.PublicID, key = ref.PublicID, ref.Key
-		e.describeRef(cfg, s, ref, strings.TrimSpace(cmd.String("public-id")) == "")
-		if ref.Cached {
-			cfg.Refresh = func(ctx context.Context) (string, error) {
-				r, err := e.resolveCheckRef(ctx, cmd, slug, true)
-				if err != nil {
-					return "", err
-				}
-				return r.PublicID, nil
-			}
-		}
-	}
-	x, err := e.externalsFor(ctx, cmd, s.verbose, cfg.Quiet, key)
+	key := orWord(slug, publicID)
+	x, err := e.externals(ctx, cmd, s.verbose, cfg.Quiet, key)
 	if err != nil {
 		return err
 	}
 	defer x.Close()
-	cfg.External, cfg.MigrationMode = x.monitorExternal(), x.migration
-	if sp := e.spool(); sp != nil {
-		cfg.Spool = &spooler{sp: sp, apiURL: s.apiURL, check: key, warn: e.spoolWarn(cfg.Quiet)}
+	cfg.MigrationMode = x.Migration
+	d := e.deliverer(s, c, slug, publicID, nil)
+	d.External = x.Host.Monitor()
+	if s.verbose {
+		fmt.Fprintf(e.stderr, "[pakyas] Server: %s\n", s.APIURL.Value)
+		fmt.Fprintf(e.stderr, "[pakyas] Output: %s, last %d bytes; host %q\n", cfg.Capture, cfg.OutputLimit, cfg.Host)
 	}
-	if err := notStarted(ctx); err != nil {
-		return err
-	}
-	res := monitor.Run(ctx, cfg, monitor.Job{Args: argv}, c)
-	if res.FinishDelivered {
-		e.replaySpool(ctx, s, c, cfg.Quiet)
-	}
-	return runCode(res)
-}
-
-// notStarted returns an error when pakyas was told to stop (SIGINT,
-// SIGTERM: ctx is cancelled) before the job started. From monitor.Run on,
-// such signals are passed on to the job; before it, they would be
-// swallowed and the job started anyway.
-func notStarted(ctx context.Context) error {
-	if ctx.Err() == nil {
-		return nil
-	}
-	return &codeError{code: exitError, err: fmt.Errorf("interrupted (%v) before the job started: it did not run", context.Cause(ctx))}
+	return runCode(monitor.Run(ctx, cfg, job, d))
 }
 
 // runCode turns a run's result into pakyas's exit (messages were printed).
 func runCode(res monitor.Result) error {
-	if res.Code == exitOK {
+	switch {
+	case res.Interrupted != nil:
+		return withCode(exitError, fmt.Sprintf("interrupted (%v) before the job started: it did not run", res.Interrupted), "")
+	case res.Code == exitOK:
 		return nil
 	}
 	return &codeError{code: res.Code}
@@ -216,44 +174,3 @@ func parseSize(s string) (int64, error) {
 	}
 	return n * mult, nil
 }
-
-// staleRef falls back to the slug cache when the server could not be
-// reached to refresh it: a stale public ID is better than an unmonitored
-// run. It returns nil when there is nothing to fall back to.
-func (e *env) staleRef(s *settings, slug string, err error) *checkRef {
-	var ce *codeError
-	if slug == "" || !errors.As(err, &ce) || ce.code != exitMonitoring {
-		return nil
-	}
-	c, cerr := e.openCache()
-	if cerr != nil || c == nil {
-		return nil
-	}
-	p := c.Find(s.apiURL, s.org, s.project)
-	if p == nil || p.Checks[slug] == "" {
-		return nil
-	}
-	fmt.Fprintf(e.stderr, "[pakyas] Warning: cannot refresh the slug cache (%v); using the cached public ID of %q\n", err, slug)
-	return &checkRef{PublicID: p.Checks[slug], Key: slug, Slug: slug, Cached: true}
-}
-
-// describeRef prints, with -v, what the check and server resolved to.
-func (e *env) describeRef(cfg monitor.Config, s *settings, ref *checkRef, fromEnv bool) {
-	if !s.verbose {
-		return
-	}
-	from := "--public-id"
-	switch {
-	case ref.Slug != "" && ref.Cached:
-		from = fmt.Sprintf("slug %q, from the cache", ref.Slug)
-	case ref.Slug != "":
-		from = fmt.Sprintf("slug %q, from the server", ref.Slug)
-	case fromEnv:
-		from = "$" + publicIDEnv
-	}
-	fmt.Fprintf(e.stderr, "[pakyas] Check: public ID %s (%s)\n", ref.PublicID, from)
-	fmt.Fprintf(e.stderr, "[pakyas] Server: %s\n", s.apiURL)
-	fmt.Fprintf(e.stderr, "[pakyas] Output: %s, last %d bytes; host %q\n", cfg.Capture, cfg.OutputLimit, cfg.Host)
-}
-
-var _ monitor.Pinger = (*api.Client)(nil)

@@ -250,7 +250,7 @@ func TestMonitorSpoolRejected(t *testing.T) {
 
 	r := u.exec("ping", "--public-id", ch.PublicID)
 	require.Equal(t, 0, r.code, "%s", r)
-	assert.Contains(t, r.stderr, "Warning: the server refused a spooled signal for good (start signal of old")
+	assert.Contains(t, r.stderr, "pakyas: warning: the server refused a spooled start signal of old (it happened at ")
 	assert.FileExists(t, filepath.Join(spoolDir, "rejected", "00000000000000000001-aaaaaaaaaaaa.json"))
 	r = u.exec("spool", "list")
 	assert.Contains(t, r.stdout, "Refused by the server, not retried")

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/pakyas/pakyas/core/config"
+	"github.com/pakyas/pakyas/core/resolve"
 	"github.com/urfave/cli/v3"
 )
 
@@ -71,7 +72,7 @@ func (e *env) orgList(ctx context.Context, cmd *cli.Command) error {
 	if o.json {
 		return o.JSON(m.Orgs)
 	}
-	cur, _ := s.resolveOrg(m)
+	cur, _ := s.selectOrg(m)
 	t := &table{head: []string{"", "NAME", "PROJECTS", "ID"}}
 	for _, org := range m.Orgs {
 		mark := ""
@@ -97,18 +98,18 @@ func (e *env) orgSwitch(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
-	org, err := findOrg(m, name)
+	org, err := resolve.FindOrg(m, name)
 	if err != nil {
 		return err
 	}
 	// Keep the saved project only if it is in the new organization.
 	keep := false
 	for _, p := range org.Projects {
-		if s.file.Project != "" && matchName(s.file.Project, p.ID, p.Name) {
+		if s.File.Project != "" && resolve.Matches(s.File.Project, p.ID, p.Name) {
 			keep = true
 		}
 	}
-	err = s.save(func(c *config.Config) {
+	err = s.Save(func(c *config.Config) {
 		c.Org = org.Name
 		if !keep {
 			c.Project = ""

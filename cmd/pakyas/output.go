@@ -21,7 +21,7 @@ type output struct {
 }
 
 func (e *env) output(s *settings) *output {
-	o := &output{w: e.stdout, json: s.format == "json"}
+	o := &output{w: e.stdout, json: s.Format.Value == "json"}
 	o.color = !o.json && useColor(isTerminal(e.stdout), e.getenv)
 	return o
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"strconv"
 	"time"
@@ -13,6 +12,9 @@ import (
 	"github.com/google/uuid"
 	"github.com/pakyas/pakyas/core"
 	"github.com/pakyas/pakyas/core/api"
+	"github.com/pakyas/pakyas/core/console"
+	"github.com/pakyas/pakyas/core/monitor"
+	"github.com/pakyas/pakyas/core/spool"
 	"github.com/urfave/cli/v3"
 )
 
@@ -75,11 +77,11 @@ func pingKind(cmd *cli.Command) (string, error) {
 }
 
 func (e *env) ping(ctx context.Context, cmd *cli.Command) error {
-	var slug string
+	var arg string
 	switch cmd.Args().Len() {
 	case 0:
 	case 1:
-		slug = cmd.Args().First()
+		arg = cmd.Args().First()
 	default:
 		return usagef("too many arguments %q: give one check slug (flags may follow it)", cmd.Args().Slice())
 	}
@@ -87,23 +89,16 @@ func (e *env) ping(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
-	p := api.Ping{Kind: kind, RunID: cmd.String("rid")}
-	if p.RunID != "" {
-		if _, err := uuid.Parse(p.RunID); err != nil {
-			return usagef("--rid %q must be a UUID, e.g. the output of uuidgen", p.RunID)
+	sig := monitor.Signal{Kind: kind, RunID: cmd.String("rid"), At: time.Now()}
+	if sig.RunID != "" {
+		if _, err := uuid.Parse(sig.RunID); err != nil {
+			return usagef("--rid %q must be a UUID, e.g. the output of uuidgen", sig.RunID)
 		}
 	}
-	if msg := cmd.String("message"); msg == "-" {
-		b, err := io.ReadAll(io.LimitReader(e.stdin, core.MaxBodySize))
-		if err != nil {
-			return fmt.Errorf("read the message from stdin: %w", err)
-		}
-		p.Body = b
-	} else {
-		p.Body = []byte(msg)
+	slug, publicID, err := e.checkArgs(cmd, arg)
+	if err != nil {
+		return err
 	}
-	p.Host, _ = os.Hostname()
-
 	s, err := e.settings(cmd)
 	if err != nil {
 		return err
@@ -112,47 +107,37 @@ func (e *env) ping(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
-	ref, err := e.resolveCheckRef(ctx, cmd, slug, false)
-	if err != nil {
-		return err
+	if msg := cmd.String("message"); msg == "-" {
+		if sig.Body, err = io.ReadAll(io.LimitReader(e.stdin, core.MaxBodySize)); err != nil {
+			return fmt.Errorf("read the message from stdin: %w", err)
+		}
+	} else {
+		sig.Body = []byte(msg)
 	}
-	p.PublicID = ref.PublicID
-	x, err := e.externalsFor(ctx, cmd, s.verbose, false, ref.Key)
+	sig.Host, _ = os.Hostname()
+	key := orWord(slug, publicID)
+	x, err := e.externals(ctx, cmd, s.verbose, false, key)
 	if err != nil {
 		return err
 	}
 	defer x.Close()
-	at := time.Now() // when the signal happened, should it wait in the spool
-	attempts, err := c.Ping(ctx, p)
-	if api.IsStatus(err, http.StatusNotFound) && ref.Cached {
-		// The cached public ID is stale (the check was deleted or
-		// recreated): refresh once and try again.
-		if ref, err = e.resolveCheckRef(ctx, cmd, slug, true); err != nil {
-			return err
-		}
-		p.PublicID = ref.PublicID
-		attempts, err = c.Ping(ctx, p)
-	}
-	// Pakyas first, then the external monitors (external-monitors.md).
-	ev, toTargets := x.pingEvent(kind, p.RunID, p.Host, at, p.Body)
-	external := toTargets && x.send(ctx, ev)
-	if err != nil {
-		e.spoolPing(s, ref.Key, p, at, err)
-		if x.migration && external {
-			migrationWarning(e.stderr, err)
+	log := &monitor.Log{W: e.stderr, Verbose: s.verbose}
+	d := e.deliverer(s, c, slug, publicID, log)
+	d.External = x.Host.Monitor()
+	del := d.Deliver(ctx, sig)
+	if !del.Delivered {
+		if monitor.Decide(monitor.Outcome{Delivered: false, MigrationMode: x.Migration, ExternalDelivered: del.External}).Verdict == monitor.ReportedExternally {
+			fmt.Fprintln(e.stderr, monitor.MigrationWarning(del.Err))
 			return nil
 		}
-		return pingErr(s, ref, attempts, err)
+		return pingErr(del)
 	}
-	e.replaySpool(ctx, s, c, false)
 	o := e.output(s)
-	if s.verbose {
-		fmt.Fprintf(e.stderr, "pakyas: %s signal for %s delivered in %d attempt(s)\n", orWord(kind, "success"), ref.PublicID, attempts)
-	}
+	log.Verbosef("%s signal for %s delivered in %d attempt(s)", spool.Describe(api.Ping{Kind: kind}), del.PublicID, del.Sent.Attempts)
 	if o.json {
-		return o.JSON(map[string]any{"check": ref.Key, "public_id": ref.PublicID, "kind": orWord(kind, "success"), "attempts": attempts})
+		return o.JSON(map[string]any{"check": key, "public_id": del.PublicID, "kind": orWord(kind, "success"), "attempts": del.Sent.Attempts})
 	}
-	o.printf("Pong! Check '%s' pinged successfully\n", ref.Key)
+	o.printf("Pong! Check '%s' pinged successfully\n", console.Line(key))
 	return nil
 }
 
@@ -163,42 +148,19 @@ func orWord(s, def string) string {
 	return s
 }
 
-// pingErr explains a ping that was not delivered.
-func pingErr(s *settings, ref *checkRef, attempts int, err error) error {
-	if api.IsStatus(err, http.StatusNotFound) {
-		if ref.Slug != "" {
-			return withCode(exitNotFound, fmt.Sprintf("Check not found: the server knows no check %q (public ID %s)", ref.Slug, ref.PublicID), checkHint)
-		}
-		return withCode(exitNotFound, fmt.Sprintf("Check not found: no check has the public ID %s", ref.PublicID),
-			"check the ID: 'pakyas check show SLUG' prints it")
-	}
-	ae := s.apiErr(err)
+// pingErr explains a signal `pakyas ping` could not deliver. Its exit
+// code follows the error's kind: 5 for an unknown check, 4 for a refused
+// key, 3 when the server could not be reached (the signal is spooled).
+func pingErr(del monitor.Delivery) error {
+	err := del.Err
 	var he *api.HTTPError
-	if !errors.As(err, &he) || he.Temporary() {
-		// Not delivered: the server could not be reached or was
-		// unavailable, even after the retries.
-		return annotate(withExit(ae, exitMonitoring), "ping not delivered after %d attempt(s): ", attempts)
+	if errors.As(err, &he) && he.StatusCode == 404 && del.PublicID != "" {
+		return &core.Error{Code: core.ENOTFOUND, Message: fmt.Sprintf("Check not found: no check has the public ID %s", del.PublicID),
+			Hint: "check the ID: 'pakyas check show SLUG' prints it", Err: err}
 	}
-	return annotate(ae, "ping rejected: ")
-}
-
-// withExit returns err with its exit code replaced by code.
-func withExit(err error, code int) error {
-	var ce *codeError
-	if errors.As(err, &ce) {
-		return &codeError{code: code, err: ce.err}
+	if del.Unresolved || core.ErrorCode(err) != core.EUNAVAILABLE {
+		return err
 	}
-	return &codeError{code: code, err: err}
-}
-
-// annotate prefixes the message of err (keeping its code and hint).
-func annotate(err error, format string, args ...any) error {
-	var ce *codeError
-	var ue *core.Error
-	if errors.As(err, &ce) && errors.As(err, &ue) {
-		c := *ue
-		c.Message = fmt.Sprintf(format, args...) + c.Message
-		return &codeError{code: ce.code, err: &c}
-	}
-	return fmt.Errorf(format+"%w", append(args, err)...)
+	return &core.Error{Code: core.EUNAVAILABLE, Message: fmt.Sprintf("ping not delivered after %d attempt(s): %s", del.Sent.Attempts, core.ErrorMessage(err)),
+		Hint: core.ErrorHint(err), Err: err}
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/pakyas/pakyas/core/api"
 	"github.com/pakyas/pakyas/core/config"
+	"github.com/pakyas/pakyas/core/resolve"
 	"github.com/urfave/cli/v3"
 )
 
@@ -64,8 +65,8 @@ func (e *env) projectList(ctx context.Context, cmd *cli.Command) error {
 		return err
 	}
 	orgs := m.Orgs
-	if s.org != "" {
-		org, err := findOrg(m, s.org)
+	if s.Org.Value != "" {
+		org, err := resolve.FindOrg(m, s.Org.Value)
 		if err != nil {
 			return err
 		}
@@ -82,7 +83,7 @@ func (e *env) projectList(ctx context.Context, cmd *cli.Command) error {
 		return o.JSON(rows)
 	}
 	var curID string
-	if _, p, err := s.resolveProject(m); err == nil {
+	if _, p, err := s.selectProject(m); err == nil {
 		curID = p.ID
 	}
 	t := &table{head: []string{"", "NAME", "ORGANIZATION", "ID"}}
@@ -110,12 +111,12 @@ func (e *env) projectSwitch(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
-	s.project, s.projectFromArgs = name, true
-	org, p, err := s.resolveProject(m)
+	s.Project = config.Setting{Value: name, Source: config.FromFlag, Where: "the argument"}
+	org, p, err := s.selectProject(m)
 	if err != nil {
 		return err
 	}
-	err = s.save(func(c *config.Config) { c.Org, c.Project = org.Name, p.Name })
+	err = s.Save(func(c *config.Config) { c.Org, c.Project = org.Name, p.Name })
 	if err != nil {
 		return err
 	}
@@ -140,7 +141,7 @@ func (e *env) projectCreate(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
-	org, err := s.resolveOrg(m)
+	org, err := s.selectOrg(m)
 	if err != nil {
 		return err
 	}

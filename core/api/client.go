@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -25,12 +24,12 @@ type Client struct {
 	HTTP      *http.Client // nil: a client with DefaultTimeout
 	UserAgent string       // e.g. "pakyas-cli/1.2.3"
 
-	// Retries is how many times a failed ping is retried (timeouts,
-	// connection errors, 429 and 5xx; never other 4xx). API calls other
-	// than pings are not retried.
+	// Retries is how many times a failed ping is retried when Retryable
+	// says it may help. API calls other than pings are not retried.
 	Retries int
-	// Backoff returns the wait before retry n (1-based); nil: 250ms·2^(n-1),
-	// at most 5s.
+	// Backoff returns the wait before retry n (1-based); nil:
+	// FullJitter(DefaultRetryWait, MaxRetryWait). A Retry-After of the
+	// server makes the wait longer, up to MaxRetryWait.
 	Backoff func(n int) time.Duration
 }
 
@@ -41,6 +40,9 @@ type HTTPError struct {
 	Code       string
 	Message    string
 	Hint       string
+	// RetryAfter is the wait a 429 or 503 asked for (Retry-After), at
+	// most MaxRetryWait; 0 when it asked for none.
+	RetryAfter time.Duration
 }
 
 // Error implements error.
@@ -50,11 +52,6 @@ func (e *HTTPError) Error() string {
 		msg = http.StatusText(e.StatusCode)
 	}
 	return fmt.Sprintf("server answered %d: %s", e.StatusCode, msg)
-}
-
-// Temporary reports whether retrying may help (429 and 5xx).
-func (e *HTTPError) Temporary() bool {
-	return e.StatusCode == http.StatusTooManyRequests || e.StatusCode >= 500
 }
 
 // IsStatus reports whether err is an *HTTPError with the given status.
@@ -67,7 +64,7 @@ func (c *Client) httpClient() *http.Client {
 	if c.HTTP != nil {
 		return c.HTTP
 	}
-	return &http.Client{Timeout: DefaultTimeout}
+	return &http.Client{Timeout: DefaultTimeout, CheckRedirect: CheckRedirect}
 }
 
 func (c *Client) url(path string, q url.Values) string {
@@ -121,7 +118,7 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, in, 
 }
 
 func decodeError(resp *http.Response) error {
-	he := &HTTPError{StatusCode: resp.StatusCode}
+	he := &HTTPError{StatusCode: resp.StatusCode, RetryAfter: retryAfter(resp.Header, time.Now(), MaxRetryWait)}
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	var e Error
 	if json.Unmarshal(b, &e) == nil && e.Message != "" {
@@ -135,34 +132,20 @@ func decodeError(resp *http.Response) error {
 	return he
 }
 
-// Retryable reports whether err is worth retrying: a timeout, a connection
-// error, or an HTTP 429 or 5xx.
-func Retryable(err error) bool {
-	if err == nil {
-		return false
+// wait returns how long to wait before retry n after err: the backoff,
+// or longer when the server asked for it with Retry-After, at most
+// MaxRetryWait.
+func (c *Client) wait(n int, err error) time.Duration {
+	backoff := c.Backoff
+	if backoff == nil {
+		backoff = defaultBackoff
 	}
+	d := backoff(n)
 	var he *HTTPError
-	if errors.As(err, &he) {
-		return he.Temporary()
-	}
-	if errors.Is(err, context.Canceled) {
-		return false
-	}
-	var ne net.Error
-	if errors.As(err, &ne) {
-		return true
-	}
-	var ue *url.Error
-	return errors.As(err, &ue) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
-}
-
-func (c *Client) backoff(n int) time.Duration {
-	if c.Backoff != nil {
-		return c.Backoff(n)
-	}
-	d := 250 * time.Millisecond << (n - 1)
-	if d > 5*time.Second || d <= 0 {
-		d = 5 * time.Second
+	if errors.As(err, &he) && he.RetryAfter > d {
+		d = min(he.RetryAfter, MaxRetryWait)
 	}
 	return d
 }
+
+var defaultBackoff = FullJitter(DefaultRetryWait, MaxRetryWait)

@@ -42,29 +42,42 @@ func (p Ping) Query() url.Values {
 	return q
 }
 
-// Ping sends p, retrying as c.Retries says, and returns the number of
-// attempts made and the last error (nil when the server answered 2xx).
-func (c *Client) Ping(ctx context.Context, p Ping) (attempts int, err error) {
+// Sent says how a delivered (or undelivered) ping went.
+type Sent struct {
+	Attempts int // requests made
+	// BodyLimit is how many bytes of a ping body the server keeps, from
+	// its Ping-Body-Limit header; 0 when no answer said.
+	BodyLimit int
+}
+
+// Ping sends p, retrying as c.Retries says while Retryable(err), and
+// returns what happened and the last error (nil once the server answered
+// 2xx). It stops early when ctx is done.
+func (c *Client) Ping(ctx context.Context, p Ping) (Sent, error) {
+	var s Sent
 	u := c.url(PingPath(p.PublicID, p.Kind), p.Query())
-	for attempts = 1; ; attempts++ {
-		err = c.pingOnce(ctx, u, p.Body)
-		if err == nil || attempts > c.Retries || !Retryable(err) {
-			return attempts, err
+	for s.Attempts = 1; ; s.Attempts++ {
+		limit, err := c.pingOnce(ctx, u, p.Body)
+		if limit > 0 {
+			s.BodyLimit = limit
 		}
-		t := time.NewTimer(c.backoff(attempts))
+		if err == nil || s.Attempts > c.Retries || !Retryable(err) {
+			return s, err
+		}
+		t := time.NewTimer(c.wait(s.Attempts, err))
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return attempts, err
+			return s, err
 		case <-t.C:
 		}
 	}
 }
 
-func (c *Client) pingOnce(ctx context.Context, u string, body []byte) error {
+func (c *Client) pingOnce(ctx context.Context, u string, body []byte) (limit int, err error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
 	if err != nil {
-		return err
+		return 0, err
 	}
 	req.Header.Set("Content-Type", "text/plain")
 	if c.UserAgent != "" {
@@ -72,12 +85,25 @@ func (c *Client) pingOnce(ctx context.Context, u string, body []byte) error {
 	}
 	resp, err := c.httpClient().Do(req)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer resp.Body.Close()
+	if n, err := strconv.Atoi(resp.Header.Get(PingBodyLimitHeader)); err == nil && n > 0 {
+		limit = n
+	}
 	if resp.StatusCode/100 != 2 {
-		return decodeError(resp)
+		return limit, decodeError(resp)
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
-	return nil
+	return limit, nil
+}
+
+// Tail returns the last limit bytes of body (all of it when limit <= 0):
+// a job's output matters most at its end, and a server keeps only the
+// first Ping-Body-Limit bytes of what it is sent.
+func Tail(body []byte, limit int) []byte {
+	if limit <= 0 || len(body) <= limit {
+		return body
+	}
+	return body[len(body)-limit:]
 }

@@ -26,7 +26,7 @@ const MaxAge = 24 * time.Hour
 
 // Version is the file format version; a file with another version is
 // rebuilt.
-const Version = 1
+const Version = 2
 
 // Dir and FileName place the cache inside the config directory.
 const (
@@ -48,6 +48,13 @@ type Project struct {
 	ProjectName string            `json:"project_name"`
 	FetchedAt   time.Time         `json:"fetched_at"`
 	Checks      map[string]string `json:"checks"` // slug → public_id
+	// KeyID is the fingerprint of the API key the entry was fetched
+	// with (config.KeyID): another key may see other projects.
+	KeyID string `json:"key_id,omitempty"`
+	// Default: the project was selected as the only one the key sees
+	// (no project was set), so a command that sets none finds it here
+	// without asking the server.
+	Default bool `json:"default,omitempty"`
 }
 
 // Fresh reports whether the entry is younger than MaxAge at now. An entry
@@ -133,21 +140,22 @@ func (c *Cache) Get(apiURL, projectID string) *Project {
 	return c.f.Projects[Key(apiURL, projectID)]
 }
 
-// Find returns the entry on a server whose project matches project (its ID,
-// or its name case-insensitively) and, when org is not empty, whose
-// organization matches org (ID or name). It returns nil unless exactly
-// one entry matches, so an ambiguous name is resolved by the server.
-func (c *Cache) Find(apiURL, org, project string) *Project {
-	if project == "" {
-		return nil
-	}
+// Find returns the entry on a server for the selection a command makes:
+// the project matching project (its ID, or its name case-insensitively)
+// and, when org is not empty, whose organization matches org (ID or name);
+// with project empty, the entry that was the only project of the key
+// keyID (another key may see other projects). It returns nil unless
+// exactly one entry matches, so an ambiguous name is resolved by the
+// server.
+func (c *Cache) Find(apiURL, org, project, keyID string) *Project {
 	u := NormalizeURL(apiURL)
 	var found *Project
 	for _, p := range c.f.Projects {
-		if NormalizeURL(p.APIURL) != u || !matches(project, p.ProjectID, p.ProjectName) {
-			continue
-		}
-		if org != "" && !matches(org, p.OrgID, p.OrgName) {
+		switch {
+		case NormalizeURL(p.APIURL) != u,
+			project == "" && (!p.Default || keyID == "" || p.KeyID != keyID),
+			project != "" && !matches(project, p.ProjectID, p.ProjectName),
+			org != "" && !matches(org, p.OrgID, p.OrgName):
 			continue
 		}
 		if found != nil {

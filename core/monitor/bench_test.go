@@ -5,8 +5,9 @@ import (
 	"io"
 	"os/exec"
 
-	"github.com/pakyas/pakyas/core/api"
 	"testing"
+
+	"github.com/pakyas/pakyas/core/api"
 )
 
 // BenchmarkRingWrite: the cost of keeping the tail, per 32 KiB chunk (what
@@ -27,10 +28,10 @@ func BenchmarkRunTrue(b *testing.B) {
 	if err != nil {
 		b.Skip("no true command")
 	}
-	p := &nopPinger{}
-	cfg := Config{PublicID: "550e8400-e29b-41d4-a716-446655440000", Stdout: io.Discard, Stderr: io.Discard}
+	cfg := Config{Stdout: io.Discard, Stderr: io.Discard}
 	for b.Loop() {
-		if res := Run(context.Background(), cfg, Job{Args: []string{path}}, p); res.Code != 0 {
+		d := &Deliverer{Pinger: nopPinger{}, PublicID: "550e8400-e29b-41d4-a716-446655440000"}
+		if res := Run(context.Background(), cfg, Job{Args: []string{path}}, d); res.Code != 0 {
 			b.Fatalf("exit %d", res.Code)
 		}
 	}
@@ -38,4 +39,4 @@ func BenchmarkRunTrue(b *testing.B) {
 
 type nopPinger struct{}
 
-func (nopPinger) Ping(context.Context, api.Ping) (int, error) { return 1, nil }
+func (nopPinger) Ping(context.Context, api.Ping) (api.Sent, error) { return api.Sent{Attempts: 1}, nil }

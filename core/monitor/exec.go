@@ -25,9 +25,9 @@ func (r *runner) exec(cmd *exec.Cmd) (*Ring, error) {
 	for {
 		select {
 		case s := <-r.sigs: // including any that came before the job started
-			r.verbosef("forwarding %v to the job", s)
+			r.log.Verbosef("forwarding %v to the job", s)
 			if err := g.forward(s); err != nil {
-				r.verbosef("cannot forward %v: %v", s, err)
+				r.log.Verbosef("cannot forward %v: %v", s, err)
 			}
 		case err := <-done:
 			r.res.Duration = time.Since(t0)
@@ -62,14 +62,14 @@ func (r *runner) outputs(cmd *exec.Cmd) *Ring {
 // a signal n killed it.
 func (r *runner) jobCode(st *os.ProcessState, err error) int {
 	if errors.Is(err, exec.ErrWaitDelay) {
-		r.verbosef("the job exited but something it started still holds its output open; stopped reading after %s", r.cfg.WaitDelay)
+		r.log.Verbosef("the job exited but something it started still holds its output open; stopped reading after %s", r.cfg.WaitDelay)
 	}
 	if st == nil {
 		return 1
 	}
 	code, sig := exitStatus(st)
 	if sig != nil {
-		r.verbosef("the job was killed by signal %v (exit %d)", sig, code)
+		r.log.Verbosef("the job was killed by signal %v (exit %d)", sig, code)
 	}
 	return code
 }

@@ -3,9 +3,15 @@ package monitor
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
+	"path/filepath"
 	"strconv"
 	"time"
+
+	"github.com/pakyas/pakyas/core"
+	"github.com/pakyas/pakyas/core/console"
+	"github.com/pakyas/pakyas/core/spool"
 )
 
 // Cause returns err without the *url.Error wrapping that repeats the
@@ -26,27 +32,75 @@ func MigrationWarning(err error) string {
 	return fmt.Sprintf("Warning: Pakyas ping failed (%v), but external monitor succeeded (migration mode)", Cause(err))
 }
 
-func (r *runner) printf(format string, args ...any) {
-	fmt.Fprintf(r.cfg.Log, "[pakyas] "+format+"\n", args...)
+// Log prints pakyas's own lines while it reports a job or a signal:
+// "[pakyas] ..." status lines, and warnings and errors in the one format
+// of every command (core/console). Text from elsewhere (a server's
+// message, a check name) is escaped. A nil *Log prints nothing.
+type Log struct {
+	W io.Writer
+	// Quiet silences Info lines and warnings that do not change the exit
+	// code; Alert lines and errors are always printed.
+	Quiet   bool
+	Verbose bool // adds Verbosef lines
 }
 
-// info prints a line -q silences.
-func (r *runner) info(format string, args ...any) {
-	if !r.cfg.Quiet {
-		r.printf(format, args...)
+func (l *Log) printf(format string, args ...any) {
+	if l == nil || l.W == nil {
+		return
+	}
+	fmt.Fprintf(l.W, "[pakyas] %s\n", console.Line(fmt.Sprintf(format, args...)))
+}
+
+// Info prints a status line that -q silences.
+func (l *Log) Info(format string, args ...any) {
+	if l != nil && !l.Quiet {
+		l.printf(format, args...)
 	}
 }
 
-// warn prints a warning that does not change the exit code; -q silences
+// Alert prints a status line that explains the exit code: never silenced.
+func (l *Log) Alert(format string, args ...any) { l.printf(format, args...) }
+
+// Verbosef prints a line only with -v.
+func (l *Log) Verbosef(format string, args ...any) {
+	if l != nil && l.Verbose {
+		l.printf(format, args...)
+	}
+}
+
+// Warn prints a warning that does not change the exit code; -q silences
 // it.
-func (r *runner) warn(format string, args ...any) { r.info(format, args...) }
+func (l *Log) Warn(msg, hint string) {
+	if l != nil && l.W != nil && !l.Quiet {
+		console.Warn(l.W, msg, hint)
+	}
+}
 
-// alert prints a line that explains the exit code; never silenced.
-func (r *runner) alert(format string, args ...any) { r.printf(format, args...) }
+// WarnAlways prints a warning that -q does not silence.
+func (l *Log) WarnAlways(msg, hint string) {
+	if l != nil && l.W != nil {
+		console.Warn(l.W, msg, hint)
+	}
+}
 
-func (r *runner) verbosef(format string, args ...any) {
-	if r.cfg.Verbose {
-		r.printf(format, args...)
+// Error prints err as an error line with its hint: never silenced.
+func (l *Log) Error(err error) {
+	if l != nil && l.W != nil {
+		console.Error(l.W, core.ErrorMessage(err), core.ErrorHint(err))
+	}
+}
+
+// Replay says what a replay of the spool did: deliveries (-q silences
+// them) and rejections (always).
+func (l *Log) Replay(rep spool.Report, err error) {
+	if err != nil {
+		l.WarnAlways(fmt.Sprintf("spool: %v", err), "")
+	}
+	if n := len(rep.Delivered); n > 0 {
+		l.Info("Delivered %d signal(s) from the spool", n)
+	}
+	for _, r := range rep.Rejected {
+		l.WarnAlways(r.Message()+"; moved to "+filepath.Join(filepath.Dir(r.Path), spool.RejectedDir), "")
 	}
 }
 

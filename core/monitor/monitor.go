@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -14,9 +13,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-
-	"github.com/pakyas/pakyas/core/api"
-	"github.com/pakyas/pakyas/core/spool"
+	"github.com/pakyas/pakyas/core"
 )
 
 // Defaults of Config.
@@ -33,53 +30,33 @@ const (
 	DefaultWaitDelay = 2 * time.Second
 )
 
-// Pinger delivers a signal to Pakyas; *api.Client implements it. Ping
-// returns how many attempts it made, and nil once the server acknowledged
-// the signal.
-type Pinger interface {
-	Ping(ctx context.Context, p api.Ping) (attempts int, err error)
-}
-
-// Spooler keeps a signal that could not be delivered so that a later run
-// delivers it. p.At is when the signal happened. Keep returns where the
-// signal went, for people.
-type Spooler interface {
-	Keep(p api.Ping, reason error) (where string, err error)
-}
-
-// Event is a signal of the run as external monitors see it.
+// Event is a signal as external monitors see it.
 type Event struct {
-	Kind     string // "start", "success" or "fail"
-	ExitCode int    // with success and fail
-	RunID    string
-	Host     string
-	At       time.Time
-	Duration time.Duration // with success and fail
-	Output   []byte        // the output tail, with success and fail
+	Kind       string // "start", "success" or "fail"
+	ExitCode   int    // with success and fail, unless NoExitCode
+	NoExitCode bool   // a failure without an exit code (pakyas ping --fail)
+	RunID      string
+	Host       string
+	At         time.Time
+	Duration   time.Duration // with success and fail, when measured
+	Output     []byte        // the output tail or message
 }
 
 // External notifies external monitors (healthchecks.io, Cronitor, ...;
-// see core/external). Start is called as the job starts, Finish after
-// Pakyas's finish signal with whether Pakyas acknowledged it; Finish
-// reports whether at least one external monitor took the finish signal.
-// Implementations bound their own time.
+// see core/external), after Pakyas. Post sends an event in the background
+// (the job does not wait for its start); Send waits for the answers, at
+// most the external timeout, and reports whether at least one external
+// monitor took the event. Implementations bound their own time and wait
+// for what Post started before they close.
 type External interface {
-	Start(ctx context.Context, e Event)
-	Finish(ctx context.Context, e Event, pakyasDelivered bool) (anyDelivered bool)
+	Post(ctx context.Context, e Event)
+	Send(ctx context.Context, e Event) (anyDelivered bool)
 }
-
-// ErrNoCheck is the reason a run is not reported when Config.PublicID is
-// empty: the check could not be resolved, and the job runs unmonitored.
-var ErrNoCheck = errors.New("no check to report to")
 
 // Config says how to monitor a run. The zero value of every field has a
 // sensible meaning.
 type Config struct {
-	// PublicID is the check's public ID. Empty when the check could not
-	// be resolved: the job still runs (monitoring never stops a job), no
-	// signal is sent and the run ends with ExitMonitoringFailure.
-	PublicID string
-	Host     string // sent with every signal
+	Host string // sent with every signal
 
 	Capture     Capture // which output streams go into the tail (default stderr)
 	OutputLimit int     // bytes of output tail; 0: DefaultOutputLimit
@@ -103,15 +80,8 @@ type Config struct {
 	// Log receives pakyas's own "[pakyas] ..." lines (normally stderr).
 	Log io.Writer
 
-	// Spool keeps undelivered signals; nil: they are lost (and said so).
-	Spool Spooler
-	// Refresh, if set, is called once when the server does not know
-	// PublicID (404 to the start signal), e.g. because a cached public
-	// ID went stale; it returns the current one.
-	Refresh func(ctx context.Context) (publicID string, err error)
-
-	// External monitors and migration mode (external-monitors.md).
-	External      External
+	// MigrationMode lets an external monitor's success stand in for
+	// Pakyas's (external-monitors.md).
 	MigrationMode bool
 
 	Now      func() time.Time // nil: time.Now
@@ -137,18 +107,39 @@ type Result struct {
 	Output   []byte        // the output tail sent with the finish signal
 
 	StartDelivered, FinishDelivered bool
+	// Interrupted is why the job did not start: pakyas was told to stop
+	// (ctx was cancelled) before it started. Nothing was sent.
+	Interrupted error
 	// Spooled lists where undelivered signals were kept.
 	Spooled []string
 }
 
-// Run runs job under monitoring and returns what happened; Result.Code is
-// the exit code for pakyas. It never calls os.Exit. p may be nil when
-// cfg.PublicID is empty (nothing is sent). Cancelling ctx does
-// not stop the job (termination signals are forwarded to it instead) nor
-// the finish signal: a job that was told to stop is still reported.
-func Run(ctx context.Context, cfg Config, job Job, p Pinger) Result {
+// Run runs job under monitoring, reporting it through d, and returns what
+// happened; Result.Code is the exit code for pakyas. It never calls
+// os.Exit. d nil runs the job unmonitored (and exits
+// ExitMonitoringFailure). Cancelling ctx does not stop the job
+// (termination signals are forwarded to it instead) nor the finish
+// signal: a job that was told to stop is still reported.
+func Run(ctx context.Context, cfg Config, job Job, d *Deliverer) Result {
 	cfg.defaults()
-	r := &runner{cfg: cfg, p: p, ctx: context.WithoutCancel(ctx), publicID: cfg.PublicID}
+	log := &Log{W: cfg.Log, Quiet: cfg.Quiet, Verbose: cfg.Verbose}
+	if d != nil {
+		if d.Log == nil {
+			d.Log = log
+		}
+		// Resolving the check may ask the server (a cold or stale
+		// cache): it shares --start-timeout with the start signal, and
+		// a stop asked for meanwhile means the job does not start.
+		deadline := time.Now().Add(cfg.StartTimeout)
+		rctx, cancel := context.WithDeadline(ctx, deadline)
+		_ = d.Prepare(rctx) // a failure is the start signal's to report
+		cancel()
+		cfg.StartTimeout = max(time.Until(deadline), time.Millisecond)
+	}
+	if ctx.Err() != nil {
+		return Result{Code: 1, Interrupted: context.Cause(ctx)}
+	}
+	r := &runner{cfg: cfg, d: d, log: log, ctx: context.WithoutCancel(ctx)}
 	return r.run(job)
 }
 
@@ -174,11 +165,11 @@ func (c *Config) defaults() {
 }
 
 type runner struct {
-	cfg      Config
-	p        Pinger
-	ctx      context.Context
-	publicID string
-	res      Result
+	cfg Config
+	d   *Deliverer
+	log *Log
+	ctx context.Context
+	res Result
 	// sigs receives the signals pakyas forwards, for the whole run: one
 	// that arrives while the start signal is in flight reaches the job as
 	// soon as it starts; one that arrives after the job ended cuts the
@@ -205,11 +196,7 @@ func (r *runner) run(job Job) Result {
 		// Not found or not executable: no start signal, only the failure.
 		return r.cannotStart(job.Args[0], cmd.Err)
 	}
-	startAt := r.cfg.Now()
-	r.res.StartDelivered = r.start(startAt)
-	if r.cfg.External != nil {
-		r.cfg.External.Start(r.ctx, Event{Kind: "start", RunID: r.res.RunID, Host: r.cfg.Host, At: startAt})
-	}
+	r.res.StartDelivered = r.start(r.cfg.Now())
 	ring, err := r.exec(cmd)
 	if err != nil {
 		return r.cannotStart(job.Args[0], err)
@@ -226,43 +213,44 @@ func (r *runner) run(job Job) Result {
 func (r *runner) cannotStart(name string, err error) Result {
 	code, why := startFailure(err)
 	msg := fmt.Sprintf("cannot run %q: %s", name, why)
-	r.alert("%s (exit %d)", capitalize(msg), code)
-	if r.cfg.Verbose {
-		r.printf("%v", err)
-	}
+	r.log.Alert("%s (exit %d)", capitalize(msg), code)
+	r.log.Verbosef("%v", err)
 	r.res.JobCode = code
 	r.res.Output = []byte("pakyas monitor: " + msg + "\n" + err.Error() + "\n")
 	return r.finish(r.cfg.Now())
 }
 
-// start sends the start signal, waiting at most StartTimeout.
+// signal returns a signal of this run.
+func (r *runner) signal(kind, name string, at time.Time) Signal {
+	return Signal{Kind: kind, Name: name, RunID: r.res.RunID, Host: r.cfg.Host, At: at}
+}
+
+// start sends the start signal, waiting at most StartTimeout (resolving
+// the check included); external monitors get it in the background.
 func (r *runner) start(at time.Time) bool {
-	if r.publicID == "" {
+	if r.d == nil {
 		return false
 	}
 	ctx, cancel := context.WithTimeout(r.ctx, r.cfg.StartTimeout)
 	defer cancel()
-	p := r.ping("start")
 	t := time.Now()
-	n, err := r.p.Ping(ctx, p)
-	if api.IsStatus(err, http.StatusNotFound) && r.cfg.Refresh != nil {
-		if id, rerr := r.cfg.Refresh(ctx); rerr == nil && id != r.publicID {
-			r.verbosef("the cached public ID %s is unknown to the server; the check's public ID is now %s", r.publicID, id)
-			r.publicID, p.PublicID = id, id
-			var m int
-			m, err = r.p.Ping(ctx, p)
-			n += m
-		}
-	}
+	del := r.d.deliver(ctx, r.signal("start", "start signal", at), false, false)
 	lat := time.Since(t)
-	if err == nil {
-		r.info("Start signal sent")
-		r.verbosef("start signal delivered in %s (%s), run id %s", ms(lat), attempts(n), r.res.RunID)
+	switch {
+	case del.Delivered:
+		r.log.Info("Start signal sent")
+		r.log.Verbosef("check: public ID %s; start signal delivered in %s (%s), run id %s", del.PublicID, ms(lat), attempts(del.Sent.Attempts), r.res.RunID)
 		return true
+	case del.Unresolved && del.Spooled == "":
+		// The check is unknown, or there is no key: say why once; the
+		// job runs unmonitored.
+		r.log.Error(del.Err)
+	default:
+		r.log.Warn(fmt.Sprintf("start signal not delivered after %s (%s): %s; the job runs anyway",
+			attempts(del.Sent.Attempts), ms(lat), core.ErrorMessage(del.Err)), "")
 	}
-	r.warn("Warning: start signal not delivered after %s (%s): %v; the job runs anyway", attempts(n), ms(lat), Cause(err))
-	if where := r.keep(p, at, err, r.cfg.Quiet); where != "" {
-		r.warn("The start signal is kept in the spool (%s); the next pakyas run delivers it", where)
+	if del.Spooled != "" {
+		r.res.Spooled = append(r.res.Spooled, del.Spooled)
 	}
 	return false
 }
@@ -270,52 +258,44 @@ func (r *runner) start(at time.Time) bool {
 // finish sends the finish signal, decides the exit code and says so.
 func (r *runner) finish(at time.Time) Result {
 	code := r.res.JobCode
-	p := r.ping(strconv.Itoa(code))
-	p.Duration, p.Body = r.res.Duration, r.res.Output
+	sig := r.signal(strconv.Itoa(code), "finish signal", at)
+	sig.Duration, sig.Body = r.res.Duration, r.res.Output
+	del := Delivery{Err: errNoCheck, Unresolved: true}
 	t := time.Now()
-	n, err := 0, ErrNoCheck
-	if r.publicID != "" {
+	if r.d != nil {
 		ctx, stop := r.interruptible()
-		n, err = r.p.Ping(ctx, p)
+		del = r.d.deliver(ctx, sig, true, true)
 		stop()
 	}
 	lat := time.Since(t)
-	r.res.FinishDelivered = err == nil
-	external := false
-	if r.cfg.External != nil {
-		ev := Event{Kind: "success", ExitCode: code, RunID: r.res.RunID, Host: r.cfg.Host, At: at, Duration: r.res.Duration, Output: r.res.Output}
-		if code != 0 {
-			ev.Kind = "fail"
-		}
-		external = r.cfg.External.Finish(r.ctx, ev, err == nil)
+	r.res.FinishDelivered = del.Delivered
+	if del.Spooled != "" {
+		r.res.Spooled = append(r.res.Spooled, del.Spooled)
 	}
-	d := Decide(Outcome{JobCode: code, Delivered: err == nil, MigrationMode: r.cfg.MigrationMode, ExternalDelivered: external})
+	d := Decide(Outcome{JobCode: code, Delivered: del.Delivered, MigrationMode: r.cfg.MigrationMode, ExternalDelivered: del.External})
 	r.res.Decision, r.res.Code = d, d.Code
-	if err == nil {
-		r.info("Finish signal sent (exit: %d, %s)", code, seconds(r.res.Duration))
-		r.verbosef("finish signal delivered in %s (%s)", ms(lat), attempts(n))
+	if del.Delivered {
+		r.log.Info("Finish signal sent (exit: %d, %s)", code, seconds(r.res.Duration))
+		r.log.Verbosef("finish signal delivered in %s (%s)", ms(lat), attempts(del.Sent.Attempts))
 		if code == ExitMonitoringFailure {
-			r.verbosef("exit code %d is the job's own, not a monitoring failure: Pakyas got the finish signal", code)
+			r.log.Verbosef("exit code %d is the job's own, not a monitoring failure: Pakyas got the finish signal", code)
 		}
 		return r.res
 	}
 	// Not delivered: always said, even with -q, since it changes the
 	// exit code (or would without migration mode).
-	if r.publicID != "" {
-		r.alert("Finish signal NOT delivered after %s (%s): %v", attempts(n), ms(lat), Cause(err))
-		if where := r.keep(p, at, err, false); where != "" {
-			r.alert("The finish signal is kept in the spool (%s); the next pakyas run or 'pakyas spool flush' delivers it", where)
-		}
+	if !del.Unresolved || del.Spooled != "" {
+		r.log.Alert("Finish signal NOT delivered after %s (%s): %s", attempts(del.Sent.Attempts), ms(lat), core.ErrorMessage(del.Err))
 	}
 	switch d.Verdict {
 	case ReportedExternally:
-		fmt.Fprintln(r.cfg.Log, MigrationWarning(err))
+		fmt.Fprintln(r.cfg.Log, MigrationWarning(del.Err))
 	case Unreported:
 		what := "Pakyas did not get the finish signal"
-		if r.publicID == "" {
+		if del.Unresolved && del.Spooled == "" {
 			what = "the check could not be resolved and the job ran unmonitored"
 		}
-		r.alert("Exit %d: monitoring failure, %s (the job itself exited %d)", d.Code, what, code)
+		r.log.Alert("Exit %d: monitoring failure, %s (the job itself exited %d)", d.Code, what, code)
 	}
 	return r.res
 }
@@ -328,41 +308,10 @@ func (r *runner) interruptible() (context.Context, func()) {
 	go func() {
 		select {
 		case s := <-r.sigs:
-			r.verbosef("%v: no more retries", s)
+			r.log.Verbosef("%v: no more retries", s)
 			cancel()
 		case <-done:
 		}
 	}()
 	return ctx, func() { close(done); cancel() }
-}
-
-// ping returns a live signal of kind for this run. It carries no time:
-// only spooled signals, sent late, say when they happened.
-func (r *runner) ping(kind string) api.Ping {
-	return api.Ping{PublicID: r.publicID, Kind: kind, RunID: r.res.RunID, Host: r.cfg.Host}
-}
-
-// keep spools an undelivered signal that happened at at, unless the
-// server refused it for good. It returns where it went, or "".
-func (r *runner) keep(p api.Ping, at time.Time, why error, quiet bool) string {
-	say := r.alert
-	if quiet {
-		say = r.verbosef
-	}
-	switch {
-	case spool.Permanent(why):
-		say("The server refused the signal; it is not kept for another try")
-		return ""
-	case r.cfg.Spool == nil:
-		say("The signal is lost: no spool")
-		return ""
-	}
-	p.At = at
-	where, err := r.cfg.Spool.Keep(p, Cause(why))
-	if err != nil {
-		r.alert("Warning: cannot keep the signal in the spool, it is lost: %v", err)
-		return ""
-	}
-	r.res.Spooled = append(r.res.Spooled, where)
-	return where
 }

@@ -5,9 +5,10 @@ package monitor
 import (
 	"bytes"
 	"context"
-	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -22,6 +23,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pakyas/pakyas/core/api"
+	"github.com/pakyas/pakyas/core/resolve"
+	"github.com/pakyas/pakyas/core/spool"
 )
 
 const (
@@ -29,7 +32,8 @@ const (
 	testRID = "7d0b9e51-3c43-4a55-a4f7-7c1d2c2b1a11"
 )
 
-var refused = errors.New("dial tcp 127.0.0.1:1: connect: connection refused")
+// refused is what the client returns when no server listens.
+var refused error = &url.Error{Op: "Post", URL: "http://127.0.0.1:1/ping/x", Err: &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}}
 
 // pinger is a fake Pinger: it records the signals and answers each with
 // answer (nil: delivered).
@@ -39,15 +43,15 @@ type pinger struct {
 	answer func(ctx context.Context, p api.Ping) error
 }
 
-func (f *pinger) Ping(ctx context.Context, p api.Ping) (int, error) {
+func (f *pinger) Ping(ctx context.Context, p api.Ping) (api.Sent, error) {
 	f.mu.Lock()
 	f.pings = append(f.pings, p)
 	answer := f.answer
 	f.mu.Unlock()
 	if answer != nil {
-		return 1, answer(ctx, p)
+		return api.Sent{Attempts: 1}, answer(ctx, p)
 	}
-	return 1, nil
+	return api.Sent{Attempts: 1}, nil
 }
 
 func (f *pinger) kinds() []string {
@@ -66,24 +70,35 @@ func (f *pinger) last() api.Ping {
 	return f.pings[len(f.pings)-1]
 }
 
-type keeper struct {
-	kept []api.Ping
-	err  error
+// spooled returns the signals kept in sp, oldest first.
+func spooled(t *testing.T, sp *spool.Spool) []api.Ping {
+	t.Helper()
+	items, err := sp.List()
+	require.NoError(t, err)
+	var out []api.Ping
+	for _, it := range items {
+		require.NoError(t, it.Err)
+		out = append(out, it.Entry.Ping)
+	}
+	return out
 }
 
-func (k *keeper) Keep(p api.Ping, _ error) (string, error) {
-	if k.err != nil {
-		return "", k.err
-	}
-	k.kept = append(k.kept, p)
-	return "/spool/" + strconv.Itoa(len(k.kept)) + ".json", nil
+// deliverer reports to testID with p.
+func deliverer(p Pinger) *Deliverer {
+	return &Deliverer{Pinger: p, APIURL: "http://127.0.0.1:1", PublicID: testID}
+}
+
+// withSpool gives d a spool in a temporary directory.
+func withSpool(t *testing.T, d *Deliverer) *spool.Spool {
+	d.Spool = spool.New(filepath.Join(t.TempDir(), "spool"))
+	return d.Spool
 }
 
 type streams struct{ stdout, stderr, log bytes.Buffer }
 
 func config(s *streams) Config {
 	return Config{
-		PublicID: testID, Host: "db1",
+		Host:   "db1",
 		Stdout: &s.stdout, Stderr: &s.stderr, Log: &s.log,
 		NewRunID: func() string { return testRID },
 	}
@@ -106,7 +121,7 @@ func TestRunExitCodes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var s streams
 			var p pinger
-			res := Run(context.Background(), config(&s), sh(tt.script), &p)
+			res := Run(context.Background(), config(&s), sh(tt.script), deliverer(&p))
 			assert.Equal(t, tt.code, res.Code)
 			assert.Equal(t, tt.code, res.JobCode)
 			assert.Equal(t, Reported, res.Decision.Verdict)
@@ -128,7 +143,7 @@ func TestRunQuietAndVerbose(t *testing.T) {
 	var s streams
 	cfg := config(&s)
 	cfg.Quiet = true
-	res := Run(context.Background(), cfg, sh("echo out; exit 0"), &pinger{})
+	res := Run(context.Background(), cfg, sh("echo out; exit 0"), deliverer(&pinger{}))
 	assert.Equal(t, 0, res.Code)
 	assert.Empty(t, s.log.String(), "-q silences pakyas's lines")
 	assert.Equal(t, "out\n", s.stdout.String())
@@ -137,7 +152,7 @@ func TestRunQuietAndVerbose(t *testing.T) {
 	s = streams{}
 	cfg = config(&s)
 	cfg.Verbose = true
-	res = Run(context.Background(), cfg, sh("exit 3"), &pinger{})
+	res = Run(context.Background(), cfg, sh("exit 3"), deliverer(&pinger{}))
 	assert.Equal(t, 3, res.Code)
 	assert.Contains(t, s.log.String(), "run id "+testRID)
 	assert.Contains(t, s.log.String(), "exit code 3 is the job's own, not a monitoring failure")
@@ -150,27 +165,29 @@ func TestRunFinishNotDelivered(t *testing.T) {
 	for _, jobCode := range []int{0, 2, 3} {
 		t.Run(strconv.Itoa(jobCode), func(t *testing.T) {
 			var s streams
-			var k keeper
 			cfg := config(&s)
 			cfg.Quiet = true
-			cfg.Spool = &k
 			now := time.Date(2025, 1, 6, 10, 0, 0, 0, time.UTC)
 			cfg.Now = func() time.Time { now = now.Add(time.Second); return now }
 			p := pinger{answer: func(context.Context, api.Ping) error { return refused }}
-			res := Run(context.Background(), cfg, sh("exit "+strconv.Itoa(jobCode)), &p)
+			d := deliverer(&p)
+			sp := withSpool(t, d)
+			res := Run(context.Background(), cfg, sh("exit "+strconv.Itoa(jobCode)), d)
 			assert.Equal(t, ExitMonitoringFailure, res.Code)
 			assert.Equal(t, jobCode, res.JobCode)
 			assert.Equal(t, Unreported, res.Decision.Verdict)
-			require.Len(t, k.kept, 2, "start and finish are both kept")
-			assert.Equal(t, "start", k.kept[0].Kind)
-			assert.Equal(t, strconv.Itoa(jobCode), k.kept[1].Kind)
-			assert.True(t, k.kept[0].At.Before(k.kept[1].At), "each carries the time it happened")
-			assert.Equal(t, testRID, k.kept[1].RunID)
+			kept := spooled(t, sp)
+			require.Len(t, kept, 2, "start and finish are both kept")
+			assert.Equal(t, "start", kept[0].Kind)
+			assert.Equal(t, strconv.Itoa(jobCode), kept[1].Kind)
+			assert.True(t, kept[0].At.Before(kept[1].At), "each carries the time it happened")
+			assert.Equal(t, testRID, kept[1].RunID)
 			assert.Len(t, res.Spooled, 2)
 			log := s.log.String()
-			assert.NotContains(t, log, "Start signal", "-q silences the start warning")
+			assert.NotContains(t, log, "tart signal", "-q silences the start warning")
 			assert.Contains(t, log, "[pakyas] Finish signal NOT delivered after 1 attempt")
-			assert.Contains(t, log, "kept in the spool (/spool/2.json)")
+			assert.Contains(t, log, "connection refused")
+			assert.Contains(t, log, "The finish signal is kept in the spool ("+res.Spooled[1]+")")
 			assert.Contains(t, log, "[pakyas] Exit 3: monitoring failure, Pakyas did not get the finish signal (the job itself exited "+strconv.Itoa(jobCode)+")")
 		})
 	}
@@ -179,40 +196,42 @@ func TestRunFinishNotDelivered(t *testing.T) {
 // TestRunRejected: a signal the server refuses for good is not spooled.
 func TestRunRejected(t *testing.T) {
 	var s streams
-	var k keeper
-	cfg := config(&s)
-	cfg.Spool = &k
 	p := pinger{answer: func(context.Context, api.Ping) error { return &api.HTTPError{StatusCode: 404, Message: "not found"} }}
-	res := Run(context.Background(), cfg, sh("exit 0"), &p)
+	d := deliverer(&p)
+	sp := withSpool(t, d)
+	res := Run(context.Background(), config(&s), sh("exit 0"), d)
 	assert.Equal(t, ExitMonitoringFailure, res.Code)
-	assert.Empty(t, k.kept)
-	assert.Contains(t, s.log.String(), "The server refused the signal")
+	assert.Empty(t, spooled(t, sp))
+	assert.Contains(t, s.log.String(), "The server refused the finish signal")
 }
 
 // TestRunStartBounded: a server that never answers the start delays the
 // job by StartTimeout at most; the start is spooled, the finish delivered.
 func TestRunStartBounded(t *testing.T) {
 	var s streams
-	var k keeper
 	cfg := config(&s)
-	cfg.Spool = &k
 	cfg.StartTimeout = 50 * time.Millisecond
+	var hung atomic.Bool
 	p := pinger{answer: func(ctx context.Context, p api.Ping) error {
-		if p.Kind == "start" {
+		if p.Kind == "start" && !hung.Swap(true) { // hangs once
 			<-ctx.Done()
-			return ctx.Err()
+			return &url.Error{Op: "Post", URL: "http://x", Err: ctx.Err()}
 		}
 		return nil
 	}}
 	t0 := time.Now()
-	res := Run(context.Background(), cfg, sh("exit 0"), &p)
+	d := deliverer(&p)
+	sp := withSpool(t, d)
+	d.Replay = func(ctx context.Context, e spool.Entry) error { _, err := p.Ping(ctx, e.Ping); return err }
+	res := Run(context.Background(), cfg, sh("exit 0"), d)
 	assert.Less(t, time.Since(t0), 5*time.Second)
 	assert.Equal(t, 0, res.Code, "a failed start is a warning, not a failure")
 	assert.False(t, res.StartDelivered)
 	assert.True(t, res.FinishDelivered)
-	require.Len(t, k.kept, 1)
-	assert.Equal(t, "start", k.kept[0].Kind)
-	assert.Contains(t, s.log.String(), "Warning: start signal not delivered")
+	// The finish went after the start was replayed, in order.
+	assert.Empty(t, spooled(t, sp))
+	assert.Equal(t, []string{"start", "start", "0"}, p.kinds())
+	assert.Contains(t, s.log.String(), "pakyas: warning: start signal not delivered")
 	assert.Contains(t, s.log.String(), "the job runs anyway")
 }
 
@@ -235,7 +254,7 @@ func TestRunCannotStart(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var s streams
 			var p pinger
-			res := Run(context.Background(), config(&s), Job{Args: tt.args}, &p)
+			res := Run(context.Background(), config(&s), Job{Args: tt.args}, deliverer(&p))
 			assert.Equal(t, tt.code, res.Code)
 			assert.False(t, res.Started)
 			assert.Equal(t, []string{strconv.Itoa(tt.code)}, p.kinds(), "a failure signal, no start")
@@ -266,7 +285,7 @@ func TestRunOutput(t *testing.T) {
 			var p pinger
 			cfg := config(&s)
 			cfg.Capture, cfg.OutputLimit = tt.capture, tt.limit
-			res := Run(context.Background(), cfg, sh(script), &p)
+			res := Run(context.Background(), cfg, sh(script), deliverer(&p))
 			assert.Equal(t, 0, res.Code)
 			assert.Equal(t, "out1out2", s.stdout.String(), "output passes through whole")
 			assert.Equal(t, "err1err2", s.stderr.String())
@@ -289,7 +308,7 @@ func TestRunBigOutput(t *testing.T) {
 	var p pinger
 	cfg := config(&streams{})
 	cfg.Stderr = nil // discard
-	res := Run(context.Background(), cfg, sh(`head -c 20000000 /dev/zero >&2; printf THE-END >&2`), &p)
+	res := Run(context.Background(), cfg, sh(`head -c 20000000 /dev/zero >&2; printf THE-END >&2`), deliverer(&p))
 	assert.Equal(t, 0, res.Code)
 	body := p.last().Body
 	assert.Len(t, body, DefaultOutputLimit)
@@ -301,7 +320,7 @@ func TestRunStdin(t *testing.T) {
 	var s streams
 	cfg := config(&s)
 	cfg.Stdin = strings.NewReader("hello\n")
-	res := Run(context.Background(), cfg, sh("cat"), &pinger{})
+	res := Run(context.Background(), cfg, sh("cat"), deliverer(&pinger{}))
 	assert.Equal(t, 0, res.Code)
 	assert.Equal(t, "hello\n", s.stdout.String())
 }
@@ -313,7 +332,7 @@ func TestRunWaitDelay(t *testing.T) {
 	cfg := config(&s)
 	cfg.WaitDelay = 100 * time.Millisecond
 	t0 := time.Now()
-	res := Run(context.Background(), cfg, sh(`sleep 30 & echo $!; echo started >&2`), &pinger{})
+	res := Run(context.Background(), cfg, sh(`sleep 30 & echo $!; echo started >&2`), deliverer(&pinger{}))
 	assert.Less(t, time.Since(t0), 10*time.Second)
 	assert.Equal(t, 0, res.Code)
 	pid, err := strconv.Atoi(strings.TrimSpace(s.stdout.String()))
@@ -336,7 +355,7 @@ func TestRunForwardsSignals(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		res = Run(ctx, config(&s), sh(script), &p)
+		res = Run(ctx, config(&s), sh(script), deliverer(&p))
 	}()
 	require.Eventually(t, func() bool { _, err := os.Stat(ready); return err == nil }, 10*time.Second, 10*time.Millisecond)
 	cancel()
@@ -362,7 +381,7 @@ func TestRunSignalDuringStart(t *testing.T) {
 		return nil
 	}}
 	t0 := time.Now()
-	res := Run(context.Background(), config(&s), sh("sleep 30"), &p)
+	res := Run(context.Background(), config(&s), sh("sleep 30"), deliverer(&p))
 	assert.Less(t, time.Since(t0), 20*time.Second)
 	assert.Equal(t, 143, res.Code)
 	assert.Equal(t, []string{"start", "143"}, p.kinds())
@@ -372,9 +391,6 @@ func TestRunSignalDuringStart(t *testing.T) {
 // finish signal's retries; the finish is spooled and the run exits 3.
 func TestRunSignalDuringFinish(t *testing.T) {
 	var s streams
-	var k keeper
-	cfg := config(&s)
-	cfg.Spool = &k
 	p := pinger{answer: func(ctx context.Context, p api.Ping) error {
 		if p.Kind == "start" {
 			return nil
@@ -383,31 +399,50 @@ func TestRunSignalDuringFinish(t *testing.T) {
 			return err
 		}
 		<-ctx.Done() // a server that never answers
-		return ctx.Err()
+		return &url.Error{Op: "Post", URL: "http://x", Err: ctx.Err()}
 	}}
-	res := Run(context.Background(), cfg, sh("exit 0"), &p)
+	d := deliverer(&p)
+	sp := withSpool(t, d)
+	res := Run(context.Background(), config(&s), sh("exit 0"), d)
 	assert.Equal(t, ExitMonitoringFailure, res.Code)
-	require.Len(t, k.kept, 1)
-	assert.Equal(t, "0", k.kept[0].Kind)
+	kept := spooled(t, sp)
+	require.Len(t, kept, 1)
+	assert.Equal(t, "0", kept[0].Kind)
+}
+
+// resolver is a fake Resolver: it answers from ids, one per call (the
+// last repeats), and counts the calls.
+type resolver struct {
+	calls atomic.Int32
+	ids   []string
+	err   error
+}
+
+func (r *resolver) Resolve(_ context.Context, slug string, refresh bool) (resolve.Ref, error) {
+	n := int(r.calls.Add(1))
+	if r.err != nil {
+		return resolve.Ref{}, r.err
+	}
+	return resolve.Ref{PublicID: r.ids[min(n, len(r.ids))-1], Slug: slug, Cached: !refresh}, nil
 }
 
 // TestRunRefresh: a stale cached public ID is refreshed once.
 func TestRunRefresh(t *testing.T) {
 	const fresh = "660e8400-e29b-41d4-a716-446655440000"
 	var s streams
-	cfg := config(&s)
-	var calls atomic.Int32
-	cfg.Refresh = func(context.Context) (string, error) { calls.Add(1); return fresh, nil }
+	r := &resolver{ids: []string{testID, fresh}}
 	p := pinger{answer: func(_ context.Context, p api.Ping) error {
 		if p.PublicID != fresh {
 			return &api.HTTPError{StatusCode: 404}
 		}
 		return nil
 	}}
-	res := Run(context.Background(), cfg, sh("exit 0"), &p)
+	d := &Deliverer{Pinger: &p, APIURL: "http://127.0.0.1:1", Slug: "backup", Resolver: r}
+	res := Run(context.Background(), config(&s), sh("exit 0"), d)
 	assert.Equal(t, 0, res.Code)
-	assert.Equal(t, int32(1), calls.Load())
+	assert.Equal(t, int32(2), r.calls.Load())
 	assert.Equal(t, fresh, p.last().PublicID)
+	assert.Equal(t, []string{"start", "start", "0"}, p.kinds())
 }
 
 // TestRunRetriesOverHTTP: with the real client, a finish answered 503
@@ -430,7 +465,7 @@ func TestRunRetriesOverHTTP(t *testing.T) {
 	defer srv.Close()
 	c := &api.Client{BaseURL: srv.URL, Retries: 3, Backoff: func(int) time.Duration { return time.Millisecond }}
 	var s streams
-	res := Run(context.Background(), config(&s), sh("exit 0"), c)
+	res := Run(context.Background(), config(&s), sh("exit 0"), deliverer(c))
 	assert.Equal(t, 0, res.Code)
 	require.Len(t, got, 4)
 	assert.Equal(t, "POST /ping/"+testID+"/start?host=db1&rid="+testRID, got[0])
@@ -445,16 +480,17 @@ func TestRunMigrationMode(t *testing.T) {
 		code                int
 		warn                string
 	}{
-		{true, true, 2, "Warning: Pakyas ping failed (" + refused.Error() + "), but external monitor succeeded (migration mode)"},
+		{true, true, 2, "Warning: Pakyas ping failed (dial tcp: connection refused), but external monitor succeeded (migration mode)"},
 		{true, false, 3, "Exit 3: monitoring failure"},
 		{false, true, 3, "Exit 3: monitoring failure"},
 	} {
 		var s streams
 		cfg := config(&s)
 		cfg.MigrationMode = tt.migration
-		cfg.External = fakeExternal(tt.external)
 		p := pinger{answer: func(context.Context, api.Ping) error { return refused }}
-		res := Run(context.Background(), cfg, sh("exit 2"), &p)
+		d := deliverer(&p)
+		d.External = fakeExternal(tt.external)
+		res := Run(context.Background(), cfg, sh("exit 2"), d)
 		assert.Equal(t, tt.code, res.Code)
 		assert.Contains(t, s.log.String(), tt.warn)
 	}
@@ -462,26 +498,64 @@ func TestRunMigrationMode(t *testing.T) {
 
 type fakeExternal bool
 
-func (fakeExternal) Start(context.Context, Event) {}
-func (f fakeExternal) Finish(context.Context, Event, bool) bool {
+func (fakeExternal) Post(context.Context, Event) {}
+func (f fakeExternal) Send(context.Context, Event) bool {
 	return bool(f)
 }
 
-// TestRunUnresolved: without a check the job still runs, and the run
-// ends with 3.
+// TestRunUnresolved: a check that does not exist: the job still runs,
+// the reason is said once, and the run ends with 3; nothing is spooled.
 func TestRunUnresolved(t *testing.T) {
 	var s streams
 	var p pinger
-	var k keeper
-	cfg := config(&s)
-	cfg.PublicID = ""
-	cfg.Spool = &k
-	res := Run(context.Background(), cfg, sh("echo ran; exit 0"), &p)
+	r := &resolver{err: resolve.NotFound("backup", "Web")}
+	d := &Deliverer{Pinger: &p, APIURL: "http://127.0.0.1:1", Slug: "backup", Resolver: r}
+	sp := withSpool(t, d)
+	res := Run(context.Background(), config(&s), sh("echo ran; exit 0"), d)
 	assert.Equal(t, ExitMonitoringFailure, res.Code)
 	assert.Equal(t, "ran\n", s.stdout.String())
 	assert.Empty(t, p.kinds())
-	assert.Empty(t, k.kept)
-	assert.Equal(t, "[pakyas] Exit 3: monitoring failure, the check could not be resolved and the job ran unmonitored (the job itself exited 0)\n", s.log.String())
+	assert.Empty(t, spooled(t, sp))
+	assert.Equal(t, int32(1), r.calls.Load(), "asked once")
+	assert.Equal(t, "pakyas: Check not found: no check \"backup\" in project \"Web\"\n"+
+		"hint: pakyas check list    # see all checks\n      pakyas check sync    # refresh the cache\n"+
+		"[pakyas] Exit 3: monitoring failure, the check could not be resolved and the job ran unmonitored (the job itself exited 0)\n", s.log.String())
+
+	s = streams{}
+	res = Run(context.Background(), config(&s), sh("exit 0"), nil)
+	assert.Equal(t, ExitMonitoringFailure, res.Code, "no deliverer at all")
+}
+
+// TestRunUnresolvedServerDown: the server is down and nothing is cached:
+// both signals are kept by slug, with what resolves them later.
+func TestRunUnresolvedServerDown(t *testing.T) {
+	var s streams
+	var p pinger
+	r := &resolver{err: api.Explain("http://127.0.0.1:1", refused)}
+	d := &Deliverer{Pinger: &p, APIURL: "http://127.0.0.1:1", Slug: "backup", Resolver: r,
+		Selection: Selection{Project: "Web", KeyID: "0123456789abcdef"}}
+	sp := withSpool(t, d)
+	res := Run(context.Background(), config(&s), sh("exit 4"), d)
+	assert.Equal(t, ExitMonitoringFailure, res.Code)
+	assert.Empty(t, p.kinds())
+	items, err := sp.List()
+	require.NoError(t, err)
+	require.Len(t, items, 2)
+	for i, kind := range []string{"start", "4"} {
+		e := items[i].Entry
+		assert.Equal(t, kind, e.Ping.Kind)
+		assert.Empty(t, e.Ping.PublicID)
+		assert.Equal(t, []string{"backup", "Web", "0123456789abcdef"}, []string{e.Slug, e.Project, e.KeyID})
+	}
+	assert.Equal(t, int32(2), r.calls.Load(), "the finish tries to resolve again")
+	assert.Contains(t, s.log.String(), "[pakyas] Exit 3: monitoring failure, Pakyas did not get the finish signal")
+
+	noKey := &Deliverer{Pinger: &p, APIURL: "http://127.0.0.1:1", Slug: "backup", Resolver: r}
+	sp = withSpool(t, noKey)
+	s = streams{}
+	Run(context.Background(), config(&s), sh("exit 0"), noKey)
+	assert.Empty(t, spooled(t, sp))
+	assert.Contains(t, s.log.String(), "without an API key its check can never be looked up")
 }
 
 func TestSeconds(t *testing.T) {

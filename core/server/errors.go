@@ -25,6 +25,7 @@ var httpStatus = map[string]int{
 	core.ETOOLARGE:     http.StatusRequestEntityTooLarge,
 	core.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	core.ERATELIMIT:    http.StatusTooManyRequests,
+	core.EAMBIGUOUS:    http.StatusBadRequest,
 	core.EINTERNAL:     http.StatusInternalServerError,
 }
 

@@ -10,8 +10,10 @@ import (
 	"github.com/pakyas/pakyas/core/api"
 )
 
-// fileVersion is the version of the on-disk format.
-const fileVersion = 1
+// fileVersion is the version of the on-disk format: 2 added the slug,
+// selection and key ID of entries kept by slug. Version 1 files are read
+// as they are.
+const fileVersion = 2
 
 // maxFileSize bounds what is read of one file: a ping body is at most
 // 100,000 bytes, base64 makes it a third larger.
@@ -22,7 +24,11 @@ type file struct {
 	Version    int       `json:"version"`
 	APIURL     string    `json:"api_url"`
 	Check      string    `json:"check,omitempty"`
-	PublicID   string    `json:"public_id"`
+	PublicID   string    `json:"public_id,omitempty"`
+	Slug       string    `json:"slug,omitempty"`
+	Org        string    `json:"org,omitempty"`
+	Project    string    `json:"project,omitempty"`
+	KeyID      string    `json:"key_id,omitempty"`
 	Kind       string    `json:"kind,omitempty"` // "" success, start, fail, log or an exit code
 	RunID      string    `json:"rid,omitempty"`
 	Host       string    `json:"host,omitempty"`
@@ -37,7 +43,7 @@ type file struct {
 func toFile(e Entry) file {
 	return file{
 		Version: fileVersion, APIURL: e.APIURL, Check: e.Check,
-		PublicID: e.Ping.PublicID, Kind: e.Ping.Kind, RunID: e.Ping.RunID, Host: e.Ping.Host,
+		PublicID: e.Ping.PublicID, Slug: e.Slug, Org: e.Org, Project: e.Project, KeyID: e.KeyID, Kind: e.Ping.Kind, RunID: e.Ping.RunID, Host: e.Ping.Host,
 		DurationMS: e.Ping.Duration.Milliseconds(), At: e.Ping.At.UTC(), Body: e.Ping.Body,
 		Reason: e.Reason, SavedAt: e.SavedAt.UTC(), Rejected: e.Rejected,
 	}
@@ -46,6 +52,7 @@ func toFile(e Entry) file {
 func (f file) entry() Entry {
 	return Entry{
 		APIURL: f.APIURL, Check: f.Check, Reason: f.Reason, SavedAt: f.SavedAt, Rejected: f.Rejected,
+		Slug: f.Slug, Org: f.Org, Project: f.Project, KeyID: f.KeyID,
 		Ping: api.Ping{
 			PublicID: f.PublicID, Kind: f.Kind, RunID: f.RunID, Host: f.Host,
 			Duration: time.Duration(f.DurationMS) * time.Millisecond, At: f.At, Body: f.Body,
@@ -73,10 +80,10 @@ func parseEntry(b []byte) (Entry, error) {
 		return Entry{}, fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}
 	switch {
-	case f.Version != fileVersion:
-		return Entry{}, fmt.Errorf("%w: version %d, this pakyas reads version %d", ErrCorrupt, f.Version, fileVersion)
-	case f.APIURL == "" || f.PublicID == "" || f.At.IsZero():
-		return Entry{}, fmt.Errorf("%w: api_url, public_id and at are required", ErrCorrupt)
+	case f.Version < 1 || f.Version > fileVersion:
+		return Entry{}, fmt.Errorf("%w: version %d, this pakyas reads versions 1 to %d", ErrCorrupt, f.Version, fileVersion)
+	case f.APIURL == "" || f.At.IsZero() || (f.PublicID == "" && (f.Slug == "" || f.KeyID == "")):
+		return Entry{}, fmt.Errorf("%w: api_url, at, and public_id (or slug and key_id) are required", ErrCorrupt)
 	}
 	return f.entry(), nil
 }

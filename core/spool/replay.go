@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/http"
 	"os"
 	"path/filepath"
 	"time"
@@ -20,15 +19,11 @@ import (
 // acknowledged it.
 type Sender func(ctx context.Context, e Entry) error
 
-// Permanent reports whether err means the server will never accept the
-// signal: an HTTP 4xx answer other than 408 Request Timeout and 429 Too
-// Many Requests (a deleted check, a malformed or too old signal). Such a
-// signal is not spooled, and a spooled one is moved to rejected/.
-func Permanent(err error) bool {
-	var he *api.HTTPError
-	return errors.As(err, &he) && he.StatusCode >= 400 && he.StatusCode < 500 &&
-		he.StatusCode != http.StatusRequestTimeout && he.StatusCode != http.StatusTooManyRequests
-}
+// ErrHeld is wrapped by a Sender's error for an entry it cannot send now
+// for reasons of its own, not the server's: a signal kept by slug when
+// this process has another API key, say. The entry and the later ones of
+// the same check wait for another replay; other checks go on.
+var ErrHeld = errors.New("held")
 
 // ErrTooOld is wrapped by the reason of an entry older than Spool.MaxAge.
 var ErrTooOld = errors.New("too old to deliver")
@@ -37,6 +32,28 @@ var ErrTooOld = errors.New("too old to deliver")
 type Rejection struct {
 	Item
 	Err error
+}
+
+// Message says, for people, what was rejected and why: a file that is not
+// a spool entry, or the server's refusal of a signal.
+func (r Rejection) Message() string {
+	if r.Entry.APIURL == "" {
+		return fmt.Sprintf("the spool file %s is not a valid signal (%v)", r.Name, r.Err)
+	}
+	return fmt.Sprintf("the server refused a spooled %s signal of %s (it happened at %s): %v",
+		Describe(r.Entry.Ping), r.Entry.Name(), r.Entry.Ping.At.Local().Format("2006-01-02 15:04:05 MST"), r.Err)
+}
+
+// Name is how the entry names its check for people: as the command named
+// it, else its slug or public ID.
+func (e Entry) Name() string {
+	switch {
+	case e.Check != "":
+		return e.Check
+	case e.Slug != "":
+		return e.Slug
+	}
+	return e.Ping.PublicID
 }
 
 // Report says what Replay did.
@@ -48,6 +65,9 @@ type Report struct {
 	// Unreachable holds, per API URL, the error that stopped delivery to
 	// that server (its later entries wait for the next replay, in order).
 	Unreachable map[string]error
+	// Held holds, per check (API URL and name), why its entries wait
+	// (ErrHeld).
+	Held map[string]error
 	// Busy: another pakyas process is replaying this spool; nothing was
 	// done.
 	Busy bool
@@ -55,10 +75,11 @@ type Report struct {
 
 // Replay delivers the spooled signals with send, oldest first, until
 // they are all sent or ctx is done. An entry is removed only after send
-// returned nil. A permanent refusal (see Permanent), a corrupt file and
-// an entry older than MaxAge move the entry to rejected/. Any other error stops delivery to that
-// entry's server, so that signals to one server keep their order; entries
-// for other servers are still tried. Only one process replays a spool at
+// returned nil. The server's refusal (api.Refused), a corrupt file and
+// an entry older than MaxAge move the entry to rejected/. An error
+// wrapping ErrHeld holds back that check's entries; any other error stops
+// delivery to that entry's server, so that signals to one server keep
+// their order; entries for other servers are still tried. Only one process replays a spool at
 // a time; the others return at once with Busy set.
 func (s *Spool) Replay(ctx context.Context, send Sender) (Report, error) {
 	var rep Report
@@ -102,7 +123,9 @@ func (s *Spool) Replay(ctx context.Context, send Sender) (Report, error) {
 			s.reject(it, e, fmt.Errorf("%w: it happened more than %s ago", ErrTooOld, maxAge), &rep)
 			continue
 		}
-		if _, stopped := rep.Unreachable[e.APIURL]; stopped {
+		check := e.APIURL + " " + e.Name()
+		_, stopped := rep.Unreachable[e.APIURL]
+		if _, held := rep.Held[check]; stopped || held {
 			rep.Pending++
 			continue
 		}
@@ -113,8 +136,14 @@ func (s *Spool) Replay(ctx context.Context, send Sender) (Report, error) {
 				return rep, fmt.Errorf("remove delivered spool entry: %w", rerr)
 			}
 			rep.Delivered = append(rep.Delivered, it)
-		case Permanent(err):
+		case api.Refused(err):
 			s.reject(it, e, err, &rep)
+		case errors.Is(err, ErrHeld):
+			if rep.Held == nil {
+				rep.Held = map[string]error{}
+			}
+			rep.Held[check] = err
+			rep.Pending++
 		default:
 			if rep.Unreachable == nil {
 				rep.Unreachable = map[string]error{}

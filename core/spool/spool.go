@@ -3,9 +3,11 @@
 // to a network blip. Files are written atomically (a temporary file,
 // fsync, rename), named so that their names sort in the order the signals
 // happened, and removed only after the server acknowledged them. A signal
-// the server refuses for good (a 4xx other than 408 and 429) is moved to
-// the rejected/ subdirectory rather than retried forever. The spool is
-// bounded: when full, the oldest signals make room for new ones.
+// the server refuses for good (api.Refused) is moved to the rejected/
+// subdirectory rather than retried forever. The spool is
+// bounded: when full, the oldest signals make room for new ones. A signal
+// whose check could not be resolved to a public ID is kept by slug and
+// resolved when it is replayed.
 package spool
 
 import (
@@ -52,8 +54,14 @@ type Entry struct {
 	APIURL string // the server it is for, e.g. http://127.0.0.1:8484
 	Check  string // how the check was named (slug or public ID), for people
 	// Ping is the signal; Ping.At is when it happened and is required.
-	Ping   api.Ping
-	Reason string // why it was not delivered
+	// Ping.PublicID is empty for a signal whose check could not be
+	// resolved (the server was down and nothing was cached): Slug then
+	// names it, in the project Org and Project selected (as the command
+	// had them, empty when not set), and KeyID is the fingerprint of the
+	// API key that may resolve it (config.KeyID; never the key).
+	Ping                      api.Ping
+	Slug, Org, Project, KeyID string
+	Reason                    string // why it was not delivered
 	// SavedAt is when it was spooled (set by Add).
 	SavedAt time.Time
 	// Rejected, for entries in rejected/, says why the server refused it.
@@ -104,8 +112,8 @@ type Added struct {
 // cannot be written; to stay within the bounds it removes the oldest
 // entries first and says which.
 func (s *Spool) Add(e Entry) (Added, error) {
-	if e.APIURL == "" || e.Ping.PublicID == "" || e.Ping.At.IsZero() {
-		return Added{}, errors.New("spool: an entry needs an API URL, a public ID and the time it happened")
+	if e.APIURL == "" || (e.Ping.PublicID == "" && (e.Slug == "" || e.KeyID == "")) || e.Ping.At.IsZero() {
+		return Added{}, errors.New("spool: an entry needs an API URL, a public ID (or a slug and a key ID) and the time it happened")
 	}
 	e.SavedAt = s.now()
 	data, err := json.Marshal(toFile(e))

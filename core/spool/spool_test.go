@@ -378,22 +378,74 @@ func TestEmptySpool(t *testing.T) {
 	assert.NoDirExists(t, s.Dir, "replaying an empty spool creates nothing")
 }
 
-func TestPermanent(t *testing.T) {
-	for _, tt := range []struct {
-		err  error
-		want bool
-	}{
-		{&api.HTTPError{StatusCode: 400}, true},
-		{fmt.Errorf("wrapped: %w", &api.HTTPError{StatusCode: 404}), true},
-		{&api.HTTPError{StatusCode: 408}, false},
-		{&api.HTTPError{StatusCode: 429}, false},
-		{&api.HTTPError{StatusCode: 500}, false},
-		{&api.HTTPError{StatusCode: 302}, false},
-		{errors.New("connection refused"), false},
-		{context.DeadlineExceeded, false},
-	} {
-		assert.Equal(t, tt.want, Permanent(tt.err), "%v", tt.err)
+// TestSlugEntries: a signal whose check could not be resolved is kept by
+// slug, with the selection and the key's fingerprint; it needs them.
+func TestSlugEntries(t *testing.T) {
+	s := newSpool(t)
+	e := Entry{APIURL: urlA, Check: "backup", Slug: "backup", Project: "Web", KeyID: "0123456789abcdef",
+		Ping: api.Ping{Kind: "start", At: t0}, Reason: "connection refused"}
+	_, err := s.Add(e)
+	require.NoError(t, err)
+	items, err := s.List()
+	require.NoError(t, err)
+	require.Len(t, items, 1)
+	require.NoError(t, items[0].Err)
+	got := items[0].Entry
+	got.Ping.At, got.SavedAt, e.Ping.At = time.Time{}, time.Time{}, time.Time{}
+	assert.Equal(t, e, got)
+
+	noKey := e
+	noKey.KeyID = ""
+	_, err = s.Add(noKey)
+	assert.Error(t, err, "a slug alone cannot be resolved later")
+}
+
+// TestVersion1Files: files written by an earlier pakyas are delivered.
+func TestVersion1Files(t *testing.T) {
+	s := newSpool(t)
+	require.NoError(t, os.MkdirAll(s.Dir, 0o700))
+	name := fmt.Sprintf("%020d-aaaaaaaaaaaa.json", t0.UnixNano())
+	require.NoError(t, os.WriteFile(filepath.Join(s.Dir, name), []byte(`{"version":1,"api_url":"`+urlA+`","check":"backup","public_id":"`+idA+`","kind":"start","at":"2025-01-06T10:00:00Z","saved_at":"2025-01-06T10:00:01Z"}`), 0o600))
+	var r recorder
+	rep, err := s.Replay(context.Background(), r.send)
+	require.NoError(t, err)
+	require.Len(t, rep.Delivered, 1)
+	assert.Equal(t, idA, r.sent[0].Ping.PublicID)
+}
+
+// TestReplayHeld: an entry its Sender holds back waits with the later
+// entries of its check; other checks of the same server go on.
+func TestReplayHeld(t *testing.T) {
+	s := newSpool(t)
+	other := entry(urlA, "0", t0.Add(time.Second))
+	other.Check, other.Ping.PublicID = "sync", "6a1b2c3d-0000-4000-8000-000000000001"
+	for _, e := range []Entry{entry(urlA, "start", t0), other, entry(urlA, "0", t0.Add(2*time.Second))} {
+		_, err := s.Add(e)
+		require.NoError(t, err)
 	}
+	held := fmt.Errorf("needs the API key it was made with: %w", ErrHeld)
+	r := recorder{answer: func(e Entry) error {
+		if e.Check == "backup" {
+			return held
+		}
+		return nil
+	}}
+	rep, err := s.Replay(context.Background(), r.send)
+	require.NoError(t, err)
+	assert.Equal(t, []string{urlA + " start", urlA + " 0"}, r.kinds(), "backup's finish is not tried before its start")
+	assert.Len(t, rep.Delivered, 1)
+	assert.Equal(t, 2, rep.Pending)
+	assert.Empty(t, rep.Unreachable)
+	assert.Equal(t, map[string]error{urlA + " backup": held}, rep.Held)
+}
+
+func TestRejectionMessage(t *testing.T) {
+	at := time.Date(2025, 1, 6, 10, 0, 0, 0, time.Local)
+	e := entry(urlA, "2", at)
+	msg := Rejection{Item: Item{Name: "x.json", Entry: e}, Err: &api.HTTPError{StatusCode: 404, Message: "not found"}}.Message()
+	assert.Equal(t, "the server refused a spooled exit 2 signal of backup (it happened at "+at.Format("2006-01-02 15:04:05 MST")+"): server answered 404: not found", msg)
+	msg = Rejection{Item: Item{Name: "0001-ab.json"}, Err: fmt.Errorf("%w: unexpected end of JSON input", ErrCorrupt)}.Message()
+	assert.Equal(t, "the spool file 0001-ab.json is not a valid signal (not a valid spool entry: unexpected end of JSON input)", msg)
 }
 
 func TestDescribe(t *testing.T) {

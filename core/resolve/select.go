@@ -1,0 +1,159 @@
+// Package resolve turns what a command names into what the server knows
+// it by: the organization and project the settings select among those
+// the API key sees, and a check's slug into its public ID through the slug
+// cache, falling back to a stale cache entry when the server cannot be
+// reached.
+package resolve
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pakyas/pakyas/core"
+	"github.com/pakyas/pakyas/core/api"
+	"github.com/pakyas/pakyas/core/config"
+)
+
+// Hints for the user guide's troubleshooting cases.
+const (
+	ProjectHint = "pakyas project list\n" +
+		"pakyas project switch \"My Project\"\n" +
+		"or: export PAKYAS_PROJECT=my-project"
+	OrgHint = "pakyas org list\n" +
+		"pakyas org switch \"My Company\"\n" +
+		"or: export PAKYAS_ORG=\"My Company\""
+	CheckHint = "pakyas check list    # see all checks\n" +
+		"pakyas check sync    # refresh the cache"
+)
+
+// Matches reports whether sel names the object with id and name: its ID,
+// or its name in any case.
+func Matches(sel, id, name string) bool {
+	return sel == id || strings.EqualFold(strings.TrimSpace(sel), name)
+}
+
+// FindOrg returns the organization sel names (ID or name, any case).
+func FindOrg(m *api.Me, sel string) (*api.Org, error) {
+	for i := range m.Orgs {
+		if Matches(sel, m.Orgs[i].ID, m.Orgs[i].Name) {
+			return &m.Orgs[i], nil
+		}
+	}
+	return nil, &core.Error{Code: core.ENOTFOUND, Message: fmt.Sprintf("Organization %q not found", sel), Hint: OrgHint}
+}
+
+// SelectOrg returns the organization org selects, or the only one the key
+// sees when org is not set.
+func SelectOrg(m *api.Me, org config.Setting) (*api.Org, error) {
+	switch {
+	case org.Value != "":
+		return FindOrg(m, org.Value)
+	case len(m.Orgs) == 1:
+		return &m.Orgs[0], nil
+	case len(m.Orgs) == 0:
+		return nil, &core.Error{Code: core.ENOTFOUND, Message: "you belong to no organization", Hint: `pakyas org create "My Company"`}
+	}
+	names := make([]string, len(m.Orgs))
+	for i, o := range m.Orgs {
+		names[i] = fmt.Sprintf("%q", o.Name)
+	}
+	return nil, &core.Error{Code: core.EAMBIGUOUS, Message: "No organization selected: your key sees " + strings.Join(names, ", "), Hint: OrgHint}
+}
+
+// Select returns the project org and project select and its organization:
+// the project by name (any case) or ID within the selected organization if
+// there is one; with no project set, the only project the key sees (in
+// that organization).
+//
+// A selection given for this command (flag or environment) beats a saved
+// one (config.toml): with org given and the project saved, a saved project
+// that is not in that organization is ignored; with the project given and
+// the organization saved, a project that is not in the saved organization
+// is looked for in every organization.
+func Select(m *api.Me, org, project config.Setting) (*api.Org, *api.Project, error) {
+	orgs := m.Orgs
+	if org.Value != "" {
+		o, err := FindOrg(m, org.Value)
+		if err != nil {
+			return nil, nil, err
+		}
+		orgs = []api.Org{*o}
+	}
+	sel := project.Value
+	hits := projectsNamed(orgs, sel)
+	if len(hits) == 0 && sel != "" && org.Value != "" && project.ForCommand() && !org.ForCommand() {
+		orgs = m.Orgs
+		hits = projectsNamed(orgs, sel)
+	}
+	if len(hits) == 0 && sel != "" && org.ForCommand() && !project.ForCommand() {
+		sel = ""
+		hits = projectsNamed(orgs, sel)
+	}
+	switch {
+	case len(hits) == 1:
+		return hits[0].org, hits[0].project, nil
+	case sel == "":
+		return nil, nil, &core.Error{Code: core.EAMBIGUOUS, Message: "No project selected", Hint: ProjectHint}
+	case len(hits) == 0:
+		where := ""
+		if len(orgs) == 1 {
+			where = fmt.Sprintf(" in organization %q", orgs[0].Name)
+		}
+		return nil, nil, &core.Error{Code: core.ENOTFOUND, Message: fmt.Sprintf("Project %q not found%s", sel, where), Hint: ProjectHint}
+	}
+	names := make([]string, len(hits))
+	for i, h := range hits {
+		names[i] = fmt.Sprintf("%q", h.org.Name)
+	}
+	return nil, nil, &core.Error{Code: core.EAMBIGUOUS,
+		Message: fmt.Sprintf("No project selected: %q is a project in several organizations (%s)", sel, strings.Join(names, ", ")),
+		Hint:    "pick the organization: pakyas org switch NAME, --org NAME or PAKYAS_ORG"}
+}
+
+type orgProject struct {
+	org     *api.Org
+	project *api.Project
+}
+
+// projectsNamed returns the projects of orgs that sel names (every one
+// when sel is empty).
+func projectsNamed(orgs []api.Org, sel string) []orgProject {
+	var hits []orgProject
+	for i := range orgs {
+		for j := range orgs[i].Projects {
+			p := &orgs[i].Projects[j]
+			if sel == "" || Matches(sel, p.ID, p.Name) {
+				hits = append(hits, orgProject{&orgs[i], p})
+			}
+		}
+	}
+	return hits
+}
+
+// AfterLogin returns the organization and project to save in config.toml
+// after logging in with a key that sees m: the saved ones when they are
+// for the same server and the key sees them; else, when the key sees
+// exactly one project (in the saved organization, if it kept that), that
+// project, so it stays selected when more are created; else none.
+func AfterLogin(m *api.Me, sameServer bool, org, project string) (string, string) {
+	saved := func(v string) config.Setting { return config.Setting{Value: v, Source: config.FromFile} }
+	if !sameServer {
+		org, project = "", ""
+	}
+	if org != "" {
+		if _, err := FindOrg(m, org); err != nil {
+			org, project = "", ""
+		}
+	}
+	if project != "" {
+		if _, _, err := Select(m, saved(org), saved(project)); err != nil {
+			org, project = "", ""
+		}
+	}
+	if project == "" {
+		if o, p, err := Select(m, saved(org), saved("")); err == nil {
+			org, project = o.Name, p.Name
+		}
+	}
+	return org, project
+}

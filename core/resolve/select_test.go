@@ -1,0 +1,73 @@
+package resolve
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/pakyas/pakyas/core"
+	"github.com/pakyas/pakyas/core/api"
+	"github.com/pakyas/pakyas/core/config"
+)
+
+func TestSelect(t *testing.T) {
+	me := &api.Me{Orgs: []api.Org{
+		{ID: "o1", Name: "Acme", Projects: []api.Project{{ID: "p1", Name: "Web"}, {ID: "p2", Name: "Ops"}}},
+		{ID: "o2", Name: "Beta", Projects: []api.Project{{ID: "p3", Name: "Web"}, {ID: "p4", Name: "Data"}}},
+	}}
+	one := &api.Me{Orgs: []api.Org{{ID: "o1", Name: "Acme", Projects: []api.Project{{ID: "p1", Name: "Web"}}}}}
+	flag := func(v string) config.Setting { return config.Setting{Value: v, Source: config.FromFlag} }
+	file := func(v string) config.Setting { return config.Setting{Value: v, Source: config.FromFile} }
+	none := config.Setting{}
+	tests := []struct {
+		name         string
+		me           *api.Me
+		org, project config.Setting
+		want         string // project ID
+		code         string
+	}{
+		{"only project", one, none, none, "p1", ""},
+		{"by name, any case", me, none, file("ops"), "p2", ""},
+		{"by id", me, none, flag("p4"), "p4", ""},
+		{"name in two orgs", me, none, file("Web"), "", core.EAMBIGUOUS},
+		{"org picks", me, file("Beta"), file("Web"), "p3", ""},
+		{"nothing selected", me, none, none, "", core.EAMBIGUOUS},
+		{"org with several projects", me, flag("Acme"), none, "", core.EAMBIGUOUS},
+		{"unknown project", me, file("Acme"), file("Nope"), "", core.ENOTFOUND},
+		{"unknown org", me, flag("Gamma"), file("Web"), "", core.ENOTFOUND},
+		// Given for this command beats saved:
+		{"project given, saved org lacks it", me, file("Acme"), flag("Data"), "p4", ""},
+		{"org given, saved project not in it", me, flag("Beta"), file("Ops"), "", core.EAMBIGUOUS},
+		{"org given, saved project not in it, one project", &api.Me{Orgs: []api.Org{me.Orgs[0], {ID: "o3", Name: "Solo", Projects: []api.Project{{ID: "p9", Name: "Main"}}}}}, flag("Solo"), file("Ops"), "p9", ""},
+		// --org Acme is given even when Acme is the saved org too.
+		{"org given equal to the saved one", me, flag("Acme"), file("Data"), "", core.EAMBIGUOUS},
+		{"both saved: no search elsewhere", me, file("Acme"), file("Data"), "", core.ENOTFOUND},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o, p, err := Select(tt.me, tt.org, tt.project)
+			if tt.code != "" {
+				require.Error(t, err)
+				assert.Equal(t, tt.code, core.ErrorCode(err), "%v", err)
+				assert.NotEmpty(t, core.ErrorHint(err))
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, p.ID)
+			assert.NotEmpty(t, o.ID)
+		})
+	}
+}
+
+func TestSelectOrg(t *testing.T) {
+	me := &api.Me{Orgs: []api.Org{{ID: "o1", Name: "Acme"}, {ID: "o2", Name: "Beta"}}}
+	o, err := SelectOrg(me, config.Setting{Value: "beta", Source: config.FromEnv})
+	require.NoError(t, err)
+	assert.Equal(t, "o2", o.ID)
+	_, err = SelectOrg(me, config.Setting{})
+	assert.Equal(t, core.EAMBIGUOUS, core.ErrorCode(err))
+	assert.Contains(t, err.Error(), `"Acme", "Beta"`)
+	_, err = SelectOrg(&api.Me{}, config.Setting{})
+	assert.Equal(t, core.ENOTFOUND, core.ErrorCode(err))
+}
