@@ -339,7 +339,7 @@ func (e *env) checkDelete(ctx context.Context, cmd *cli.Command) error {
 		return err
 	}
 	if !cmd.Bool("yes") && isTerminal(e.stdin) {
-		fmt.Fprintf(e.stderr, "Delete check '%s' (%s) and its history? [y/N] ", ch.Name, ch.Slug)
+		fmt.Fprintf(e.stderr, "Delete check '%s' (%s) and its history? [y/N] ", console.Line(ch.Name), ch.Slug)
 		line, _ := bufio.NewReader(e.stdin).ReadString('\n')
 		if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
 			return withCode(exitError, "not deleted", "pass --yes to delete without asking")

@@ -41,7 +41,7 @@ func printCheck(o *output, ch *api.Check) {
 	o.printf("%s (%s)\n", ch.Name, ch.Slug)
 	status := o.paint(ch.StatusLabel, statusColor(ch.Status))
 	if ch.StatusSince != nil {
-		status += " since " + fmtTime(ch.StatusSince)
+		status += painted(" since " + fmtTime(ch.StatusSince))
 	}
 	o.printf("  Status:         %s\n", status)
 	o.printf("  Schedule:       %s\n", fmtSchedule(ch))

@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/pakyas/pakyas/core/console"
 	"golang.org/x/term"
 )
 
@@ -45,11 +46,19 @@ func (o *output) JSON(v any) error {
 }
 
 // printf writes text; it is a no-op in JSON mode, so JSON output is never
-// mixed with text.
+// mixed with text. String arguments came from a server, a job or a user:
+// their control characters are escaped (console.Line); what paint
+// coloured is printed as it is.
 func (o *output) printf(format string, args ...any) {
-	if !o.json {
-		fmt.Fprintf(o.w, format, args...)
+	if o.json {
+		return
 	}
+	for i, a := range args {
+		if s, ok := a.(string); ok {
+			args[i] = console.Line(s)
+		}
+	}
+	fmt.Fprintf(o.w, format, args...)
 }
 
 // ANSI colours for statuses.
@@ -78,11 +87,17 @@ func statusColor(status string) string {
 	return ""
 }
 
-func (o *output) paint(s, color string) string {
+// painted is text that paint escaped and coloured: printf prints it as
+// it is.
+type painted string
+
+// paint escapes s and, on a terminal, colours it.
+func (o *output) paint(s, color string) painted {
+	s = console.Line(s)
 	if !o.color || color == "" {
-		return s
+		return painted(s)
 	}
-	return "\x1b[" + color + "m" + s + "\x1b[0m"
+	return painted("\x1b[" + color + "m" + s + "\x1b[0m")
 }
 
 // cell is one table cell: text, and a colour used only on a terminal.
@@ -114,8 +129,9 @@ func (o *output) table(t *table) {
 		width[i] = utf8.RuneCountInString(h)
 	}
 	for _, r := range t.rows {
-		for i, c := range r {
-			if n := utf8.RuneCountInString(c.text); i < len(width) && n > width[i] {
+		for i := range r {
+			r[i].text = console.Line(r[i].text)
+			if n := utf8.RuneCountInString(r[i].text); i < len(width) && n > width[i] {
 				width[i] = n
 			}
 		}
@@ -125,11 +141,11 @@ func (o *output) table(t *table) {
 		b.WriteString(t.indent)
 		for i, c := range cells {
 			if i == len(cells)-1 {
-				b.WriteString(o.paint(c.text, c.color))
+				b.WriteString(string(o.paint(c.text, c.color)))
 				break
 			}
 			pad := width[i] - utf8.RuneCountInString(c.text) + 2
-			b.WriteString(o.paint(c.text, c.color))
+			b.WriteString(string(o.paint(c.text, c.color)))
 			b.WriteString(strings.Repeat(" ", pad))
 		}
 		fmt.Fprintln(o.w, strings.TrimRight(b.String(), " "))

@@ -14,6 +14,7 @@ import (
 
 	"github.com/pakyas/pakyas/core"
 	"github.com/pakyas/pakyas/core/config"
+	"github.com/pakyas/pakyas/core/console"
 	"github.com/pakyas/pakyas/core/external"
 	"github.com/pakyas/pakyas/core/target"
 	"github.com/pakyas/pakyas/core/target/targettest"
@@ -170,7 +171,7 @@ func (e *env) pluginList(ctx context.Context, cmd *cli.Command) error {
 	o.table(t)
 	for _, r := range rows {
 		if r.Error != "" {
-			fmt.Fprintf(e.stderr, "[pakyas] Warning: plugin %s: %s\n", r.Name, r.Error)
+			console.Warn(e.stderr, fmt.Sprintf("plugin %s: %s", r.Name, r.Error), "")
 		}
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/pakyas/pakyas/core"
+	"github.com/pakyas/pakyas/core/console"
 	"github.com/pakyas/pakyas/core/external"
 	"github.com/pakyas/pakyas/core/target"
 	"github.com/pakyas/pakyas/core/target/targettest"
@@ -154,7 +155,7 @@ func (e *env) pluginCheck(ctx context.Context, cmd *cli.Command) error {
 		if r.Status == targettest.Fail {
 			failed++
 		}
-		fmt.Fprintf(e.stdout, "%-4s  %-12s  %s\n", r.Status, r.Step, r.Message)
+		fmt.Fprintf(e.stdout, "%-4s  %-12s  %s\n", r.Status, r.Step, console.Line(r.Message))
 	}
 	if failed > 0 {
 		return &codeError{code: exitError, err: &core.Error{Code: core.EINVALID,

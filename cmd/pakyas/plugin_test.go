@@ -163,7 +163,7 @@ uuid = "550e8400-e29b-41d4-a716-446655440001"
 	require.Equal(t, 0, r.code, "%s", r)
 	assert.Regexp(t, `healthchecks\s+dev\s+1\s+yes\s+backup-db, sync\s+`, r.stdout)
 	assert.Regexp(t, `cronitor\s+-\s+no\s+-\s+\(not installed\)`, r.stdout)
-	assert.Contains(t, r.stderr, "Warning: plugin v2only: the plugin speaks protocol version 2")
+	assert.Contains(t, r.stderr, "pakyas: warning: plugin v2only: the plugin speaks protocol version 2")
 
 	r = exe("plugin", "info", "healthchecks")
 	require.Equal(t, 0, r.code, "%s", r)

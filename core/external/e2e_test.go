@@ -266,7 +266,7 @@ func TestMonitorScenarios(t *testing.T) {
 				assert.NotContains(t, r.stderr, "external monitor succeeded")
 			}
 			if !tt.targets {
-				assert.Contains(t, r.stderr, "Warning: external target healthchecks: ")
+				assert.Contains(t, r.stderr, "pakyas: warning: external target healthchecks: ")
 			}
 		})
 	}
@@ -313,9 +313,9 @@ func TestMonitorMisbehavingPlugins(t *testing.T) {
 		install bool
 		stderr  string
 	}{
-		{"hanging plugin", "hang", true, "Warning: external target hang: fail not delivered"},
-		{"crashing plugin", "crash", true, "Warning: external target crash: "},
-		{"plugin printing to stdout", "stdout", true, "Warning: external target stdout: "},
+		{"hanging plugin", "hang", true, "pakyas: warning: external target hang: fail not delivered"},
+		{"crashing plugin", "crash", true, "pakyas: warning: external target crash: "},
+		{"plugin printing to stdout", "stdout", true, "pakyas: warning: external target stdout: "},
 		{"missing plugin", "pagerduty", false, ":4:1: [targets.pagerduty]: no plugin pakyas-target-pagerduty installed"},
 	}
 	const timeout = 1000 * time.Millisecond

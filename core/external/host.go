@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pakyas/pakyas/core/config"
+	"github.com/pakyas/pakyas/core/console"
 	"github.com/pakyas/pakyas/core/target"
 )
 
@@ -154,7 +155,7 @@ func forceKill(c *target.Client) {
 }
 
 func (h *Host) printf(format string, args ...any) {
-	fmt.Fprintf(h.log, "[pakyas] "+format+"\n", args...)
+	fmt.Fprintf(h.log, "[pakyas] %s\n", console.Line(fmt.Sprintf(format, args...)))
 }
 
 func (h *Host) verbosef(format string, args ...any) {

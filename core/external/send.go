@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pakyas/pakyas/core/config"
+	"github.com/pakyas/pakyas/core/console"
 	"github.com/pakyas/pakyas/core/target"
 )
 
@@ -133,6 +134,8 @@ func (h *Host) report(kind target.EventType, res *Result) {
 		return // printed when found
 	}
 	if !h.opts.Quiet {
-		h.printf("Warning: external target %s: %s not delivered (%s): %v", res.Target, kind, ms(res.Latency), res.Err)
+		h.log.mu.Lock()
+		console.Warn(h.log.w, fmt.Sprintf("external target %s: %s not delivered (%s): %v", res.Target, kind, ms(res.Latency), res.Err), "")
+		h.log.mu.Unlock()
 	}
 }

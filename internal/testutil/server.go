@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -32,7 +34,10 @@ type Server struct {
 	Key   string // API key of the first user (org "Test Org", project "Test Project")
 	Clock *Clock
 	Store *sqlite.Store
-	HTTP  *httptest.Server
+
+	mu   sync.Mutex
+	http *http.Server // nil while stopped
+	addr string
 }
 
 // StartServer starts a Server and stops it when the test ends.
@@ -42,20 +47,51 @@ func StartServer(t testing.TB) *Server {
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "pakyas.db"))
 	require.NoError(t, err)
 	clock := NewClock(Epoch)
-	hs := httptest.NewUnstartedServer(nil)
-	cfg := server.Config{Manual: true, PublicURL: "http://" + hs.Listener.Addr().String()}
-	srv := server.New(st, clock, cfg)
-	hs.Config.Handler = srv.Handler()
-	hs.Start()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	srv := server.New(st, clock, server.Config{Manual: true, PublicURL: "http://" + addr})
+	s := &Server{Server: srv, URL: "http://" + addr, Clock: clock, Store: st, addr: addr}
+	s.serve(ln)
 	srv.Start()
-	key, err := server.Init(ctx, st, clock.Now(), server.Admin{Email: "admin@example.com", Org: "Test Org", Project: "Test Project"})
+	s.Key, err = server.Init(ctx, st, clock.Now(), server.Admin{Email: "admin@example.com", Org: "Test Org", Project: "Test Project"})
 	require.NoError(t, err)
 	t.Cleanup(func() {
-		hs.Close()
+		s.Stop()
 		srv.Stop()
 		st.Close()
 	})
-	return &Server{Server: srv, URL: hs.URL, Key: key, Clock: clock, Store: st, HTTP: hs}
+	return s
+}
+
+func (s *Server) serve(ln net.Listener) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.http = &http.Server{Handler: s.Handler()}
+	go func(hs *http.Server) { _ = hs.Serve(ln) }(s.http)
+}
+
+// Stop takes the server off the network, as a crashed or restarting
+// server would be: its address refuses connections until Restart. The
+// store and everything in it stay.
+func (s *Server) Stop() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.http != nil {
+		_ = s.http.Close()
+		s.http = nil
+	}
+}
+
+// Restart serves again on the same address, with the same store.
+func (s *Server) Restart(t testing.TB) {
+	t.Helper()
+	var ln net.Listener
+	var err error
+	// The old listener's port may take a moment to be free again.
+	require.Eventually(t, func() bool { ln, err = net.Listen("tcp", s.addr); return err == nil },
+		10*time.Second, 10*time.Millisecond, "listen on %s again: %v", s.addr, err)
+	s.serve(ln)
 }
 
 // Client returns an API client for the server with the given key.
