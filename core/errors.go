@@ -87,3 +87,17 @@ func ErrorHint(err error) string {
 
 // IsNotFound reports whether err has code ENOTFOUND.
 func IsNotFound(err error) bool { return ErrorCode(err) == ENOTFOUND }
+
+// ErrorText returns the message of the first *Error in err's chain, or
+// err's own text for any other error: what a command shows the person who
+// ran it (the server uses ErrorMessage, which hides internal details).
+func ErrorText(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}

@@ -161,6 +161,6 @@ func pingErr(del monitor.Delivery) error {
 	if del.Unresolved || core.ErrorCode(err) != core.EUNAVAILABLE {
 		return err
 	}
-	return &core.Error{Code: core.EUNAVAILABLE, Message: fmt.Sprintf("ping not delivered after %d attempt(s): %s", del.Sent.Attempts, core.ErrorMessage(err)),
+	return &core.Error{Code: core.EUNAVAILABLE, Message: fmt.Sprintf("ping not delivered after %d attempt(s): %s", del.Sent.Attempts, core.ErrorText(err)),
 		Hint: core.ErrorHint(err), Err: err}
 }

@@ -127,7 +127,7 @@ func (e *env) settings(cmd *cli.Command) (*settings, error) {
 	case errors.As(err, &fe):
 		return nil, err // config.toml itself: exit 1
 	case err != nil:
-		return nil, &usageError{msg: core.ErrorMessage(err), hint: core.ErrorHint(err)}
+		return nil, &usageError{msg: core.ErrorText(err), hint: core.ErrorHint(err)}
 	}
 	if cs.FileErr != nil {
 		console.Warn(e.stderr, fmt.Sprintf("ignoring %s for this run: %v", cs.Path, cs.FileErr),

@@ -102,7 +102,7 @@ func (e *env) spoolFlush(ctx context.Context, cmd *cli.Command) error {
 	case rep.Pending > 0:
 		var why []string
 		for u, err := range rep.Unreachable {
-			why = append(why, fmt.Sprintf("%s: %s", u, core.ErrorMessage(api.Explain(u, err))))
+			why = append(why, fmt.Sprintf("%s: %s", u, core.ErrorText(api.Explain(u, err))))
 		}
 		for check, err := range rep.Held {
 			why = append(why, fmt.Sprintf("%s: %v", check, err))

@@ -250,7 +250,7 @@ func (d *Deliverer) keep(sig Signal, why error, loud bool) string {
 	}
 	p := d.ping(sig)
 	p.At = sig.At
-	e := spool.Entry{APIURL: d.APIURL, Check: d.checkName(), Ping: p, Reason: core.ErrorMessage(why)}
+	e := spool.Entry{APIURL: d.APIURL, Check: d.checkName(), Ping: p, Reason: core.ErrorText(why)}
 	if p.PublicID == "" {
 		e.Slug, e.Org, e.Project, e.KeyID = d.Slug, d.Selection.Org, d.Selection.Project, d.Selection.KeyID
 		if e.KeyID == "" {
@@ -336,9 +336,9 @@ func Sender(c *api.Client, slugs func(e spool.Entry) Resolver) spool.Sender {
 			switch {
 			case core.IsNotFound(err):
 				// No such check: as final as the server's 404 to a ping.
-				return &api.HTTPError{StatusCode: http.StatusNotFound, Message: core.ErrorMessage(err)}
+				return &api.HTTPError{StatusCode: http.StatusNotFound, Message: core.ErrorText(err)}
 			case err != nil && !api.Retryable(err):
-				return fmt.Errorf("%v: %w", core.ErrorMessage(err), spool.ErrHeld)
+				return fmt.Errorf("%v: %w", core.ErrorText(err), spool.ErrHeld)
 			case err != nil:
 				return err
 			}

@@ -85,9 +85,10 @@ func (l *Log) WarnAlways(msg, hint string) {
 
 // Error prints err as an error line with its hint: never silenced.
 func (l *Log) Error(err error) {
-	if l != nil && l.W != nil {
-		console.Error(l.W, core.ErrorMessage(err), core.ErrorHint(err))
+	if l == nil || l.W == nil {
+		return
 	}
+	console.Error(l.W, core.ErrorText(err), core.ErrorHint(err))
 }
 
 // Replay says what a replay of the spool did: deliveries (-q silences

@@ -247,7 +247,7 @@ func (r *runner) start(at time.Time) bool {
 		r.log.Error(del.Err)
 	default:
 		r.log.Warn(fmt.Sprintf("start signal not delivered after %s (%s): %s; the job runs anyway",
-			attempts(del.Sent.Attempts), ms(lat), core.ErrorMessage(del.Err)), "")
+			attempts(del.Sent.Attempts), ms(lat), core.ErrorText(del.Err)), "")
 	}
 	if del.Spooled != "" {
 		r.res.Spooled = append(r.res.Spooled, del.Spooled)
@@ -285,7 +285,7 @@ func (r *runner) finish(at time.Time) Result {
 	// Not delivered: always said, even with -q, since it changes the
 	// exit code (or would without migration mode).
 	if !del.Unresolved || del.Spooled != "" {
-		r.log.Alert("Finish signal NOT delivered after %s (%s): %s", attempts(del.Sent.Attempts), ms(lat), core.ErrorMessage(del.Err))
+		r.log.Alert("Finish signal NOT delivered after %s (%s): %s", attempts(del.Sent.Attempts), ms(lat), core.ErrorText(del.Err))
 	}
 	switch d.Verdict {
 	case ReportedExternally:

@@ -122,7 +122,7 @@ func (c *Checks) Resolve(ctx context.Context, slug string, refresh bool) (Ref, e
 	p, err := c.Sync(ctx)
 	if err != nil {
 		if api.Retryable(err) && entry != nil && entry.Checks[slug] != "" && !refresh {
-			c.warn("cannot refresh the slug cache (%v); using the cached public ID of %q", core.ErrorMessage(err), slug)
+			c.warn("cannot refresh the slug cache (%v); using the cached public ID of %q", core.ErrorText(err), slug)
 			return Ref{PublicID: entry.Checks[slug], Slug: slug, Project: entry.ProjectName, Cached: true, Stale: true}, nil
 		}
 		return Ref{}, err
