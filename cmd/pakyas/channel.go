@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/pakyas/pakyas/core/api"
+	"github.com/pakyas/pakyas/core/console"
 	"github.com/pakyas/pakyas/core/resolve"
 	"github.com/urfave/cli/v3"
 )
@@ -133,9 +134,9 @@ func (e *env) channelList(ctx context.Context, cmd *cli.Command) error {
 		o.printf("No alert channels in organization %q. Add one:\n  pakyas channel add email you@example.com\n", org.Name)
 		return nil
 	}
-	t := &table{head: []string{"NAME", "KIND", "TARGET", "ID"}}
+	t := &console.Table{Head: []string{"NAME", "KIND", "TARGET", "ID"}}
 	for _, ch := range chs {
-		t.addText(ch.Name, ch.Kind, ch.Target, ch.ID)
+		t.AddText(ch.Name, ch.Kind, ch.Target, ch.ID)
 	}
 	o.table(t)
 	return nil

@@ -165,29 +165,13 @@ Examples:
 				return o.JSON(ch)
 			}
 			o.printf("Created check '%s' (%s) in project %q.\n", ch.Name, ch.Slug, sc.project.Name)
-			o.printf("  Schedule: %s\n", fmtSchedule(ch))
+			o.printf("  Schedule: %s\n", console.Schedule(ch))
 			o.printf("  Ping URL: %s\n\n", ch.PingURL)
 			o.printf("Monitor with:\n  pakyas monitor %s -- your-command\n\n", ch.Slug)
 			o.printf("CI/CD (no auth required):\n  pakyas monitor --public-id %s -- your-command\n", ch.PublicID)
 			return nil
 		},
 	}
-}
-
-// fmtSchedule describes a check's schedule: "every 1h, grace 5m".
-func fmtSchedule(ch *api.Check) string {
-	sc := ch.Schedule
-	var s string
-	if sc.Kind == "cron" {
-		s = fmt.Sprintf("cron %q (%s)", sc.Cron, sc.TZ)
-	} else {
-		s = "every " + fmtSeconds(sc.Period)
-	}
-	s += ", grace " + fmtSeconds(sc.Grace)
-	if ch.MaxRuntime > 0 && ch.MaxRuntime != sc.Grace {
-		s += ", max runtime " + fmtSeconds(ch.MaxRuntime)
-	}
-	return s
 }
 
 // cacheEdit changes the cached entry of the scope's project, if there is
@@ -250,13 +234,7 @@ func (e *env) checkList(ctx context.Context, cmd *cli.Command, sync bool) error 
 		o.printf("No checks in project %q yet. Create one:\n  pakyas check create --name \"Hourly Sync\" --slug hourly-sync --period 3600 --grace 300\n", sc.project.Name)
 		return nil
 	}
-	t := &table{head: []string{"SLUG", "NAME", "STATUS", "SCHEDULE", "LAST SIGNAL"}}
-	for i := range checks {
-		ch := &checks[i]
-		t.add(cell{text: ch.Slug}, cell{text: ch.Name}, cell{text: ch.StatusLabel, color: statusColor(ch.Status)},
-			cell{text: fmtSchedule(ch)}, cell{text: fmtTime(ch.LastSignalAt)})
-	}
-	o.table(t)
+	o.Checks(checks)
 	return nil
 }
 
@@ -302,7 +280,7 @@ Examples:
 			if o.json {
 				return o.JSON(ch)
 			}
-			o.printf("Updated check '%s' (%s): %s, status %s.\n", ch.Name, ch.Slug, fmtSchedule(ch), ch.StatusLabel)
+			o.printf("Updated check '%s' (%s): %s, status %s.\n", ch.Name, ch.Slug, console.Schedule(ch), ch.StatusLabel)
 			return nil
 		},
 	}

@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"strconv"
 
-	"github.com/pakyas/pakyas/core"
 	"github.com/pakyas/pakyas/core/api"
+	"github.com/pakyas/pakyas/core/console"
 	"github.com/urfave/cli/v3"
 )
 
@@ -31,98 +29,10 @@ Examples:
 			if o.json {
 				return o.JSON(ch)
 			}
-			printCheck(o, ch)
+			o.Check(ch)
 			return nil
 		},
 	}
-}
-
-func printCheck(o *output, ch *api.Check) {
-	o.printf("%s (%s)\n", ch.Name, ch.Slug)
-	status := o.paint(ch.StatusLabel, statusColor(ch.Status))
-	if ch.StatusSince != nil {
-		status += painted(" since " + fmtTime(ch.StatusSince))
-	}
-	o.printf("  Status:         %s\n", status)
-	o.printf("  Schedule:       %s\n", fmtSchedule(ch))
-	o.printf("  Last signal:    %s\n", fmtTime(ch.LastSignalAt))
-	if ch.LastExitCode != nil {
-		o.printf("  Last exit code: %d\n", *ch.LastExitCode)
-	}
-	if ch.NextExpectedAt != nil {
-		o.printf("  Next expected:  %s (Missing after %s)\n", fmtTime(ch.NextExpectedAt), fmtTime(ch.DeadlineAt))
-	}
-	for _, r := range ch.OpenRuns {
-		o.printf("  Running since:  %s%s\n", fmtTime(&r.StartedAt), ifSet(" (run ", r.RunID, ")"))
-	}
-	o.printf("  Public ID:      %s\n", ch.PublicID)
-	o.printf("  Ping URL:       %s\n", ch.PingURL)
-
-	o.printf("\nLast signals:\n")
-	if len(ch.Signals) == 0 {
-		o.printf("  none yet: pakyas ping %s\n", ch.Slug)
-	} else {
-		st := &table{indent: "  ", head: []string{"TIME", "KIND", "EXIT", "DURATION", "RUN ID", "OUTPUT"}}
-		for _, s := range ch.Signals {
-			exit, dur := "-", "-"
-			if s.ExitCode != nil {
-				exit = strconv.Itoa(*s.ExitCode)
-			}
-			if s.DurationMS > 0 {
-				dur = fmt.Sprintf("%.1fs", float64(s.DurationMS)/1000)
-			}
-			kindColor := ""
-			if s.Kind == "fail" {
-				kindColor = red
-			}
-			st.add(cell{text: fmtTime(&s.At)}, cell{text: s.Kind, color: kindColor}, cell{text: exit},
-				cell{text: dur}, cell{text: orDash(s.RunID)}, cell{text: orDash(oneLine(s.Output, 60))})
-		}
-		o.table(st)
-	}
-
-	o.printf("\nTimeline (newest first; all of it: pakyas check timeline %s):\n", ch.Slug)
-	if len(ch.Timeline) == 0 {
-		o.printf("  empty\n")
-		return
-	}
-	o.table(timelineTable(ch.Timeline))
-}
-
-// timelineTable renders timeline entries: what happened and why.
-func timelineTable(entries []api.TimelineEntry) *table {
-	t := &table{indent: "  ", head: []string{"TIME", "EVENT", "REASON"}}
-	for _, en := range entries {
-		event, color := en.Kind, ""
-		switch en.Kind {
-		case "transition":
-			event = core.Status(en.From).Label() + " → " + core.Status(en.To).Label()
-			color = statusColor(en.To)
-		case "signal":
-			if en.Signal != nil {
-				event = "signal: " + en.Signal.Kind
-				if en.Signal.ExitCode != nil {
-					event += fmt.Sprintf(" (exit %d)", *en.Signal.ExitCode)
-				}
-			}
-		}
-		t.add(cell{text: fmtTime(&en.At)}, cell{text: event, color: color}, cell{text: orDash(oneLine(en.Reason, 100))})
-	}
-	return t
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
-func ifSet(pre, s, post string) string {
-	if s == "" {
-		return ""
-	}
-	return pre + s + post
 }
 
 // timelinePage is how many entries one timeline request asks for.
@@ -178,7 +88,7 @@ Examples:
 				return o.JSON(entries)
 			}
 			o.printf("Timeline of '%s' (%s), newest first:\n", ch.Name, ch.Slug)
-			o.table(timelineTable(entries))
+			o.table(console.Timeline(entries, ""))
 			return nil
 		},
 	}

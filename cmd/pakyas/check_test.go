@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pakyas/pakyas/core/api"
+	"github.com/pakyas/pakyas/core/console"
 	"github.com/pakyas/pakyas/internal/testutil"
 )
 
@@ -272,6 +273,6 @@ func TestParseSeconds(t *testing.T) {
 
 func TestFmtSeconds(t *testing.T) {
 	for in, want := range map[int64]string{0: "0s", 30: "30s", 300: "5m", 3600: "1h", 5400: "1h30m", 86400: "1d", 604800: "7d", 90061: "1d1h1m1s"} {
-		assert.Equal(t, want, fmtSeconds(in), in)
+		assert.Equal(t, want, console.Seconds(in), in)
 	}
 }

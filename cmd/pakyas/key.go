@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/pakyas/pakyas/core/api"
+	"github.com/pakyas/pakyas/core/console"
 	"github.com/pakyas/pakyas/core/resolve"
 	"github.com/urfave/cli/v3"
 )
@@ -87,10 +88,10 @@ func (e *env) keyList(ctx context.Context, cmd *cli.Command) error {
 		}
 		return o.JSON(keys)
 	}
-	t := &table{head: []string{"NAME", "KEY", "CREATED", "REVOKED", "ID"}}
+	t := &console.Table{Head: []string{"NAME", "KEY", "CREATED", "REVOKED", "ID"}}
 	for _, k := range keys {
 		created := k.CreatedAt
-		t.addText(k.Name, k.Hint+"…", fmtTime(&created), fmtTime(k.RevokedAt), k.ID)
+		t.AddText(k.Name, k.Hint+"…", console.Time(&created), console.Time(k.RevokedAt), k.ID)
 	}
 	o.table(t)
 	return nil

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/pakyas/pakyas/core/config"
+	"github.com/pakyas/pakyas/core/console"
 	"github.com/pakyas/pakyas/core/resolve"
 	"github.com/urfave/cli/v3"
 )
@@ -73,13 +74,13 @@ func (e *env) orgList(ctx context.Context, cmd *cli.Command) error {
 		return o.JSON(m.Orgs)
 	}
 	cur, _ := s.selectOrg(m)
-	t := &table{head: []string{"", "NAME", "PROJECTS", "ID"}}
+	t := &console.Table{Head: []string{"", "NAME", "PROJECTS", "ID"}}
 	for _, org := range m.Orgs {
 		mark := ""
 		if cur != nil && cur.ID == org.ID {
 			mark = "*"
 		}
-		t.addText(mark, org.Name, strconv.Itoa(len(org.Projects)), org.ID)
+		t.AddText(mark, org.Name, strconv.Itoa(len(org.Projects)), org.ID)
 	}
 	o.table(t)
 	return nil

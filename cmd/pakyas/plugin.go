@@ -151,7 +151,7 @@ func (e *env) pluginList(ctx context.Context, cmd *cli.Command) error {
 			external.PluginDirEnv, "~/.config/pakyas/plugins/")
 		return nil
 	}
-	t := &table{head: []string{"NAME", "VERSION", "PROTOCOL", "BUNDLED", "APPLIES TO", "PATH"}}
+	t := &console.Table{Head: []string{"NAME", "VERSION", "PROTOCOL", "BUNDLED", "APPLIES TO", "PATH"}}
 	for _, r := range rows {
 		version, proto, bundledText, path := r.Version, "", "no", r.Path
 		if r.ProtocolVersion > 0 {
@@ -165,8 +165,8 @@ func (e *env) pluginList(ctx context.Context, cmd *cli.Command) error {
 		} else if r.Error != "" {
 			version, proto = "?", "?"
 		}
-		t.add(cell{text: r.Name}, cell{text: version}, cell{text: proto}, cell{text: bundledText},
-			cell{text: appliesText(r.AppliesTo)}, cell{text: path})
+		t.Add(console.Cell{Text: r.Name}, console.Cell{Text: version}, console.Cell{Text: proto}, console.Cell{Text: bundledText},
+			console.Cell{Text: appliesText(r.AppliesTo)}, console.Cell{Text: path})
 	}
 	o.table(t)
 	for _, r := range rows {

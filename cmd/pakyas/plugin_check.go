@@ -70,13 +70,13 @@ func (e *env) pluginInfo(ctx context.Context, cmd *cli.Command) error {
 		return nil
 	}
 	o.printf("\nConfiguration:\n")
-	t := &table{indent: "  ", head: []string{"KEY", "TYPE", "TABLE", "REQUIRED", "DESCRIPTION"}}
+	t := &console.Table{Indent: "  ", Head: []string{"KEY", "TYPE", "TABLE", "REQUIRED", "DESCRIPTION"}}
 	for _, f := range r.Schema {
 		req := "no"
 		if f.Required {
 			req = "yes"
 		}
-		t.addText(f.Key, string(f.Type), tableHeader(f.Scope, r.Name), req, f.Description)
+		t.AddText(f.Key, string(f.Type), tableHeader(f.Scope, r.Name), req, f.Description)
 	}
 	o.table(t)
 	o.printf("\nExample (%s):\n%s", "external_monitors.toml", exampleTOML(r.Name, r.Schema))

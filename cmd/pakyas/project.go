@@ -5,6 +5,7 @@ import (
 
 	"github.com/pakyas/pakyas/core/api"
 	"github.com/pakyas/pakyas/core/config"
+	"github.com/pakyas/pakyas/core/console"
 	"github.com/pakyas/pakyas/core/resolve"
 	"github.com/urfave/cli/v3"
 )
@@ -86,13 +87,13 @@ func (e *env) projectList(ctx context.Context, cmd *cli.Command) error {
 	if _, p, err := s.selectProject(m); err == nil {
 		curID = p.ID
 	}
-	t := &table{head: []string{"", "NAME", "ORGANIZATION", "ID"}}
+	t := &console.Table{Head: []string{"", "NAME", "ORGANIZATION", "ID"}}
 	for _, r := range rows {
 		mark := ""
 		if r.ID == curID {
 			mark = "*"
 		}
-		t.addText(mark, r.Name, r.OrgName, r.ID)
+		t.AddText(mark, r.Name, r.OrgName, r.ID)
 	}
 	o.table(t)
 	return nil

@@ -3,12 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/pakyas/pakyas/core"
 	"github.com/pakyas/pakyas/core/api"
+	"github.com/pakyas/pakyas/core/console"
 	"github.com/pakyas/pakyas/core/monitor"
 	"github.com/pakyas/pakyas/core/spool"
 	"github.com/urfave/cli/v3"
@@ -135,70 +135,8 @@ func (e *env) spoolList(cmd *cli.Command) error {
 	}
 	o := e.output(s)
 	if o.json {
-		return o.JSON(map[string]any{"dir": dir, "pending": jsonItems(pending), "rejected": jsonItems(rejected)})
+		return o.JSON(map[string]any{"dir": dir, "pending": console.SpoolItems(pending), "rejected": console.SpoolItems(rejected)})
 	}
-	if len(pending) == 0 && len(rejected) == 0 {
-		o.printf("The spool is empty (%s).\n", dir)
-		return nil
-	}
-	if len(pending) > 0 {
-		o.printf("Waiting in %s:\n", dir)
-		o.table(itemTable(pending, false))
-		o.printf("\nDeliver them now with: pakyas spool flush\n")
-	}
-	if len(rejected) > 0 {
-		if len(pending) > 0 {
-			o.printf("\n")
-		}
-		o.printf("Refused by the server, not retried (%s):\n", filepath.Join(dir, spool.RejectedDir))
-		o.table(itemTable(rejected, true))
-	}
+	o.Spool(dir, pending, rejected)
 	return nil
-}
-
-func itemTable(items []spool.Item, rejected bool) *table {
-	t := &table{indent: "  ", head: []string{"HAPPENED", "CHECK", "SIGNAL", "SERVER", "WHY"}}
-	for _, it := range items {
-		if it.Err != nil {
-			t.addText("-", "-", "-", "-", oneLine(it.Name+": "+it.Err.Error(), 100))
-			continue
-		}
-		en := it.Entry
-		why := en.Reason
-		if rejected && en.Rejected != "" {
-			why = en.Rejected
-		}
-		t.addText(fmtWhen(en.Ping.At), en.Name(), spool.Describe(en.Ping), en.APIURL, oneLine(why, 80))
-	}
-	return t
-}
-
-type jsonItem struct {
-	File     string    `json:"file"`
-	At       time.Time `json:"at,omitempty"`
-	Check    string    `json:"check,omitempty"`
-	PublicID string    `json:"public_id,omitempty"`
-	Slug     string    `json:"slug,omitempty"`
-	Signal   string    `json:"signal,omitempty"`
-	RunID    string    `json:"rid,omitempty"`
-	APIURL   string    `json:"api_url,omitempty"`
-	Reason   string    `json:"reason,omitempty"`
-	Rejected string    `json:"rejected,omitempty"`
-	Error    string    `json:"error,omitempty"`
-}
-
-func jsonItems(items []spool.Item) []jsonItem {
-	out := make([]jsonItem, 0, len(items))
-	for _, it := range items {
-		j := jsonItem{File: it.Path}
-		if it.Err != nil {
-			j.Error = it.Err.Error()
-		} else {
-			en := it.Entry
-			j.At, j.Check, j.PublicID, j.Signal, j.RunID = en.Ping.At, en.Check, en.Ping.PublicID, spool.Describe(en.Ping), en.Ping.RunID
-			j.APIURL, j.Reason, j.Rejected, j.Slug = en.APIURL, en.Reason, en.Rejected, en.Slug
-		}
-		out = append(out, j)
-	}
-	return out
 }

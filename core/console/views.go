@@ -1,0 +1,191 @@
+package console
+
+import (
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/pakyas/pakyas/core"
+	"github.com/pakyas/pakyas/core/api"
+	"github.com/pakyas/pakyas/core/spool"
+)
+
+// Schedule describes a check's schedule: "every 1h, grace 5m".
+func Schedule(ch *api.Check) string {
+	sc := ch.Schedule
+	var s string
+	if sc.Kind == "cron" {
+		s = fmt.Sprintf("cron %q (%s)", sc.Cron, sc.TZ)
+	} else {
+		s = "every " + Seconds(sc.Period)
+	}
+	s += ", grace " + Seconds(sc.Grace)
+	if ch.MaxRuntime > 0 && ch.MaxRuntime != sc.Grace {
+		s += ", max runtime " + Seconds(ch.MaxRuntime)
+	}
+	return s
+}
+
+// Checks prints checks as `pakyas check list` shows them.
+func (p *Printer) Checks(checks []api.Check) {
+	t := &Table{Head: []string{"SLUG", "NAME", "STATUS", "SCHEDULE", "LAST SIGNAL"}}
+	for i := range checks {
+		ch := &checks[i]
+		t.Add(Cell{Text: ch.Slug}, Cell{Text: ch.Name}, Cell{Text: ch.StatusLabel, Color: StatusColor(ch.Status)},
+			Cell{Text: Schedule(ch)}, Cell{Text: Time(ch.LastSignalAt)})
+	}
+	p.Table(t)
+}
+
+// Check prints a check as `pakyas check show` shows it: status, schedule,
+// last signals and the recent timeline with reasons.
+func (p *Printer) Check(ch *api.Check) {
+	p.Printf("%s (%s)\n", ch.Name, ch.Slug)
+	status := p.Paint(ch.StatusLabel, StatusColor(ch.Status))
+	if ch.StatusSince != nil {
+		status += Painted(" since " + Time(ch.StatusSince))
+	}
+	p.Printf("  Status:         %s\n", status)
+	p.Printf("  Schedule:       %s\n", Schedule(ch))
+	p.Printf("  Last signal:    %s\n", Time(ch.LastSignalAt))
+	if ch.LastExitCode != nil {
+		p.Printf("  Last exit code: %d\n", *ch.LastExitCode)
+	}
+	if ch.NextExpectedAt != nil {
+		p.Printf("  Next expected:  %s (Missing after %s)\n", Time(ch.NextExpectedAt), Time(ch.DeadlineAt))
+	}
+	for _, r := range ch.OpenRuns {
+		run := ""
+		if r.RunID != "" {
+			run = " (run " + r.RunID + ")"
+		}
+		p.Printf("  Running since:  %s%s\n", Time(&r.StartedAt), run)
+	}
+	p.Printf("  Public ID:      %s\n", ch.PublicID)
+	p.Printf("  Ping URL:       %s\n", ch.PingURL)
+
+	p.Printf("\nLast signals:\n")
+	if len(ch.Signals) == 0 {
+		p.Printf("  none yet: pakyas ping %s\n", ch.Slug)
+	} else {
+		st := &Table{Indent: "  ", Head: []string{"TIME", "KIND", "EXIT", "DURATION", "RUN ID", "OUTPUT"}}
+		for _, s := range ch.Signals {
+			exit, dur := "-", "-"
+			if s.ExitCode != nil {
+				exit = strconv.Itoa(*s.ExitCode)
+			}
+			if s.DurationMS > 0 {
+				dur = fmt.Sprintf("%.1fs", float64(s.DurationMS)/1000)
+			}
+			kindColor := ""
+			if s.Kind == "fail" {
+				kindColor = Red
+			}
+			st.Add(Cell{Text: Time(&s.At)}, Cell{Text: s.Kind, Color: kindColor}, Cell{Text: exit},
+				Cell{Text: dur}, Cell{Text: OrDash(s.RunID)}, Cell{Text: OrDash(OneLine(s.Output, 60))})
+		}
+		p.Table(st)
+	}
+
+	p.Printf("\nTimeline (newest first; all of it: pakyas check timeline %s):\n", ch.Slug)
+	if len(ch.Timeline) == 0 {
+		p.Printf("  empty\n")
+		return
+	}
+	p.Table(Timeline(ch.Timeline, "  "))
+}
+
+// Timeline is the table of timeline entries: what happened and why.
+func Timeline(entries []api.TimelineEntry, indent string) *Table {
+	t := &Table{Indent: indent, Head: []string{"TIME", "EVENT", "REASON"}}
+	for _, en := range entries {
+		event, color := en.Kind, ""
+		switch en.Kind {
+		case "transition":
+			event = core.Status(en.From).Label() + " → " + core.Status(en.To).Label()
+			color = StatusColor(en.To)
+		case "signal":
+			if en.Signal != nil {
+				event = "signal: " + en.Signal.Kind
+				if en.Signal.ExitCode != nil {
+					event += fmt.Sprintf(" (exit %d)", *en.Signal.ExitCode)
+				}
+			}
+		}
+		t.Add(Cell{Text: Time(&en.At)}, Cell{Text: event, Color: color}, Cell{Text: OrDash(OneLine(en.Reason, 100))})
+	}
+	return t
+}
+
+// Spool prints what waits in the spool in dir and what the server
+// rejected, as `pakyas spool list` shows them.
+func (p *Printer) Spool(dir string, pending, rejected []spool.Item) {
+	if len(pending) == 0 && len(rejected) == 0 {
+		p.Printf("The spool is empty (%s).\n", dir)
+		return
+	}
+	if len(pending) > 0 {
+		p.Printf("Waiting in %s:\n", dir)
+		p.Table(spoolTable(pending, false))
+		p.Printf("\nDeliver them now with: pakyas spool flush\n")
+	}
+	if len(rejected) > 0 {
+		if len(pending) > 0 {
+			p.Printf("\n")
+		}
+		p.Printf("Refused by the server, not retried (%s):\n", filepath.Join(dir, spool.RejectedDir))
+		p.Table(spoolTable(rejected, true))
+	}
+}
+
+func spoolTable(items []spool.Item, rejected bool) *Table {
+	t := &Table{Indent: "  ", Head: []string{"HAPPENED", "CHECK", "SIGNAL", "SERVER", "WHY"}}
+	for _, it := range items {
+		if it.Err != nil {
+			t.AddText("-", "-", "-", "-", OneLine(it.Name+": "+it.Err.Error(), 100))
+			continue
+		}
+		en := it.Entry
+		why := en.Reason
+		if rejected && en.Rejected != "" {
+			why = en.Rejected
+		}
+		at := en.Ping.At
+		t.AddText(Time(&at), en.Name(), spool.Describe(en.Ping), en.APIURL, OneLine(why, 80))
+	}
+	return t
+}
+
+// SpoolItem is a spooled signal as `pakyas spool list --format json`
+// shows it.
+type SpoolItem struct {
+	File     string    `json:"file"`
+	At       time.Time `json:"at,omitempty"`
+	Check    string    `json:"check,omitempty"`
+	PublicID string    `json:"public_id,omitempty"`
+	Slug     string    `json:"slug,omitempty"`
+	Signal   string    `json:"signal,omitempty"`
+	RunID    string    `json:"rid,omitempty"`
+	APIURL   string    `json:"api_url,omitempty"`
+	Reason   string    `json:"reason,omitempty"`
+	Rejected string    `json:"rejected,omitempty"`
+	Error    string    `json:"error,omitempty"`
+}
+
+// SpoolItems returns items as SpoolItems.
+func SpoolItems(items []spool.Item) []SpoolItem {
+	out := make([]SpoolItem, 0, len(items))
+	for _, it := range items {
+		j := SpoolItem{File: it.Path}
+		if it.Err != nil {
+			j.Error = it.Err.Error()
+		} else {
+			en := it.Entry
+			j.At, j.Check, j.PublicID, j.Signal, j.RunID = en.Ping.At, en.Check, en.Ping.PublicID, spool.Describe(en.Ping), en.Ping.RunID
+			j.APIURL, j.Reason, j.Rejected, j.Slug = en.APIURL, en.Reason, en.Rejected, en.Slug
+		}
+		out = append(out, j)
+	}
+	return out
+}
