@@ -4,10 +4,10 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/pakyas/pakyas/core"
 	"github.com/pakyas/pakyas/core/api"
 	"github.com/pakyas/pakyas/core/cache"
 	"github.com/pakyas/pakyas/core/console"
@@ -83,19 +83,11 @@ func scheduleFlags() []cli.Flag {
 // parseSeconds reads a duration flag: whole seconds, a Go duration (90m)
 // or days (2d).
 func parseSeconds(flag, v string) (int64, error) {
-	v = strings.TrimSpace(v)
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 0 {
-		return n, nil
+	d, err := core.ParseDuration(v, time.Second)
+	if err != nil || d%time.Second != 0 {
+		return 0, usagef("--%s %q: use whole seconds (3600) or a duration (1h, 5m, 1d)", flag, v)
 	}
-	if d, ok := strings.CutSuffix(v, "d"); ok {
-		if n, err := strconv.ParseInt(d, 10, 64); err == nil && n >= 0 {
-			return n * 86400, nil
-		}
-	}
-	if d, err := time.ParseDuration(v); err == nil && d >= 0 && d%time.Second == 0 {
-		return int64(d / time.Second), nil
-	}
-	return 0, usagef("--%s %q: use whole seconds (3600) or a duration (1h, 5m, 1d)", flag, v)
+	return int64(d / time.Second), nil
 }
 
 // checkInput builds the API input from the flags that are set.

@@ -5,10 +5,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
-	"strconv"
-	"strings"
 
-	"github.com/pakyas/pakyas/core"
 	"github.com/pakyas/pakyas/core/monitor"
 	"github.com/urfave/cli/v3"
 )
@@ -134,43 +131,11 @@ func monitorConfig(cmd *cli.Command) (monitor.Config, error) {
 	if cfg.StartTimeout <= 0 {
 		return cfg, usagef("--start-timeout must be positive, e.g. --start-timeout 2s")
 	}
-	capture, err := monitor.ParseCapture(strings.ToLower(cmd.String("capture")))
+	var err error
+	cfg.Capture, cfg.OutputLimit, err = monitor.Output{Capture: cmd.String("capture"), CaptureSet: cmd.IsSet("capture"),
+		Limit: cmd.String("output-limit"), None: cmd.Bool("no-output")}.Parse()
 	if err != nil {
-		return cfg, usagef("--capture: %v", err)
+		return cfg, usagef("%v", err)
 	}
-	limit, err := parseSize(cmd.String("output-limit"))
-	if err != nil {
-		return cfg, usagef("--output-limit: %v; e.g. --output-limit 4096 or 16KiB", err)
-	}
-	if limit > core.MaxBodySize {
-		return cfg, usagef("--output-limit %s is more than the server keeps: at most %d bytes", cmd.String("output-limit"), core.MaxBodySize)
-	}
-	if cmd.Bool("no-output") || limit == 0 {
-		if cmd.IsSet("capture") && cmd.Bool("no-output") {
-			return cfg, usagef("give --capture or --no-output, not both")
-		}
-		capture = monitor.CaptureNone
-	}
-	cfg.Capture, cfg.OutputLimit = capture, int(limit)
 	return cfg, nil
-}
-
-// parseSize parses a byte count: 4096, 4k, 4KB, 4KiB (all 1024), 1M, 1MiB.
-func parseSize(s string) (int64, error) {
-	t := strings.ToLower(strings.TrimSpace(s))
-	mult := int64(1)
-	for _, u := range []struct {
-		sfx  string
-		mult int64
-	}{{"kib", 1 << 10}, {"kb", 1 << 10}, {"k", 1 << 10}, {"mib", 1 << 20}, {"mb", 1 << 20}, {"m", 1 << 20}, {"b", 1}} {
-		if v, ok := strings.CutSuffix(t, u.sfx); ok {
-			t, mult = strings.TrimSpace(v), u.mult
-			break
-		}
-	}
-	n, err := strconv.ParseInt(t, 10, 64)
-	if err != nil || n < 0 || n > 1<<40 {
-		return 0, fmt.Errorf("invalid size %q", s)
-	}
-	return n * mult, nil
 }

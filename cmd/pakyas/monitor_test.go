@@ -430,15 +430,3 @@ func TestMonitorBrokenConfigWithEnvURL(t *testing.T) {
 	assert.Contains(t, r.stderr, "config.toml")
 	assert.Equal(t, "up", checkNow(t, srv, ch.ID).Status)
 }
-
-func TestParseSize(t *testing.T) {
-	for in, want := range map[string]int64{"4096": 4096, "4KiB": 4096, "4k": 4096, "4 KB": 4096, "1MiB": 1 << 20, "0": 0, "100b": 100} {
-		got, err := parseSize(in)
-		require.NoError(t, err, in)
-		assert.Equal(t, want, got, in)
-	}
-	for _, in := range []string{"", "-1", "4x", "KiB"} {
-		_, err := parseSize(in)
-		assert.Error(t, err, in)
-	}
-}

@@ -4,33 +4,14 @@ import (
 	"context"
 	"fmt"
 	"log"
-	"net"
-	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/pakyas/pakyas/core"
 	"github.com/pakyas/pakyas/core/alert"
 	"github.com/pakyas/pakyas/core/server"
-	"github.com/pakyas/pakyas/core/store/sqlite"
 	"github.com/urfave/cli/v3"
 )
-
-// dbFile is the SQLite database inside the data directory.
-const dbFile = "pakyas.db"
-
-// defaultDataDir is $XDG_DATA_HOME/pakyas, or ~/.local/share/pakyas.
-func defaultDataDir() string {
-	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
-		return filepath.Join(d, "pakyas")
-	}
-	if home, err := os.UserHomeDir(); err == nil {
-		return filepath.Join(home, ".local", "share", "pakyas")
-	}
-	return "pakyas-data"
-}
 
 func dataDirFlag() cli.Flag {
 	return &cli.StringFlag{
@@ -40,38 +21,11 @@ func dataDirFlag() cli.Flag {
 	}
 }
 
-func dataDir(cmd *cli.Command) string {
+func (e *env) dataDir(cmd *cli.Command) string {
 	if d := cmd.String("data-dir"); d != "" {
 		return d
 	}
-	return defaultDataDir()
-}
-
-func openStore(ctx context.Context, dir string) (*sqlite.Store, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("create data directory: %w", err)
-	}
-	st, err := sqlite.Open(ctx, filepath.Join(dir, dbFile))
-	if err != nil {
-		return nil, fmt.Errorf("open store in %s: %w", dir, err)
-	}
-	return st, nil
-}
-
-// parseDays parses a Go duration ("36h") or a number of days ("90d").
-func parseDays(s string) (time.Duration, error) {
-	if d, ok := strings.CutSuffix(s, "d"); ok {
-		n, err := strconv.Atoi(d)
-		if err != nil || n <= 0 {
-			return 0, fmt.Errorf("invalid duration %q", s)
-		}
-		return time.Duration(n) * 24 * time.Hour, nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		return 0, fmt.Errorf("invalid duration %q", s)
-	}
-	return d, nil
+	return server.DefaultDataDir(e.getenv)
 }
 
 func serverCommand(e *env) *cli.Command {
@@ -106,9 +60,9 @@ Examples:
 }
 
 func serverConfig(cmd *cli.Command, e *env) (server.Config, error) {
-	retention, err := parseDays(cmd.String("retention"))
-	if err != nil {
-		return server.Config{}, usagef("--retention: %v; use days like 90d or a duration like 36h", err)
+	retention, err := core.ParseDuration(cmd.String("retention"), 0)
+	if err != nil || retention <= 0 {
+		return server.Config{}, usagef("--retention %q: use days like 90d or a duration like 36h", cmd.String("retention"))
 	}
 	if cmd.Int("keep-signals") < 1 {
 		return server.Config{}, usagef("--keep-signals must be at least 1")
@@ -144,34 +98,8 @@ func runServer(ctx context.Context, e *env, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
-	dir := dataDir(cmd)
-	st, err := openStore(ctx, dir)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	ln, err := net.Listen("tcp", cmd.String("listen"))
-	if err != nil {
-		return core.Errorf(core.EINVALID, "cannot listen on %s: %v", cmd.String("listen"), err).
-			WithHint("pick another address with --listen HOST:PORT")
-	}
-	base := "http://" + ln.Addr().String()
-	if cfg.PublicURL == "" {
-		cfg.PublicURL = base
-	}
-	if cmd.Bool("dev") {
-		key, err := server.DevSetup(ctx, st, time.Now(), dir)
-		if err != nil {
-			ln.Close()
-			return err
-		}
-		fmt.Fprintf(e.stdout, "pakyas login --api-url %s --api-key %s\n", cfg.PublicURL, key)
-	}
-	cfg.Logger.Printf("listening on %s (data in %s)", base, dir)
-	srv := server.New(st, core.SystemClock{}, cfg)
-	err = srv.Serve(ctx, ln)
-	cfg.Logger.Printf("stopped")
-	return err
+	return server.Run(ctx, server.Options{Listen: cmd.String("listen"), DataDir: e.dataDir(cmd), Dev: cmd.Bool("dev"),
+		Stdout: e.stdout, Config: cfg})
 }
 
 func serverInitCommand(e *env) *cli.Command {
@@ -192,7 +120,7 @@ Example:
 			&cli.StringFlag{Name: "project", Value: "Production", Usage: "name of the first project"},
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			st, err := openStore(ctx, dataDir(cmd))
+			st, err := server.OpenStore(ctx, e.dataDir(cmd))
 			if err != nil {
 				return err
 			}

@@ -139,30 +139,13 @@ func (e *env) settings(cmd *cli.Command) (*settings, error) {
 func userAgent() string { return "pakyas-cli/" + version }
 
 // httpClient returns an HTTP client with timeout that, with --verbose,
-// logs each request (never its headers: they hold the API key).
+// logs each request (api.Trace).
 func (e *env) httpClient(s *settings, timeout time.Duration) *http.Client {
 	var tr http.RoundTripper = http.DefaultTransport
 	if s.verbose {
-		tr = &verboseTransport{next: tr, e: e}
+		tr = api.Trace(tr, e.stderr)
 	}
 	return &http.Client{Timeout: timeout, Transport: tr, CheckRedirect: api.CheckRedirect}
-}
-
-type verboseTransport struct {
-	next http.RoundTripper
-	e    *env
-}
-
-func (t *verboseTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	start := time.Now()
-	resp, err := t.next.RoundTrip(r)
-	d := time.Since(start).Round(time.Millisecond)
-	if err != nil {
-		fmt.Fprintf(t.e.stderr, "pakyas: %s %s: %s (%s)\n", r.Method, r.URL.Redacted(), console.Line(err.Error()), d)
-		return nil, err
-	}
-	fmt.Fprintf(t.e.stderr, "pakyas: %s %s: %s (%s)\n", r.Method, r.URL.Redacted(), console.Line(resp.Status), d)
-	return resp, nil
 }
 
 // client returns an API client for the settings; it may have no key.

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -254,4 +255,17 @@ func TestTail(t *testing.T) {
 	assert.Equal(t, "6789", string(Tail([]byte("0123456789"), 4)))
 	assert.Equal(t, "0123", string(Tail([]byte("0123"), 4)))
 	assert.Equal(t, "0123", string(Tail([]byte("0123"), 0)))
+}
+
+func TestTrace(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusTeapot)
+	}))
+	t.Cleanup(srv.Close)
+	var log strings.Builder
+	c := &Client{BaseURL: srv.URL, APIKey: "pk_live_secret", HTTP: &http.Client{Transport: Trace(http.DefaultTransport, &log)}}
+	_, err := c.Me(context.Background())
+	require.Error(t, err)
+	assert.Regexp(t, `^pakyas: GET `+srv.URL+`/api/v1/me: 418 I'm a teapot \(\d+m?s\)\n$`, log.String())
+	assert.NotContains(t, log.String(), "pk_live_secret")
 }
