@@ -32,19 +32,15 @@ KIND is webhook, slack or email; TARGET is the URL or the email address.
 Examples:
   pakyas channel add webhook https://example.com/pakyas-alerts --name ops-webhook
   pakyas channel add email oncall@example.com`,
-				Flags: []cli.Flag{&cli.StringFlag{Name: "name", Usage: "a name to refer to the channel by (default: the kind)"}},
-				Action: func(ctx context.Context, cmd *cli.Command) error {
-					return e.channelAdd(ctx, cmd)
-				},
+				Flags:  []cli.Flag{&cli.StringFlag{Name: "name", Usage: "a name to refer to the channel by (default: the kind)"}},
+				Action: e.channelAdd,
 			},
 			{
 				Name:      "list",
 				Aliases:   []string{"ls"},
 				Usage:     "list the organization's alert channels",
 				UsageText: "pakyas channel list\n\nExample:\n  pakyas channel list --format json",
-				Action: func(ctx context.Context, cmd *cli.Command) error {
-					return e.channelList(ctx, cmd)
-				},
+				Action:    e.channelList,
 			},
 			{
 				Name:      "remove",

@@ -9,7 +9,6 @@ import (
 
 	"github.com/pakyas/pakyas/core"
 	"github.com/pakyas/pakyas/core/api"
-	"github.com/pakyas/pakyas/core/cache"
 	"github.com/pakyas/pakyas/core/console"
 	"github.com/urfave/cli/v3"
 )
@@ -151,7 +150,7 @@ Examples:
 			if err != nil {
 				return sc.s.apiErr(err)
 			}
-			e.cacheEdit(sc, func(p *cache.Project) { p.Checks[ch.Slug] = ch.PublicID })
+			e.cacheEdit(sc, func(checks map[string]string) { checks[ch.Slug] = ch.PublicID })
 			o := e.output(sc.s)
 			if o.json {
 				return o.JSON(ch)
@@ -166,19 +165,10 @@ Examples:
 	}
 }
 
-// cacheEdit changes the cached entry of the scope's project, if there is
-// one; the cache is only an optimisation, so errors are warnings.
-func (e *env) cacheEdit(sc *scope, fn func(p *cache.Project)) {
-	c := e.openCache()
-	if c == nil {
-		return
-	}
-	p := c.Get(sc.s.APIURL.Value, sc.project.ID)
-	if p == nil {
-		return
-	}
-	fn(p)
-	if err := c.Save(); err != nil {
+// cacheEdit changes the cached checks of the scope's project, if it is
+// cached: the cache is only an optimisation.
+func (e *env) cacheEdit(sc *scope, fn func(checks map[string]string)) {
+	if err := e.files().Checks(sc.s.Settings, sc.client, sc.s.Org, sc.s.Project, nil).Edit(sc.project.ID, fn); err != nil {
 		console.Warn(e.stderr, "cannot save the slug cache: "+err.Error(), "")
 	}
 }
@@ -197,7 +187,7 @@ func (e *env) checkList(ctx context.Context, cmd *cli.Command, sync bool) error 
 	if err != nil {
 		return sc.s.apiErr(err)
 	}
-	r := e.checks(sc.s, sc.client, sc.s.Org, sc.s.Project, nil)
+	r := e.files().Checks(sc.s.Settings, sc.client, sc.s.Org, sc.s.Project, nil)
 	_, saveErr := r.Store(sc.org, sc.project, checks)
 	o := e.output(sc.s)
 	if sync {
@@ -264,9 +254,9 @@ Examples:
 			if err != nil {
 				return sc.s.apiErr(err)
 			}
-			e.cacheEdit(sc, func(p *cache.Project) {
-				delete(p.Checks, old.Slug)
-				p.Checks[ch.Slug] = ch.PublicID
+			e.cacheEdit(sc, func(checks map[string]string) {
+				delete(checks, old.Slug)
+				checks[ch.Slug] = ch.PublicID
 			})
 			o := e.output(sc.s)
 			if o.json {
@@ -318,7 +308,7 @@ func (e *env) checkDelete(ctx context.Context, cmd *cli.Command) error {
 	if err := sc.client.DeleteCheck(ctx, ch.ID); err != nil {
 		return sc.s.apiErr(err)
 	}
-	e.cacheEdit(sc, func(p *cache.Project) { delete(p.Checks, ch.Slug) })
+	e.cacheEdit(sc, func(checks map[string]string) { delete(checks, ch.Slug) })
 	o := e.output(sc.s)
 	if o.json {
 		return o.JSON(map[string]any{"deleted": true, "slug": ch.Slug, "public_id": ch.PublicID})

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -10,12 +9,7 @@ import (
 
 	"github.com/pakyas/pakyas/core"
 	"github.com/pakyas/pakyas/core/api"
-	"github.com/pakyas/pakyas/core/cache"
-	"github.com/pakyas/pakyas/core/config"
-	"github.com/pakyas/pakyas/core/console"
 	"github.com/pakyas/pakyas/core/monitor"
-	"github.com/pakyas/pakyas/core/resolve"
-	"github.com/pakyas/pakyas/core/spool"
 )
 
 // publicIDEnv is read when --public-id is not given or empty, so the
@@ -87,68 +81,7 @@ func (e *env) checkArgs(cmd *cli.Command, slug string) (string, string, error) {
 	return slug, "", nil
 }
 
-// openCache loads the slug cache, warning about (and then rebuilding) a
-// corrupt or foreign file; nil without a home directory.
-func (e *env) openCache() *cache.Cache {
-	dir, err := config.ConfigDirFrom(e.getenv)
-	if err != nil {
-		return nil
-	}
-	c, err := cache.Load(cache.Path(dir))
-	if err != nil {
-		console.Warn(e.stderr, "ignoring the slug cache, it will be rebuilt: "+err.Error(), "")
-	}
-	return c
-}
-
-// checks returns the slug resolver of the settings' project.
-func (e *env) checks(s *settings, c *api.Client, org, project config.Setting, warn func(string)) *resolve.Checks {
-	r := &resolve.Checks{Cache: e.openCache(), APIURL: s.APIURL.Value, Org: org, Project: project, KeyID: s.KeyID(), Warn: warn}
-	if s.APIKey.Value != "" {
-		r.Fetch = resolve.Fetcher(c, org, project)
-	}
-	return r
-}
-
-// spoolDir returns $XDG_STATE_HOME/pakyas/spool.
-func (e *env) spoolDir() (string, error) {
-	dir, err := config.StateDirFrom(e.getenv)
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(dir, "spool"), nil
-}
-
-// sender delivers spooled signals with c (no retries: a failure leaves
-// the entry for the next run). An entry kept by slug is resolved when it
-// was made with this server and API key, in the project it recorded.
-func (e *env) sender(s *settings, c *api.Client) spool.Sender {
-	quick := *c
-	quick.Retries = 0
-	return monitor.Sender(&quick, func(en spool.Entry) monitor.Resolver {
-		if en.KeyID != s.KeyID() || cache.NormalizeURL(en.APIURL) != cache.NormalizeURL(s.APIURL.Value) {
-			return nil
-		}
-		return e.checks(s, &quick, config.Setting{Value: en.Org, Source: config.FromFile},
-			config.Setting{Value: en.Project, Source: config.FromFile}, nil)
-	})
-}
-
-// deliverer returns the Deliverer of a ping or monitor command for the
-// check named by slug or publicID, with the spool and its replay.
-func (e *env) deliverer(s *settings, c *api.Client, slug, publicID string, log *monitor.Log) *monitor.Deliverer {
-	d := &monitor.Deliverer{Pinger: c, APIURL: s.APIURL.Value, PublicID: publicID, Slug: slug, Log: log}
-	if slug != "" {
-		d.Resolver = e.checks(s, c, s.Org, s.Project, func(msg string) { log.Warn(msg, "") })
-		d.Selection = monitor.Selection{Org: s.Org.Value, Project: s.Project.Value, KeyID: s.KeyID()}
-		if s.Project.ForCommand() && !s.Org.ForCommand() {
-			// A project given for this command is looked for in every
-			// organization when the saved one lacks it.
-			d.Selection.Org = ""
-		}
-	}
-	if dir, err := e.spoolDir(); err == nil {
-		d.Spool, d.Replay = spool.New(dir), e.sender(s, c)
-	}
-	return d
+// files opens the slug cache and the spool of the user running pakyas.
+func (e *env) files() monitor.Files {
+	return monitor.OpenFiles(e.getenv, &monitor.Log{W: e.stderr})
 }

@@ -26,26 +26,20 @@ Examples:
 				Name:      "create",
 				Usage:     "create an API key; it is printed once",
 				UsageText: "pakyas key create NAME\n\nExample:\n  pakyas key create github-actions",
-				Action: func(ctx context.Context, cmd *cli.Command) error {
-					return e.keyCreate(ctx, cmd)
-				},
+				Action:    e.keyCreate,
 			},
 			{
 				Name:      "list",
 				Aliases:   []string{"ls"},
 				Usage:     "list your API keys (never their secrets)",
 				UsageText: "pakyas key list\n\nExample:\n  pakyas key list --format json",
-				Action: func(ctx context.Context, cmd *cli.Command) error {
-					return e.keyList(ctx, cmd)
-				},
+				Action:    e.keyList,
 			},
 			{
 				Name:      "revoke",
 				Usage:     "revoke an API key, by name, ID or its first characters",
 				UsageText: "pakyas key revoke NAME|ID|pk_live_xxxx\n\nExample:\n  pakyas key revoke github-actions",
-				Action: func(ctx context.Context, cmd *cli.Command) error {
-					return e.keyRevoke(ctx, cmd)
-				},
+				Action:    e.keyRevoke,
 			},
 		},
 	}

@@ -37,10 +37,8 @@ Examples:
   pakyas monitor nightly-backup -- ./backup.sh --full
   pakyas monitor --public-id 550e8400-e29b-41d4-a716-446655440000 -- ./deploy.sh
   0 3 * * * pakyas monitor -q nightly-backup -- /usr/local/bin/backup.sh`,
-		Flags: append(append(flags, deliveryFlags(e)...), externalFlags(e)...),
-		Action: func(ctx context.Context, cmd *cli.Command) error {
-			return e.monitor(ctx, cmd)
-		},
+		Flags:  append(append(flags, deliveryFlags(e)...), externalFlags(e)...),
+		Action: e.monitor,
 	}
 }
 
@@ -79,7 +77,7 @@ func (e *env) monitor(ctx context.Context, cmd *cli.Command) error {
 	}
 	defer x.Close()
 	cfg.MigrationMode = x.Migration
-	d := e.deliverer(s, c, slug, publicID, nil)
+	d := e.files().Deliverer(s.Settings, c, slug, publicID, &monitor.Log{W: e.stderr, Quiet: cfg.Quiet, Verbose: s.verbose})
 	d.External = x.Host.Monitor()
 	if s.verbose {
 		fmt.Fprintf(e.stderr, "[pakyas] Server: %s\n", s.APIURL.Value)

@@ -27,25 +27,19 @@ Examples:
 				Aliases:   []string{"ls"},
 				Usage:     "list your organizations; * marks the selected one",
 				UsageText: "pakyas org list\n\nExamples:\n  pakyas org list\n  pakyas org list --format json",
-				Action: func(ctx context.Context, cmd *cli.Command) error {
-					return e.orgList(ctx, cmd)
-				},
+				Action:    e.orgList,
 			},
 			{
 				Name:      "switch",
 				Usage:     "select the organization later commands use (saved in config.toml)",
 				UsageText: "pakyas org switch NAME\n\nExample:\n  pakyas org switch \"My Company\"",
-				Action: func(ctx context.Context, cmd *cli.Command) error {
-					return e.orgSwitch(ctx, cmd)
-				},
+				Action:    e.orgSwitch,
 			},
 			{
 				Name:      "create",
 				Usage:     "create an organization",
 				UsageText: "pakyas org create NAME\n\nExample:\n  pakyas org create \"Company B\"",
-				Action: func(ctx context.Context, cmd *cli.Command) error {
-					return e.orgCreate(ctx, cmd)
-				},
+				Action:    e.orgCreate,
 			},
 		},
 	}

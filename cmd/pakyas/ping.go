@@ -45,10 +45,8 @@ Examples:
   pakyas ping my-job --fail
   pakyas ping my-job --exit-code 2 --message "disk full"
   pakyas ping --public-id 550e8400-e29b-41d4-a716-446655440000`,
-		Flags: append(append(flags, deliveryFlags(e)...), externalFlags(e)...),
-		Action: func(ctx context.Context, cmd *cli.Command) error {
-			return e.ping(ctx, cmd)
-		},
+		Flags:  append(append(flags, deliveryFlags(e)...), externalFlags(e)...),
+		Action: e.ping,
 	}
 }
 
@@ -122,7 +120,7 @@ func (e *env) ping(ctx context.Context, cmd *cli.Command) error {
 	}
 	defer x.Close()
 	log := &monitor.Log{W: e.stderr, Verbose: s.verbose}
-	d := e.deliverer(s, c, slug, publicID, log)
+	d := e.files().Deliverer(s.Settings, c, slug, publicID, log)
 	d.External = x.Host.Monitor()
 	del := d.Deliver(ctx, sig)
 	if !del.Delivered {

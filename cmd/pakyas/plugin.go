@@ -36,18 +36,14 @@ Example:
 				Usage:     "list the installed target plugins, their versions and the checks they apply to",
 				UsageText: "pakyas plugin list [--format json] [--external-config FILE]\n\nExample:\n  PAKYAS_PLUGIN_DIR=./bin pakyas plugin list",
 				Flags:     []cli.Flag{cfgFlag},
-				Action: func(ctx context.Context, cmd *cli.Command) error {
-					return e.pluginList(ctx, cmd)
-				},
+				Action:    e.pluginList,
 			},
 			{
 				Name:      "info",
 				Usage:     "describe one target plugin: version, protocol, configuration keys",
 				UsageText: "pakyas plugin info NAME [--format json] [--external-config FILE]\n\nExample:\n  pakyas plugin info healthchecks",
 				Flags:     []cli.Flag{cfgFlag},
-				Action: func(ctx context.Context, cmd *cli.Command) error {
-					return e.pluginInfo(ctx, cmd)
-				},
+				Action:    e.pluginInfo,
 			},
 			{
 				Name:  "check",
@@ -65,9 +61,7 @@ Example:
 				Flags: []cli.Flag{
 					&cli.StringSliceFlag{Name: "set", Usage: "KEY=VALUE for a configuration key, instead of the generated value (repeatable)"},
 				},
-				Action: func(ctx context.Context, cmd *cli.Command) error {
-					return e.pluginCheck(ctx, cmd)
-				},
+				Action: e.pluginCheck,
 			},
 		},
 	}

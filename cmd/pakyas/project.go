@@ -26,25 +26,19 @@ Examples:
 				Aliases:   []string{"ls"},
 				Usage:     "list the projects of the selected organization (of all, if none is selected); * marks the selected one",
 				UsageText: "pakyas project list\n\nExamples:\n  pakyas project list\n  pakyas --org \"Company B\" project list --format json",
-				Action: func(ctx context.Context, cmd *cli.Command) error {
-					return e.projectList(ctx, cmd)
-				},
+				Action:    e.projectList,
 			},
 			{
 				Name:      "switch",
 				Usage:     "select the project later commands use (saved in config.toml)",
 				UsageText: "pakyas project switch NAME\n\nExample:\n  pakyas project switch \"Production\"",
-				Action: func(ctx context.Context, cmd *cli.Command) error {
-					return e.projectSwitch(ctx, cmd)
-				},
+				Action:    e.projectSwitch,
 			},
 			{
 				Name:      "create",
 				Usage:     "create a project in the selected organization",
 				UsageText: "pakyas project create NAME\n\nExample:\n  pakyas project create \"Staging\"",
-				Action: func(ctx context.Context, cmd *cli.Command) error {
-					return e.projectCreate(ctx, cmd)
-				},
+				Action:    e.projectCreate,
 			},
 		},
 	}

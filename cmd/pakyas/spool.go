@@ -2,12 +2,8 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"strings"
 	"time"
 
-	"github.com/pakyas/pakyas/core"
-	"github.com/pakyas/pakyas/core/api"
 	"github.com/pakyas/pakyas/core/console"
 	"github.com/pakyas/pakyas/core/monitor"
 	"github.com/pakyas/pakyas/core/spool"
@@ -42,28 +38,17 @@ Example:
 				Name:      "list",
 				Usage:     "show the signals waiting in the spool and those the server rejected",
 				UsageText: "pakyas spool list [--format json]\n\nExample:\n  pakyas spool list --format json | jq length",
-				Action: func(ctx context.Context, cmd *cli.Command) error {
-					return e.spoolList(cmd)
-				},
+				Action:    e.spoolList,
 			},
 			{
 				Name:      "flush",
 				Usage:     "deliver the spooled signals now, oldest first",
 				UsageText: "pakyas spool flush [--timeout 10s] [--retries 3]\n\nExample:\n  pakyas spool flush --retries 5   # after an outage of the server",
 				Flags:     deliveryFlags(e),
-				Action: func(ctx context.Context, cmd *cli.Command) error {
-					return e.spoolFlush(ctx, cmd)
-				},
+				Action:    e.spoolFlush,
 			},
 		},
 	}
-}
-
-func fmtWhen(t time.Time) string {
-	if t.IsZero() {
-		return "-"
-	}
-	return t.Local().Format("2006-01-02 15:04:05 MST")
 }
 
 func (e *env) spoolFlush(ctx context.Context, cmd *cli.Command) error {
@@ -75,56 +60,34 @@ func (e *env) spoolFlush(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
-	dir, err := e.spoolDir()
-	if err != nil {
-		return err
+	f := e.files()
+	if f.Spool == nil {
+		return withCode(exitError, "no spool: no home directory", "set HOME or XDG_STATE_HOME")
 	}
-	rep, err := spool.New(dir).Replay(ctx, e.sender(s, c))
+	rep, err := f.Spool.Replay(ctx, f.Sender(s.Settings, c))
 	if err != nil {
 		return err
 	}
 	o := e.output(s)
 	if o.json {
-		unreachable := map[string]string{}
-		for u, err := range rep.Unreachable {
-			unreachable[u] = err.Error()
-		}
-		if err := o.JSON(map[string]any{"delivered": len(rep.Delivered), "rejected": len(rep.Rejected), "pending": rep.Pending, "unreachable": unreachable, "busy": rep.Busy}); err != nil {
+		if err := o.JSON(rep.Summary()); err != nil {
 			return err
 		}
-	} else {
-		o.printf("Delivered %d signal(s) from the spool.\n", len(rep.Delivered))
 	}
+	o.printf("Delivered %d signal(s) from the spool.\n", len(rep.Delivered))
 	(&monitor.Log{W: e.stderr}).Replay(spool.Report{Rejected: rep.Rejected}, nil)
-	switch {
-	case rep.Busy:
-		return withCode(exitMonitoring, fmt.Sprintf("another pakyas is delivering the spool (%s) right now", dir), "try again in a moment")
-	case rep.Pending > 0:
-		var why []string
-		for u, err := range rep.Unreachable {
-			why = append(why, fmt.Sprintf("%s: %s", u, core.ErrorText(api.Explain(u, err))))
-		}
-		for check, err := range rep.Held {
-			why = append(why, fmt.Sprintf("%s: %v", check, err))
-		}
-		return withCode(exitMonitoring, fmt.Sprintf("%d signal(s) are still in the spool: %s", rep.Pending, strings.Join(why, "; ")),
-			"is the server up? They are delivered by the next pakyas run, or: pakyas spool flush")
-	case len(rep.Rejected) > 0:
-		return &codeError{code: exitError}
-	}
-	return nil
+	return rep.Err(f.Spool.Dir)
 }
 
-func (e *env) spoolList(cmd *cli.Command) error {
+func (e *env) spoolList(ctx context.Context, cmd *cli.Command) error {
 	s, err := e.settings(cmd)
 	if err != nil {
 		return err
 	}
-	dir, err := e.spoolDir()
-	if err != nil {
-		return err
+	sp := e.files().Spool
+	if sp == nil {
+		return withCode(exitError, "no spool: no home directory", "set HOME or XDG_STATE_HOME")
 	}
-	sp := spool.New(dir)
 	pending, err := sp.List()
 	if err != nil {
 		return err
@@ -135,8 +98,8 @@ func (e *env) spoolList(cmd *cli.Command) error {
 	}
 	o := e.output(s)
 	if o.json {
-		return o.JSON(map[string]any{"dir": dir, "pending": console.SpoolItems(pending), "rejected": console.SpoolItems(rejected)})
+		return o.JSON(map[string]any{"dir": sp.Dir, "pending": console.SpoolItems(pending), "rejected": console.SpoolItems(rejected)})
 	}
-	o.Spool(dir, pending, rejected)
+	o.Spool(sp.Dir, pending, rejected)
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/pakyas/pakyas/core"
 	"github.com/pakyas/pakyas/core/api"
+	"github.com/pakyas/pakyas/core/config"
 	"github.com/pakyas/pakyas/core/resolve"
 	"github.com/pakyas/pakyas/core/spool"
 )
@@ -177,4 +179,24 @@ func TestLogEscapes(t *testing.T) {
 	assert.Contains(t, out, "pakyas: plain\nhint: fix it\n")
 	var nilLog *Log
 	nilLog.Alert("nothing happens")
+}
+
+// TestFilesSender: a signal kept by slug is resolved only by a command
+// with the server and API key it was made with.
+func TestFilesSender(t *testing.T) {
+	home := t.TempDir()
+	f := OpenFiles(func(k string) string { return map[string]string{"HOME": home}[k] }, nil)
+	require.NotNil(t, f.Cache)
+	require.NotNil(t, f.Spool)
+	assert.Equal(t, filepath.Join(home, ".local", "state", "pakyas", "spool"), f.Spool.Dir)
+	s := &config.Settings{APIURL: config.Setting{Value: "http://127.0.0.1:1"}, APIKey: config.Setting{Value: "pk_live_mine"}}
+	send := f.Sender(s, &api.Client{BaseURL: "http://127.0.0.1:1"})
+	e := spool.Entry{APIURL: "http://127.0.0.1:1", Slug: "backup", KeyID: config.KeyID("pk_live_theirs"), Ping: api.Ping{Kind: "0", At: time.Now()}}
+	assert.ErrorIs(t, send(context.Background(), e), spool.ErrHeld, "another key")
+	e.KeyID, e.APIURL = s.KeyID(), "http://127.0.0.1:2"
+	assert.ErrorIs(t, send(context.Background(), e), spool.ErrHeld, "another server")
+	e.APIURL = "HTTP://127.0.0.1:1/"
+	err := send(context.Background(), e)
+	assert.NotErrorIs(t, err, spool.ErrHeld, "the same server and key resolve it (here: nothing listens)")
+	assert.True(t, api.Retryable(err), "%v", err)
 }

@@ -28,7 +28,7 @@ import (
 
 type streams struct{ stdout, stderr, log bytes.Buffer }
 
-func config(s *streams) Config {
+func runConfig(s *streams) Config {
 	return Config{
 		Host:   "db1",
 		Stdout: &s.stdout, Stderr: &s.stderr, Log: &s.log,
@@ -53,7 +53,7 @@ func TestRunExitCodes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var s streams
 			var p pinger
-			res := Run(context.Background(), config(&s), sh(tt.script), deliverer(&p))
+			res := Run(context.Background(), runConfig(&s), sh(tt.script), deliverer(&p))
 			assert.Equal(t, tt.code, res.Code)
 			assert.Equal(t, tt.code, res.JobCode)
 			assert.Equal(t, Reported, res.Decision.Verdict)
@@ -73,7 +73,7 @@ func TestRunExitCodes(t *testing.T) {
 
 func TestRunQuietAndVerbose(t *testing.T) {
 	var s streams
-	cfg := config(&s)
+	cfg := runConfig(&s)
 	cfg.Quiet = true
 	res := Run(context.Background(), cfg, sh("echo out; exit 0"), deliverer(&pinger{}))
 	assert.Equal(t, 0, res.Code)
@@ -82,7 +82,7 @@ func TestRunQuietAndVerbose(t *testing.T) {
 
 	// A job exiting 3 by itself: -v says so.
 	s = streams{}
-	cfg = config(&s)
+	cfg = runConfig(&s)
 	cfg.Verbose = true
 	res = Run(context.Background(), cfg, sh("exit 3"), deliverer(&pinger{}))
 	assert.Equal(t, 3, res.Code)
@@ -97,7 +97,7 @@ func TestRunFinishNotDelivered(t *testing.T) {
 	for _, jobCode := range []int{0, 2, 3} {
 		t.Run(strconv.Itoa(jobCode), func(t *testing.T) {
 			var s streams
-			cfg := config(&s)
+			cfg := runConfig(&s)
 			cfg.Quiet = true
 			now := time.Date(2025, 1, 6, 10, 0, 0, 0, time.UTC)
 			cfg.Now = func() time.Time { now = now.Add(time.Second); return now }
@@ -131,7 +131,7 @@ func TestRunRejected(t *testing.T) {
 	p := pinger{answer: func(context.Context, api.Ping) error { return &api.HTTPError{StatusCode: 404, Message: "not found"} }}
 	d := deliverer(&p)
 	sp := withSpool(t, d)
-	res := Run(context.Background(), config(&s), sh("exit 0"), d)
+	res := Run(context.Background(), runConfig(&s), sh("exit 0"), d)
 	assert.Equal(t, ExitMonitoringFailure, res.Code)
 	assert.Empty(t, spooled(t, sp))
 	assert.Contains(t, s.log.String(), "The server refused the finish signal")
@@ -141,7 +141,7 @@ func TestRunRejected(t *testing.T) {
 // job by StartTimeout at most; the start is spooled, the finish delivered.
 func TestRunStartBounded(t *testing.T) {
 	var s streams
-	cfg := config(&s)
+	cfg := runConfig(&s)
 	cfg.StartTimeout = 50 * time.Millisecond
 	var hung atomic.Bool
 	p := pinger{answer: func(ctx context.Context, p api.Ping) error {
@@ -186,7 +186,7 @@ func TestRunCannotStart(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var s streams
 			var p pinger
-			res := Run(context.Background(), config(&s), Job{Args: tt.args}, deliverer(&p))
+			res := Run(context.Background(), runConfig(&s), Job{Args: tt.args}, deliverer(&p))
 			assert.Equal(t, tt.code, res.Code)
 			assert.False(t, res.Started)
 			assert.Equal(t, []string{strconv.Itoa(tt.code)}, p.kinds(), "a failure signal, no start")
@@ -215,7 +215,7 @@ func TestRunOutput(t *testing.T) {
 		t.Run(tt.capture.String(), func(t *testing.T) {
 			var s streams
 			var p pinger
-			cfg := config(&s)
+			cfg := runConfig(&s)
 			cfg.Capture, cfg.OutputLimit = tt.capture, tt.limit
 			res := Run(context.Background(), cfg, sh(script), deliverer(&p))
 			assert.Equal(t, 0, res.Code)
@@ -238,7 +238,7 @@ func TestRunOutput(t *testing.T) {
 // TestRunBigOutput: the tail of a large output, in bounded memory.
 func TestRunBigOutput(t *testing.T) {
 	var p pinger
-	cfg := config(&streams{})
+	cfg := runConfig(&streams{})
 	cfg.Stderr = nil // discard
 	res := Run(context.Background(), cfg, sh(`head -c 20000000 /dev/zero >&2; printf THE-END >&2`), deliverer(&p))
 	assert.Equal(t, 0, res.Code)
@@ -250,7 +250,7 @@ func TestRunBigOutput(t *testing.T) {
 // TestRunStdin: stdin reaches the job.
 func TestRunStdin(t *testing.T) {
 	var s streams
-	cfg := config(&s)
+	cfg := runConfig(&s)
 	cfg.Stdin = strings.NewReader("hello\n")
 	res := Run(context.Background(), cfg, sh("cat"), deliverer(&pinger{}))
 	assert.Equal(t, 0, res.Code)
@@ -261,7 +261,7 @@ func TestRunStdin(t *testing.T) {
 // open does not keep pakyas waiting.
 func TestRunWaitDelay(t *testing.T) {
 	var s streams
-	cfg := config(&s)
+	cfg := runConfig(&s)
 	cfg.WaitDelay = 100 * time.Millisecond
 	t0 := time.Now()
 	res := Run(context.Background(), cfg, sh(`sleep 30 & echo $!; echo started >&2`), deliverer(&pinger{}))
@@ -287,7 +287,7 @@ func TestRunForwardsSignals(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		res = Run(ctx, config(&s), sh(script), deliverer(&p))
+		res = Run(ctx, runConfig(&s), sh(script), deliverer(&p))
 	}()
 	require.Eventually(t, func() bool { _, err := os.Stat(ready); return err == nil }, 10*time.Second, 10*time.Millisecond)
 	cancel()
@@ -313,7 +313,7 @@ func TestRunSignalDuringStart(t *testing.T) {
 		return nil
 	}}
 	t0 := time.Now()
-	res := Run(context.Background(), config(&s), sh("sleep 30"), deliverer(&p))
+	res := Run(context.Background(), runConfig(&s), sh("sleep 30"), deliverer(&p))
 	assert.Less(t, time.Since(t0), 20*time.Second)
 	assert.Equal(t, 143, res.Code)
 	assert.Equal(t, []string{"start", "143"}, p.kinds())
@@ -335,7 +335,7 @@ func TestRunSignalDuringFinish(t *testing.T) {
 	}}
 	d := deliverer(&p)
 	sp := withSpool(t, d)
-	res := Run(context.Background(), config(&s), sh("exit 0"), d)
+	res := Run(context.Background(), runConfig(&s), sh("exit 0"), d)
 	assert.Equal(t, ExitMonitoringFailure, res.Code)
 	kept := spooled(t, sp)
 	require.Len(t, kept, 1)
@@ -354,7 +354,7 @@ func TestRunRefresh(t *testing.T) {
 		return nil
 	}}
 	d := &Deliverer{Pinger: &p, APIURL: "http://127.0.0.1:1", Slug: "backup", Resolver: r}
-	res := Run(context.Background(), config(&s), sh("exit 0"), d)
+	res := Run(context.Background(), runConfig(&s), sh("exit 0"), d)
 	assert.Equal(t, 0, res.Code)
 	assert.Equal(t, int32(2), r.calls.Load())
 	assert.Equal(t, fresh, p.last().PublicID)
@@ -381,7 +381,7 @@ func TestRunRetriesOverHTTP(t *testing.T) {
 	defer srv.Close()
 	c := &api.Client{BaseURL: srv.URL, Retries: 3, Backoff: func(int) time.Duration { return time.Millisecond }}
 	var s streams
-	res := Run(context.Background(), config(&s), sh("exit 0"), deliverer(c))
+	res := Run(context.Background(), runConfig(&s), sh("exit 0"), deliverer(c))
 	assert.Equal(t, 0, res.Code)
 	require.Len(t, got, 4)
 	assert.Equal(t, "POST /ping/"+testID+"/start?host=db1&rid="+testRID, got[0])
@@ -401,7 +401,7 @@ func TestRunMigrationMode(t *testing.T) {
 		{false, true, 3, "Exit 3: monitoring failure"},
 	} {
 		var s streams
-		cfg := config(&s)
+		cfg := runConfig(&s)
 		cfg.MigrationMode = tt.migration
 		p := pinger{answer: func(context.Context, api.Ping) error { return refused }}
 		d := deliverer(&p)
@@ -427,7 +427,7 @@ func TestRunUnresolved(t *testing.T) {
 	r := &resolver{err: resolve.NotFound("backup", "Web")}
 	d := &Deliverer{Pinger: &p, APIURL: "http://127.0.0.1:1", Slug: "backup", Resolver: r}
 	sp := withSpool(t, d)
-	res := Run(context.Background(), config(&s), sh("echo ran; exit 0"), d)
+	res := Run(context.Background(), runConfig(&s), sh("echo ran; exit 0"), d)
 	assert.Equal(t, ExitMonitoringFailure, res.Code)
 	assert.Equal(t, "ran\n", s.stdout.String())
 	assert.Empty(t, p.kinds())
@@ -438,7 +438,7 @@ func TestRunUnresolved(t *testing.T) {
 		"[pakyas] Exit 3: monitoring failure, the check could not be resolved and the job ran unmonitored (the job itself exited 0)\n", s.log.String())
 
 	s = streams{}
-	res = Run(context.Background(), config(&s), sh("exit 0"), nil)
+	res = Run(context.Background(), runConfig(&s), sh("exit 0"), nil)
 	assert.Equal(t, ExitMonitoringFailure, res.Code, "no deliverer at all")
 }
 
@@ -451,7 +451,7 @@ func TestRunUnresolvedServerDown(t *testing.T) {
 	d := &Deliverer{Pinger: &p, APIURL: "http://127.0.0.1:1", Slug: "backup", Resolver: r,
 		Selection: Selection{Project: "Web", KeyID: "0123456789abcdef"}}
 	sp := withSpool(t, d)
-	res := Run(context.Background(), config(&s), sh("exit 4"), d)
+	res := Run(context.Background(), runConfig(&s), sh("exit 4"), d)
 	assert.Equal(t, ExitMonitoringFailure, res.Code)
 	assert.Empty(t, p.kinds())
 	items, err := sp.List()
@@ -469,7 +469,7 @@ func TestRunUnresolvedServerDown(t *testing.T) {
 	noKey := &Deliverer{Pinger: &p, APIURL: "http://127.0.0.1:1", Slug: "backup", Resolver: r}
 	sp = withSpool(t, noKey)
 	s = streams{}
-	Run(context.Background(), config(&s), sh("exit 0"), noKey)
+	Run(context.Background(), runConfig(&s), sh("exit 0"), noKey)
 	assert.Empty(t, spooled(t, sp))
 	assert.Contains(t, s.log.String(), "without an API key its check can never be looked up")
 }

@@ -171,3 +171,18 @@ func (c *Checks) put(p *cache.Project) error {
 func NotFound(slug, project string) error {
 	return &core.Error{Code: core.ENOTFOUND, Message: fmt.Sprintf("Check not found: no check %q in project %q", slug, project), Hint: CheckHint}
 }
+
+// Edit changes the cached checks (slug → public ID) of the project with
+// ID projectID, if it is cached, and saves the cache: a check was created,
+// renamed or deleted.
+func (c *Checks) Edit(projectID string, fn func(checks map[string]string)) error {
+	if c.Cache == nil {
+		return nil
+	}
+	p := c.Cache.Get(c.APIURL, projectID)
+	if p == nil {
+		return nil
+	}
+	fn(p.Checks)
+	return c.Cache.Save()
+}

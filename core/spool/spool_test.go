@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/pakyas/pakyas/core"
 	"github.com/pakyas/pakyas/core/api"
 )
 
@@ -453,4 +454,16 @@ func TestDescribe(t *testing.T) {
 		assert.Equal(t, want, Describe(api.Ping{Kind: kind}))
 	}
 	assert.True(t, strings.HasPrefix(Describe(api.Ping{Kind: "2"}), "exit"))
+}
+
+func TestReportErr(t *testing.T) {
+	assert.NoError(t, Report{Delivered: []Item{{}}}.Err("/s"))
+	err := Report{Busy: true}.Err("/s")
+	assert.Equal(t, "unavailable", core.ErrorCode(err))
+	err = Report{Pending: 2, Unreachable: map[string]error{urlA: &api.HTTPError{StatusCode: 503}},
+		Held: map[string]error{urlA + " backup": fmt.Errorf("another key: %w", ErrHeld)}}.Err("/s")
+	assert.Equal(t, "unavailable", core.ErrorCode(err))
+	assert.Equal(t, "2 signal(s) are still in the spool: "+urlA+" backup: another key: held; "+urlA+": the Pakyas server at "+urlA+" answered 503: Service Unavailable", core.ErrorText(err))
+	err = Report{Rejected: []Rejection{{}}}.Err("/s")
+	assert.Equal(t, "invalid", core.ErrorCode(err))
 }
