@@ -10,6 +10,7 @@ import (
 	"github.com/pakyas/pakyas/core"
 	"github.com/pakyas/pakyas/core/api"
 	"github.com/pakyas/pakyas/core/console"
+	"github.com/pakyas/pakyas/core/view"
 	"github.com/urfave/cli/v3"
 )
 
@@ -156,7 +157,7 @@ Examples:
 				return o.JSON(ch)
 			}
 			o.printf("Created check '%s' (%s) in project %q.\n", ch.Name, ch.Slug, sc.project.Name)
-			o.printf("  Schedule: %s\n", console.Schedule(ch))
+			o.printf("  Schedule: %s\n", view.Schedule(ch))
 			o.printf("  Ping URL: %s\n\n", ch.PingURL)
 			o.printf("Monitor with:\n  pakyas monitor %s -- your-command\n\n", ch.Slug)
 			o.printf("CI/CD (no auth required):\n  pakyas monitor --public-id %s -- your-command\n", ch.PublicID)
@@ -216,7 +217,7 @@ func (e *env) checkList(ctx context.Context, cmd *cli.Command, sync bool) error 
 		o.printf("No checks in project %q yet. Create one:\n  pakyas check create --name \"Hourly Sync\" --slug hourly-sync --period 3600 --grace 300\n", sc.project.Name)
 		return nil
 	}
-	o.Checks(checks)
+	view.Checks(&o.Printer, checks)
 	return nil
 }
 
@@ -262,7 +263,7 @@ Examples:
 			if o.json {
 				return o.JSON(ch)
 			}
-			o.printf("Updated check '%s' (%s): %s, status %s.\n", ch.Name, ch.Slug, console.Schedule(ch), ch.StatusLabel)
+			o.printf("Updated check '%s' (%s): %s, status %s.\n", ch.Name, ch.Slug, view.Schedule(ch), ch.StatusLabel)
 			return nil
 		},
 	}

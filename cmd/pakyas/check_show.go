@@ -4,7 +4,7 @@ import (
 	"context"
 
 	"github.com/pakyas/pakyas/core/api"
-	"github.com/pakyas/pakyas/core/console"
+	"github.com/pakyas/pakyas/core/view"
 	"github.com/urfave/cli/v3"
 )
 
@@ -29,7 +29,7 @@ Examples:
 			if o.json {
 				return o.JSON(ch)
 			}
-			o.Check(ch)
+			view.Check(&o.Printer, ch)
 			return nil
 		},
 	}
@@ -88,7 +88,7 @@ Examples:
 				return o.JSON(entries)
 			}
 			o.printf("Timeline of '%s' (%s), newest first:\n", ch.Name, ch.Slug)
-			o.table(console.Timeline(entries, ""))
+			o.table(view.Timeline(entries, ""))
 			return nil
 		},
 	}

@@ -4,10 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"strconv"
-	"sync"
 	"time"
 
 	"github.com/urfave/cli/v3"
@@ -23,71 +20,18 @@ import (
 // defaultAPIURL is where `pakyas server` listens by default.
 const defaultAPIURL = "http://" + server.DefaultListen
 
-// envSource is a flag value source reading an environment variable
-// through env.getenv (so tests need not touch the process environment).
-// An empty variable counts as unset.
-//
-// A typed flag's source has parse: a value it cannot parse counts as unset
-// too, with a warning once that says how to write it. Failing the command
-// instead would keep `pakyas monitor` from running the job because of a
-// variable exported for every job.
-type envSource struct {
-	key    string
-	getenv func(string) string
-
-	parse   func(string) error
-	example string // a valid setting, for the warning
-	warn    io.Writer
-	warned  sync.Once
-}
-
-func (s *envSource) Lookup() (string, bool) {
-	v := s.getenv(s.key)
-	if v != "" && s.parse != nil {
-		if err := s.parse(v); err != nil {
-			s.warned.Do(func() {
-				console.Warn(s.warn, fmt.Sprintf("ignoring %s=%q (%v)", s.key, v, err), "write it like "+s.example)
-			})
-			return "", false
-		}
-	}
-	return v, v != ""
-}
-func (s *envSource) String() string   { return "environment variable " + s.key }
-func (s *envSource) GoString() string { return fmt.Sprintf("&envSource{key:%q}", s.key) }
-func (s *envSource) IsFromEnv() bool  { return true }
-func (s *envSource) Key() string      { return s.key }
-
 // envBool, envInt and envDuration are flag sources for typed flags: a
-// value that does not parse is ignored with a warning (see envSource).
+// value that does not parse is ignored with a warning (config.EnvVar).
 func (e *env) envBool(key string) cli.ValueSourceChain {
-	return e.envTyped(key, key+"=true", func(v string) error { _, err := strconv.ParseBool(v); return err })
+	return cli.NewValueSourceChain(config.BoolVar(key, e.getenv, e.stderr))
 }
 
-// envInt and envDuration also ignore a value outside [lo, hi]: the flag's
-// own check would fail the command.
 func (e *env) envInt(key, example string, lo, hi int64) cli.ValueSourceChain {
-	return e.envTyped(key, example, func(v string) error {
-		n, err := strconv.ParseInt(v, 0, 64)
-		if err == nil && (n < lo || n > hi) {
-			err = fmt.Errorf("not between %d and %d", lo, hi)
-		}
-		return err
-	})
+	return cli.NewValueSourceChain(config.IntVar(key, example, lo, hi, e.getenv, e.stderr))
 }
 
 func (e *env) envDuration(key, example string, lo time.Duration) cli.ValueSourceChain {
-	return e.envTyped(key, example, func(v string) error {
-		d, err := time.ParseDuration(v)
-		if err == nil && d < lo {
-			err = fmt.Errorf("less than %s", lo)
-		}
-		return err
-	})
-}
-
-func (e *env) envTyped(key, example string, parse func(string) error) cli.ValueSourceChain {
-	return cli.NewValueSourceChain(&envSource{key: key, getenv: e.getenv, parse: parse, example: example, warn: e.stderr})
+	return cli.NewValueSourceChain(config.DurationVar(key, example, lo, e.getenv, e.stderr))
 }
 
 // globalFlags are accepted by every command, before or after its

@@ -4,9 +4,9 @@ import (
 	"context"
 	"time"
 
-	"github.com/pakyas/pakyas/core/console"
 	"github.com/pakyas/pakyas/core/monitor"
 	"github.com/pakyas/pakyas/core/spool"
+	"github.com/pakyas/pakyas/core/view"
 	"github.com/urfave/cli/v3"
 )
 
@@ -98,8 +98,8 @@ func (e *env) spoolList(ctx context.Context, cmd *cli.Command) error {
 	}
 	o := e.output(s)
 	if o.json {
-		return o.JSON(map[string]any{"dir": sp.Dir, "pending": console.SpoolItems(pending), "rejected": console.SpoolItems(rejected)})
+		return o.JSON(map[string]any{"dir": sp.Dir, "pending": view.SpoolItems(pending), "rejected": view.SpoolItems(rejected)})
 	}
-	o.Spool(sp.Dir, pending, rejected)
+	view.Spool(&o.Printer, sp.Dir, pending, rejected)
 	return nil
 }

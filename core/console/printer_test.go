@@ -5,12 +5,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/pakyas/pakyas/core/api"
 )
 
 func TestUseColor(t *testing.T) {
@@ -66,12 +63,4 @@ func TestFormats(t *testing.T) {
 	assert.Equal(t, "-", Time(nil))
 	assert.Equal(t, "first …", OneLine(" first\nsecond", 10))
 	assert.Equal(t, "abcd…", OneLine("abcdefgh", 5))
-	ch := &api.Check{Schedule: api.Schedule{Kind: "cron", Cron: "0 2 * * *", TZ: "Europe/Paris", Grace: 300}, MaxRuntime: 600}
-	assert.Equal(t, `cron "0 2 * * *" (Europe/Paris), grace 5m, max runtime 10m`, Schedule(ch))
-	at := time.Date(2025, 1, 6, 10, 0, 0, 0, time.UTC)
-	var buf bytes.Buffer
-	(&Printer{W: &buf}).Check(&api.Check{Name: "Backup", Slug: "backup", StatusLabel: "On Schedule", Status: "up",
-		Schedule: api.Schedule{Period: 3600, Grace: 300}, LastSignalAt: &at})
-	assert.Contains(t, buf.String(), "Backup (backup)\n  Status:         On Schedule\n  Schedule:       every 1h, grace 5m\n")
-	assert.Contains(t, buf.String(), "none yet: pakyas ping backup")
 }

@@ -1,4 +1,6 @@
-package console
+// Package view is how checks, timelines and spooled signals look in
+// pakyas's terminal output, printed with a console.Printer.
+package view
 
 import (
 	"fmt"
@@ -8,6 +10,7 @@ import (
 
 	"github.com/pakyas/pakyas/core"
 	"github.com/pakyas/pakyas/core/api"
+	"github.com/pakyas/pakyas/core/console"
 	"github.com/pakyas/pakyas/core/spool"
 )
 
@@ -18,49 +21,49 @@ func Schedule(ch *api.Check) string {
 	if sc.Kind == "cron" {
 		s = fmt.Sprintf("cron %q (%s)", sc.Cron, sc.TZ)
 	} else {
-		s = "every " + Seconds(sc.Period)
+		s = "every " + console.Seconds(sc.Period)
 	}
-	s += ", grace " + Seconds(sc.Grace)
+	s += ", grace " + console.Seconds(sc.Grace)
 	if ch.MaxRuntime > 0 && ch.MaxRuntime != sc.Grace {
-		s += ", max runtime " + Seconds(ch.MaxRuntime)
+		s += ", max runtime " + console.Seconds(ch.MaxRuntime)
 	}
 	return s
 }
 
 // Checks prints checks as `pakyas check list` shows them.
-func (p *Printer) Checks(checks []api.Check) {
-	t := &Table{Head: []string{"SLUG", "NAME", "STATUS", "SCHEDULE", "LAST SIGNAL"}}
+func Checks(p *console.Printer, checks []api.Check) {
+	t := &console.Table{Head: []string{"SLUG", "NAME", "STATUS", "SCHEDULE", "LAST SIGNAL"}}
 	for i := range checks {
 		ch := &checks[i]
-		t.Add(Cell{Text: ch.Slug}, Cell{Text: ch.Name}, Cell{Text: ch.StatusLabel, Color: StatusColor(ch.Status)},
-			Cell{Text: Schedule(ch)}, Cell{Text: Time(ch.LastSignalAt)})
+		t.Add(console.Cell{Text: ch.Slug}, console.Cell{Text: ch.Name}, console.Cell{Text: ch.StatusLabel, Color: console.StatusColor(ch.Status)},
+			console.Cell{Text: Schedule(ch)}, console.Cell{Text: console.Time(ch.LastSignalAt)})
 	}
 	p.Table(t)
 }
 
 // Check prints a check as `pakyas check show` shows it: status, schedule,
 // last signals and the recent timeline with reasons.
-func (p *Printer) Check(ch *api.Check) {
+func Check(p *console.Printer, ch *api.Check) {
 	p.Printf("%s (%s)\n", ch.Name, ch.Slug)
-	status := p.Paint(ch.StatusLabel, StatusColor(ch.Status))
+	status := p.Paint(ch.StatusLabel, console.StatusColor(ch.Status))
 	if ch.StatusSince != nil {
-		status += Painted(" since " + Time(ch.StatusSince))
+		status += console.Painted(" since " + console.Time(ch.StatusSince))
 	}
 	p.Printf("  Status:         %s\n", status)
 	p.Printf("  Schedule:       %s\n", Schedule(ch))
-	p.Printf("  Last signal:    %s\n", Time(ch.LastSignalAt))
+	p.Printf("  Last signal:    %s\n", console.Time(ch.LastSignalAt))
 	if ch.LastExitCode != nil {
 		p.Printf("  Last exit code: %d\n", *ch.LastExitCode)
 	}
 	if ch.NextExpectedAt != nil {
-		p.Printf("  Next expected:  %s (Missing after %s)\n", Time(ch.NextExpectedAt), Time(ch.DeadlineAt))
+		p.Printf("  Next expected:  %s (Missing after %s)\n", console.Time(ch.NextExpectedAt), console.Time(ch.DeadlineAt))
 	}
 	for _, r := range ch.OpenRuns {
 		run := ""
 		if r.RunID != "" {
 			run = " (run " + r.RunID + ")"
 		}
-		p.Printf("  Running since:  %s%s\n", Time(&r.StartedAt), run)
+		p.Printf("  Running since:  %s%s\n", console.Time(&r.StartedAt), run)
 	}
 	p.Printf("  Public ID:      %s\n", ch.PublicID)
 	p.Printf("  Ping URL:       %s\n", ch.PingURL)
@@ -69,7 +72,7 @@ func (p *Printer) Check(ch *api.Check) {
 	if len(ch.Signals) == 0 {
 		p.Printf("  none yet: pakyas ping %s\n", ch.Slug)
 	} else {
-		st := &Table{Indent: "  ", Head: []string{"TIME", "KIND", "EXIT", "DURATION", "RUN ID", "OUTPUT"}}
+		st := &console.Table{Indent: "  ", Head: []string{"TIME", "KIND", "EXIT", "DURATION", "RUN ID", "OUTPUT"}}
 		for _, s := range ch.Signals {
 			exit, dur := "-", "-"
 			if s.ExitCode != nil {
@@ -80,10 +83,10 @@ func (p *Printer) Check(ch *api.Check) {
 			}
 			kindColor := ""
 			if s.Kind == "fail" {
-				kindColor = Red
+				kindColor = console.Red
 			}
-			st.Add(Cell{Text: Time(&s.At)}, Cell{Text: s.Kind, Color: kindColor}, Cell{Text: exit},
-				Cell{Text: dur}, Cell{Text: OrDash(s.RunID)}, Cell{Text: OrDash(OneLine(s.Output, 60))})
+			st.Add(console.Cell{Text: console.Time(&s.At)}, console.Cell{Text: s.Kind, Color: kindColor}, console.Cell{Text: exit},
+				console.Cell{Text: dur}, console.Cell{Text: console.OrDash(s.RunID)}, console.Cell{Text: console.OrDash(console.OneLine(s.Output, 60))})
 		}
 		p.Table(st)
 	}
@@ -97,14 +100,14 @@ func (p *Printer) Check(ch *api.Check) {
 }
 
 // Timeline is the table of timeline entries: what happened and why.
-func Timeline(entries []api.TimelineEntry, indent string) *Table {
-	t := &Table{Indent: indent, Head: []string{"TIME", "EVENT", "REASON"}}
+func Timeline(entries []api.TimelineEntry, indent string) *console.Table {
+	t := &console.Table{Indent: indent, Head: []string{"TIME", "EVENT", "REASON"}}
 	for _, en := range entries {
 		event, color := en.Kind, ""
 		switch en.Kind {
 		case "transition":
 			event = core.Status(en.From).Label() + " → " + core.Status(en.To).Label()
-			color = StatusColor(en.To)
+			color = console.StatusColor(en.To)
 		case "signal":
 			if en.Signal != nil {
 				event = "signal: " + en.Signal.Kind
@@ -113,14 +116,14 @@ func Timeline(entries []api.TimelineEntry, indent string) *Table {
 				}
 			}
 		}
-		t.Add(Cell{Text: Time(&en.At)}, Cell{Text: event, Color: color}, Cell{Text: OrDash(OneLine(en.Reason, 100))})
+		t.Add(console.Cell{Text: console.Time(&en.At)}, console.Cell{Text: event, Color: color}, console.Cell{Text: console.OrDash(console.OneLine(en.Reason, 100))})
 	}
 	return t
 }
 
 // Spool prints what waits in the spool in dir and what the server
 // rejected, as `pakyas spool list` shows them.
-func (p *Printer) Spool(dir string, pending, rejected []spool.Item) {
+func Spool(p *console.Printer, dir string, pending, rejected []spool.Item) {
 	if len(pending) == 0 && len(rejected) == 0 {
 		p.Printf("The spool is empty (%s).\n", dir)
 		return
@@ -139,11 +142,11 @@ func (p *Printer) Spool(dir string, pending, rejected []spool.Item) {
 	}
 }
 
-func spoolTable(items []spool.Item, rejected bool) *Table {
-	t := &Table{Indent: "  ", Head: []string{"HAPPENED", "CHECK", "SIGNAL", "SERVER", "WHY"}}
+func spoolTable(items []spool.Item, rejected bool) *console.Table {
+	t := &console.Table{Indent: "  ", Head: []string{"HAPPENED", "CHECK", "SIGNAL", "SERVER", "WHY"}}
 	for _, it := range items {
 		if it.Err != nil {
-			t.AddText("-", "-", "-", "-", OneLine(it.Name+": "+it.Err.Error(), 100))
+			t.AddText("-", "-", "-", "-", console.OneLine(it.Name+": "+it.Err.Error(), 100))
 			continue
 		}
 		en := it.Entry
@@ -152,7 +155,7 @@ func spoolTable(items []spool.Item, rejected bool) *Table {
 			why = en.Rejected
 		}
 		at := en.Ping.At
-		t.AddText(Time(&at), en.Name(), spool.Describe(en.Ping), en.APIURL, OneLine(why, 80))
+		t.AddText(console.Time(&at), en.Name(), spool.Describe(en.Ping), en.APIURL, console.OneLine(why, 80))
 	}
 	return t
 }
