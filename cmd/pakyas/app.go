@@ -209,3 +209,15 @@ func groupAction(ctx context.Context, cmd *cli.Command) error {
 	}
 	return cli.ShowSubcommandHelp(cmd)
 }
+
+// leaf is a command without subcommands: its names ("list" or, with an
+// alias, "list,ls"), its one-line usage, its help (how to call it, a
+// blank line, examples), its action and its flags.
+func leaf(names, usage, help string, action cli.ActionFunc, flags ...cli.Flag) *cli.Command {
+	name, alias, _ := strings.Cut(names, ",")
+	c := &cli.Command{Name: name, Usage: usage, UsageText: help, Action: action, Flags: flags}
+	if alias != "" {
+		c.Aliases = []string{alias}
+	}
+	return c
+}

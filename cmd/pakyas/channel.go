@@ -35,13 +35,9 @@ Examples:
 				Flags:  []cli.Flag{&cli.StringFlag{Name: "name", Usage: "a name to refer to the channel by (default: the kind)"}},
 				Action: e.channelAdd,
 			},
-			{
-				Name:      "list",
-				Aliases:   []string{"ls"},
-				Usage:     "list the organization's alert channels",
-				UsageText: "pakyas channel list\n\nExample:\n  pakyas channel list --format json",
-				Action:    e.channelList,
-			},
+			leaf("list,ls", "list the organization's alert channels",
+				"pakyas channel list\n\nExample:\n  pakyas channel list --format json",
+				e.channelList),
 			{
 				Name:      "remove",
 				Aliases:   []string{"rm"},
@@ -152,19 +148,11 @@ func (e *env) channelAction(ctx context.Context, cmd *cli.Command, test bool) er
 	if err != nil {
 		return s.apiErr(err)
 	}
-	var found []api.Channel
-	for _, ch := range chs {
-		if resolve.Matches(ref, ch.ID, ch.Name) {
-			found = append(found, ch)
-		}
+	ch, err := resolve.One(chs, func(ch api.Channel) bool { return resolve.Matches(ref, ch.ID, ch.Name) },
+		"channel", ref, fmt.Sprintf("in organization %q", org.Name), "pakyas channel list")
+	if err != nil {
+		return err
 	}
-	switch {
-	case len(found) == 0:
-		return withCode(exitNotFound, fmt.Sprintf("channel %q not found in organization %q", ref, org.Name), "pakyas channel list")
-	case len(found) > 1:
-		return usagef("%d channels are named %q: give the ID (pakyas channel list)", len(found), ref)
-	}
-	ch := found[0]
 	o := e.output(s)
 	if test {
 		st, err := c.TestChannel(ctx, ch.ID)

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 
-	"github.com/pakyas/pakyas/core/api"
 	"github.com/pakyas/pakyas/core/view"
 	"github.com/urfave/cli/v3"
 )
@@ -35,9 +34,6 @@ Examples:
 	}
 }
 
-// timelinePage is how many entries one timeline request asks for.
-const timelinePage = 100
-
 func checkTimelineCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:  "timeline",
@@ -67,21 +63,9 @@ Examples:
 			if err != nil {
 				return err
 			}
-			entries := []api.TimelineEntry{}
-			for cursor := ""; ; {
-				page, err := sc.client.Timeline(ctx, ch.ID, cursor, timelinePage)
-				if err != nil {
-					return sc.s.apiErr(err)
-				}
-				entries = append(entries, page.Entries...)
-				if limit > 0 && len(entries) >= limit {
-					entries = entries[:limit]
-					break
-				}
-				if page.NextCursor == "" || len(page.Entries) == 0 {
-					break
-				}
-				cursor = page.NextCursor
+			entries, err := sc.client.TimelineAll(ctx, ch.ID, limit)
+			if err != nil {
+				return sc.s.apiErr(err)
 			}
 			o := e.output(sc.s)
 			if o.json {

@@ -239,7 +239,7 @@ func TestCheckTimelinePagesThroughEverything(t *testing.T) {
 		}
 	}
 	assert.Equal(t, pings, signals)
-	assert.Greater(t, len(entries), timelinePage)
+	assert.Greater(t, len(entries), 100, "more than one page")
 
 	require.NoError(t, json.Unmarshal([]byte(ok(t, u.run("check", "timeline", "busy", "--format", "json", "--limit", "7"))), &entries))
 	assert.Len(t, entries, 7)

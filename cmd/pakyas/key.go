@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/pakyas/pakyas/core/api"
@@ -22,25 +21,15 @@ Examples:
   pakyas key revoke ci`,
 		Action: groupAction,
 		Commands: []*cli.Command{
-			{
-				Name:      "create",
-				Usage:     "create an API key; it is printed once",
-				UsageText: "pakyas key create NAME\n\nExample:\n  pakyas key create github-actions",
-				Action:    e.keyCreate,
-			},
-			{
-				Name:      "list",
-				Aliases:   []string{"ls"},
-				Usage:     "list your API keys (never their secrets)",
-				UsageText: "pakyas key list\n\nExample:\n  pakyas key list --format json",
-				Action:    e.keyList,
-			},
-			{
-				Name:      "revoke",
-				Usage:     "revoke an API key, by name, ID or its first characters",
-				UsageText: "pakyas key revoke NAME|ID|pk_live_xxxx\n\nExample:\n  pakyas key revoke github-actions",
-				Action:    e.keyRevoke,
-			},
+			leaf("create", "create an API key; it is printed once",
+				"pakyas key create NAME\n\nExample:\n  pakyas key create github-actions",
+				e.keyCreate),
+			leaf("list,ls", "list your API keys (never their secrets)",
+				"pakyas key list\n\nExample:\n  pakyas key list --format json",
+				e.keyList),
+			leaf("revoke", "revoke an API key, by name, ID or its first characters",
+				"pakyas key revoke NAME|ID|pk_live_xxxx\n\nExample:\n  pakyas key revoke github-actions",
+				e.keyRevoke),
 		},
 	}
 }
@@ -104,19 +93,12 @@ func (e *env) keyRevoke(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return s.apiErr(err)
 	}
-	var found []api.APIKey
-	for _, k := range keys {
-		if k.RevokedAt == nil && (resolve.Matches(ref, k.ID, k.Name) || (len(ref) >= len(k.Hint) && strings.HasPrefix(ref, k.Hint))) {
-			found = append(found, k)
-		}
+	k, err := resolve.One(keys, func(k api.APIKey) bool {
+		return k.RevokedAt == nil && (resolve.Matches(ref, k.ID, k.Name) || (len(ref) >= len(k.Hint) && strings.HasPrefix(ref, k.Hint)))
+	}, "valid API key", ref, "", "pakyas key list")
+	if err != nil {
+		return err
 	}
-	switch {
-	case len(found) == 0:
-		return withCode(exitNotFound, fmt.Sprintf("no valid API key %q", ref), "pakyas key list")
-	case len(found) > 1:
-		return usagef("%d keys match %q: give the ID (pakyas key list)", len(found), ref)
-	}
-	k := found[0]
 	if err := c.RevokeKey(ctx, k.ID); err != nil {
 		return s.apiErr(err)
 	}

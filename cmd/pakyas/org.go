@@ -22,25 +22,15 @@ Examples:
   pakyas org switch "My Company"`,
 		Action: groupAction,
 		Commands: []*cli.Command{
-			{
-				Name:      "list",
-				Aliases:   []string{"ls"},
-				Usage:     "list your organizations; * marks the selected one",
-				UsageText: "pakyas org list\n\nExamples:\n  pakyas org list\n  pakyas org list --format json",
-				Action:    e.orgList,
-			},
-			{
-				Name:      "switch",
-				Usage:     "select the organization later commands use (saved in config.toml)",
-				UsageText: "pakyas org switch NAME\n\nExample:\n  pakyas org switch \"My Company\"",
-				Action:    e.orgSwitch,
-			},
-			{
-				Name:      "create",
-				Usage:     "create an organization",
-				UsageText: "pakyas org create NAME\n\nExample:\n  pakyas org create \"Company B\"",
-				Action:    e.orgCreate,
-			},
+			leaf("list,ls", "list your organizations; * marks the selected one",
+				"pakyas org list\n\nExamples:\n  pakyas org list\n  pakyas org list --format json",
+				e.orgList),
+			leaf("switch", "select the organization later commands use (saved in config.toml)",
+				"pakyas org switch NAME\n\nExample:\n  pakyas org switch \"My Company\"",
+				e.orgSwitch),
+			leaf("create", "create an organization",
+				"pakyas org create NAME\n\nExample:\n  pakyas org create \"Company B\"",
+				e.orgCreate),
 		},
 	}
 }

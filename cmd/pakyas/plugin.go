@@ -31,20 +31,12 @@ Example:
   pakyas plugin list && pakyas plugin check ./pakyas-target-jsonl`,
 		Action: groupAction,
 		Commands: []*cli.Command{
-			{
-				Name:      "list",
-				Usage:     "list the installed target plugins, their versions and the checks they apply to",
-				UsageText: "pakyas plugin list [--format json] [--external-config FILE]\n\nExample:\n  PAKYAS_PLUGIN_DIR=./bin pakyas plugin list",
-				Flags:     []cli.Flag{cfgFlag},
-				Action:    e.pluginList,
-			},
-			{
-				Name:      "info",
-				Usage:     "describe one target plugin: version, protocol, configuration keys",
-				UsageText: "pakyas plugin info NAME [--format json] [--external-config FILE]\n\nExample:\n  pakyas plugin info healthchecks",
-				Flags:     []cli.Flag{cfgFlag},
-				Action:    e.pluginInfo,
-			},
+			leaf("list", "list the installed target plugins, their versions and the checks they apply to",
+				"pakyas plugin list [--format json] [--external-config FILE]\n\nExample:\n  PAKYAS_PLUGIN_DIR=./bin pakyas plugin list",
+				e.pluginList, cfgFlag),
+			leaf("info", "describe one target plugin: version, protocol, configuration keys",
+				"pakyas plugin info NAME [--format json] [--external-config FILE]\n\nExample:\n  pakyas plugin info healthchecks",
+				e.pluginInfo, cfgFlag),
 			{
 				Name:  "check",
 				Usage: "run the plugin conformance steps against a built plugin and say what to fix",

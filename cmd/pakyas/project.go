@@ -21,25 +21,15 @@ Examples:
   pakyas project switch "Production"`,
 		Action: groupAction,
 		Commands: []*cli.Command{
-			{
-				Name:      "list",
-				Aliases:   []string{"ls"},
-				Usage:     "list the projects of the selected organization (of all, if none is selected); * marks the selected one",
-				UsageText: "pakyas project list\n\nExamples:\n  pakyas project list\n  pakyas --org \"Company B\" project list --format json",
-				Action:    e.projectList,
-			},
-			{
-				Name:      "switch",
-				Usage:     "select the project later commands use (saved in config.toml)",
-				UsageText: "pakyas project switch NAME\n\nExample:\n  pakyas project switch \"Production\"",
-				Action:    e.projectSwitch,
-			},
-			{
-				Name:      "create",
-				Usage:     "create a project in the selected organization",
-				UsageText: "pakyas project create NAME\n\nExample:\n  pakyas project create \"Staging\"",
-				Action:    e.projectCreate,
-			},
+			leaf("list,ls", "list the projects of the selected organization (of all, if none is selected); * marks the selected one",
+				"pakyas project list\n\nExamples:\n  pakyas project list\n  pakyas --org \"Company B\" project list --format json",
+				e.projectList),
+			leaf("switch", "select the project later commands use (saved in config.toml)",
+				"pakyas project switch NAME\n\nExample:\n  pakyas project switch \"Production\"",
+				e.projectSwitch),
+			leaf("create", "create a project in the selected organization",
+				"pakyas project create NAME\n\nExample:\n  pakyas project create \"Staging\"",
+				e.projectCreate),
 		},
 	}
 }

@@ -34,12 +34,9 @@ Example:
   pakyas spool list && pakyas spool flush`,
 		Action: groupAction,
 		Commands: []*cli.Command{
-			{
-				Name:      "list",
-				Usage:     "show the signals waiting in the spool and those the server rejected",
-				UsageText: "pakyas spool list [--format json]\n\nExample:\n  pakyas spool list --format json | jq length",
-				Action:    e.spoolList,
-			},
+			leaf("list", "show the signals waiting in the spool and those the server rejected",
+				"pakyas spool list [--format json]\n\nExample:\n  pakyas spool list --format json | jq length",
+				e.spoolList),
 			{
 				Name:      "flush",
 				Usage:     "deliver the spooled signals now, oldest first",

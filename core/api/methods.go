@@ -142,3 +142,26 @@ func (c *Client) CreateKey(ctx context.Context, name string) (*APIKey, error) {
 func (c *Client) RevokeKey(ctx context.Context, id string) error {
 	return c.do(ctx, http.MethodDelete, "/keys/"+esc(id), nil, nil, nil)
 }
+
+// timelinePage is how many entries one request of TimelineAll asks for.
+const timelinePage = 100
+
+// TimelineAll returns a check's timeline, newest first, page after page:
+// all of it, or its newest limit entries when limit > 0.
+func (c *Client) TimelineAll(ctx context.Context, ref string, limit int) ([]TimelineEntry, error) {
+	entries := []TimelineEntry{}
+	for cursor := ""; ; {
+		page, err := c.Timeline(ctx, ref, cursor, timelinePage)
+		if err != nil {
+			return nil, err
+		}
+		entries = append(entries, page.Entries...)
+		if limit > 0 && len(entries) >= limit {
+			return entries[:limit], nil
+		}
+		if page.NextCursor == "" || len(page.Entries) == 0 {
+			return entries, nil
+		}
+		cursor = page.NextCursor
+	}
+}

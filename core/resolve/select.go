@@ -157,3 +157,24 @@ func AfterLogin(m *api.Me, sameServer bool, org, project string) (string, string
 	}
 	return org, project
 }
+
+// One returns the one item of items that matches, as ref names it: what
+// is an object's kind for messages ("channel"), where its place ("in
+// organization \"Acme\""), and hint the command that lists them. None is
+// an ENOTFOUND error, several an EAMBIGUOUS one.
+func One[T any](items []T, match func(T) bool, what, ref, where, hint string) (T, error) {
+	var found []T
+	for _, it := range items {
+		if match(it) {
+			found = append(found, it)
+		}
+	}
+	var zero T
+	switch len(found) {
+	case 1:
+		return found[0], nil
+	case 0:
+		return zero, &core.Error{Code: core.ENOTFOUND, Message: strings.TrimSpace(fmt.Sprintf("no %s %q %s", what, ref, where)), Hint: hint}
+	}
+	return zero, &core.Error{Code: core.EAMBIGUOUS, Message: fmt.Sprintf("%d %ss match %q: give the ID", len(found), what, ref), Hint: hint}
+}

@@ -71,3 +71,17 @@ func TestSelectOrg(t *testing.T) {
 	_, err = SelectOrg(&api.Me{}, config.Setting{})
 	assert.Equal(t, core.ENOTFOUND, core.ErrorCode(err))
 }
+
+func TestOne(t *testing.T) {
+	items := []string{"ops", "dev", "ops"}
+	eq := func(ref string) func(string) bool { return func(s string) bool { return s == ref } }
+	got, err := One(items, eq("dev"), "channel", "dev", "", "pakyas channel list")
+	require.NoError(t, err)
+	assert.Equal(t, "dev", got)
+	_, err = One(items, eq("x"), "channel", "x", `in organization "Acme"`, "pakyas channel list")
+	assert.Equal(t, core.ENOTFOUND, core.ErrorCode(err))
+	assert.Equal(t, `no channel "x" in organization "Acme"`, core.ErrorText(err))
+	_, err = One(items, eq("ops"), "channel", "ops", "", "pakyas channel list")
+	assert.Equal(t, core.EAMBIGUOUS, core.ErrorCode(err))
+	assert.Equal(t, `2 channels match "ops": give the ID`, core.ErrorText(err))
+}
