@@ -61,11 +61,7 @@ Examples:
 
 // orgScope returns an authenticated client and the selected organization.
 func (e *env) orgScope(ctx context.Context, cmd *cli.Command) (*api.Client, *settings, *api.Org, error) {
-	s, err := e.settings(cmd)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	c, m, err := e.me(ctx, s)
+	s, c, m, err := e.account(ctx, cmd)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -97,13 +93,10 @@ func (e *env) channelAdd(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return s.apiErr(err)
 	}
-	o := e.output(s)
-	if o.json {
-		return o.JSON(ch)
-	}
-	o.printf("Added %s channel %q to organization %q (%s).\n", ch.Kind, ch.Name, org.Name, ch.ID)
-	o.printf("Try it: pakyas channel test %q\n", ch.Name)
-	return nil
+	return e.output(s).show(ch, func(o *output) {
+		o.printf("Added %s channel %q to organization %q (%s).\n", ch.Kind, ch.Name, org.Name, ch.ID)
+		o.printf("Try it: pakyas channel test %q\n", ch.Name)
+	})
 }
 
 func (e *env) channelList(ctx context.Context, cmd *cli.Command) error {

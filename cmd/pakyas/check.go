@@ -5,9 +5,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
-	"github.com/pakyas/pakyas/core"
 	"github.com/pakyas/pakyas/core/api"
 	"github.com/pakyas/pakyas/core/console"
 	"github.com/pakyas/pakyas/core/view"
@@ -62,42 +60,11 @@ func scheduleFlags() []cli.Flag {
 	}
 }
 
-// parseSeconds reads a duration flag: whole seconds, a Go duration (90m)
-// or days (2d).
-func parseSeconds(flag, v string) (int64, error) {
-	d, err := core.ParseDuration(v, time.Second)
-	if err != nil || d%time.Second != 0 {
-		return 0, usagef("--%s %q: use whole seconds (3600) or a duration (1h, 5m, 1d)", flag, v)
-	}
-	return int64(d / time.Second), nil
-}
-
 // checkInput builds the API input from the flags that are set.
 func checkInput(cmd *cli.Command) (api.CheckInput, error) {
-	var in api.CheckInput
-	str := func(name string) *string {
-		if !cmd.IsSet(name) {
-			return nil
-		}
-		v := cmd.String(name)
-		return &v
-	}
-	in.Name, in.Slug, in.Cron, in.TZ = str("name"), str("slug"), str("cron"), str("tz")
-	for _, f := range []struct {
-		name string
-		dst  **int64
-	}{{"period", &in.Period}, {"grace", &in.Grace}, {"max-runtime", &in.MaxRuntime}} {
-		if !cmd.IsSet(f.name) {
-			continue
-		}
-		n, err := parseSeconds(f.name, cmd.String(f.name))
-		if err != nil {
-			return in, err
-		}
-		*f.dst = &n
-	}
-	if in.Period != nil && in.Cron != nil {
-		return in, usagef("a check has either --period or --cron, not both")
+	in, err := api.NewCheckInput(func(f string) (string, bool) { return cmd.String(f), cmd.IsSet(f) })
+	if err != nil {
+		return in, usagef("%v", err)
 	}
 	return in, nil
 }
@@ -134,16 +101,13 @@ Examples:
 				return sc.s.apiErr(err)
 			}
 			e.cacheEdit(sc, func(checks map[string]string) { checks[ch.Slug] = ch.PublicID })
-			o := e.output(sc.s)
-			if o.json {
-				return o.JSON(ch)
-			}
-			o.printf("Created check '%s' (%s) in project %q.\n", ch.Name, ch.Slug, sc.project.Name)
-			o.printf("  Schedule: %s\n", view.Schedule(ch))
-			o.printf("  Ping URL: %s\n\n", ch.PingURL)
-			o.printf("Monitor with:\n  pakyas monitor %s -- your-command\n\n", ch.Slug)
-			o.printf("CI/CD (no auth required):\n  pakyas monitor --public-id %s -- your-command\n", ch.PublicID)
-			return nil
+			return e.output(sc.s).show(ch, func(o *output) {
+				o.printf("Created check '%s' (%s) in project %q.\n", ch.Name, ch.Slug, sc.project.Name)
+				o.printf("  Schedule: %s\n", view.Schedule(ch))
+				o.printf("  Ping URL: %s\n\n", ch.PingURL)
+				o.printf("Monitor with:\n  pakyas monitor %s -- your-command\n\n", ch.Slug)
+				o.printf("CI/CD (no auth required):\n  pakyas monitor --public-id %s -- your-command\n", ch.PublicID)
+			})
 		},
 	}
 }
@@ -241,12 +205,9 @@ Examples:
 				delete(checks, old.Slug)
 				checks[ch.Slug] = ch.PublicID
 			})
-			o := e.output(sc.s)
-			if o.json {
-				return o.JSON(ch)
-			}
-			o.printf("Updated check '%s' (%s): %s, status %s.\n", ch.Name, ch.Slug, view.Schedule(ch), ch.StatusLabel)
-			return nil
+			return e.output(sc.s).show(ch, func(o *output) {
+				o.printf("Updated check '%s' (%s): %s, status %s.\n", ch.Name, ch.Slug, view.Schedule(ch), ch.StatusLabel)
+			})
 		},
 	}
 }
@@ -264,16 +225,13 @@ func (e *env) checkPause(ctx context.Context, cmd *cli.Command, pause bool) erro
 	if err != nil {
 		return sc.s.apiErr(err)
 	}
-	o := e.output(sc.s)
-	if o.json {
-		return o.JSON(ch)
-	}
-	if pause {
-		o.printf("Paused check '%s': no pings expected, no alerts until 'pakyas check resume %s'.\n", ch.Slug, ch.Slug)
-	} else {
-		o.printf("Resumed check '%s': status %s.\n", ch.Slug, ch.StatusLabel)
-	}
-	return nil
+	return e.output(sc.s).show(ch, func(o *output) {
+		if pause {
+			o.printf("Paused check '%s': no pings expected, no alerts until 'pakyas check resume %s'.\n", ch.Slug, ch.Slug)
+		} else {
+			o.printf("Resumed check '%s': status %s.\n", ch.Slug, ch.StatusLabel)
+		}
+	})
 }
 
 func (e *env) checkDelete(ctx context.Context, cmd *cli.Command) error {
@@ -292,10 +250,7 @@ func (e *env) checkDelete(ctx context.Context, cmd *cli.Command) error {
 		return sc.s.apiErr(err)
 	}
 	e.cacheEdit(sc, func(checks map[string]string) { delete(checks, ch.Slug) })
-	o := e.output(sc.s)
-	if o.json {
-		return o.JSON(map[string]any{"deleted": true, "slug": ch.Slug, "public_id": ch.PublicID})
-	}
-	o.printf("Deleted check '%s'.\n", ch.Slug)
-	return nil
+	return e.output(sc.s).show(map[string]any{"deleted": true, "slug": ch.Slug, "public_id": ch.PublicID}, func(o *output) {
+		o.printf("Deleted check '%s'.\n", ch.Slug)
+	})
 }

@@ -24,12 +24,9 @@ Examples:
 			if err != nil {
 				return err
 			}
-			o := e.output(sc.s)
-			if o.json {
-				return o.JSON(ch)
-			}
-			view.Check(&o.Printer, ch)
-			return nil
+			return e.output(sc.s).show(ch, func(o *output) {
+				view.Check(&o.Printer, ch)
+			})
 		},
 	}
 }
@@ -67,13 +64,10 @@ Examples:
 			if err != nil {
 				return sc.s.apiErr(err)
 			}
-			o := e.output(sc.s)
-			if o.json {
-				return o.JSON(entries)
-			}
-			o.printf("Timeline of '%s' (%s), newest first:\n", ch.Name, ch.Slug)
-			o.table(view.Timeline(entries, ""))
-			return nil
+			return e.output(sc.s).show(entries, func(o *output) {
+				o.printf("Timeline of '%s' (%s), newest first:\n", ch.Name, ch.Slug)
+				o.table(view.Timeline(entries, ""))
+			})
 		},
 	}
 }

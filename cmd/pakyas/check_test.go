@@ -249,28 +249,6 @@ func TestCheckTimelinePagesThroughEverything(t *testing.T) {
 	assert.Contains(t, out, "REASON")
 }
 
-func TestParseSeconds(t *testing.T) {
-	tests := []struct {
-		in   string
-		want int64
-		ok   bool
-	}{
-		{"3600", 3600, true}, {"0", 0, true}, {"1h", 3600, true}, {"90m", 5400, true},
-		{"2d", 172800, true}, {"1h30m", 5400, true}, {"-5", 0, false}, {"1.5s", 0, false}, {"soon", 0, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			got, err := parseSeconds("period", tt.in)
-			if !tt.ok {
-				assert.Error(t, err)
-				return
-			}
-			require.NoError(t, err)
-			assert.Equal(t, tt.want, got)
-		})
-	}
-}
-
 func TestFmtSeconds(t *testing.T) {
 	for in, want := range map[int64]string{0: "0s", 30: "30s", 300: "5m", 3600: "1h", 5400: "1h30m", 86400: "1d", 604800: "7d", 90061: "1d1h1m1s"} {
 		assert.Equal(t, want, console.Seconds(in), in)

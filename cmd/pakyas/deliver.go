@@ -1,20 +1,13 @@
 package main
 
 import (
-	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/urfave/cli/v3"
 
-	"github.com/pakyas/pakyas/core"
 	"github.com/pakyas/pakyas/core/api"
 	"github.com/pakyas/pakyas/core/monitor"
 )
-
-// publicIDEnv is read when --public-id is not given or empty, so the
-// guide's cron line `--public_id "$PAKYAS_PUBLIC_ID"` works.
-const publicIDEnv = "PAKYAS_PUBLIC_ID"
 
 // publicIDFlag addresses a check by its public ID: no API key, project or
 // config needed. Used by ping and monitor.
@@ -22,7 +15,7 @@ func publicIDFlag() cli.Flag {
 	return &cli.StringFlag{
 		Name:    "public-id",
 		Aliases: []string{"public_id"},
-		Usage:   "the check's public ID (UUID): pings it without an API key; empty or unset falls back to $" + publicIDEnv,
+		Usage:   "the check's public ID (UUID): pings it without an API key; empty or unset falls back to $" + monitor.PublicIDEnv,
 	}
 }
 
@@ -55,30 +48,15 @@ func (e *env) pingClient(cmd *cli.Command, s *settings) (*api.Client, error) {
 	return c, nil
 }
 
-// checkArgs returns how ping or monitor names its check: a slug, or a
-// public ID from --public-id/--public_id (or $PAKYAS_PUBLIC_ID when the
-// flag is empty or missing and no slug is given). Mistakes are usage
-// errors: they exit 2 before anything is sent.
+// checkArgs returns how ping or monitor names its check (monitor.CheckArgs):
+// a slug, or a public ID. Mistakes are usage errors: they exit 2 before
+// anything is sent.
 func (e *env) checkArgs(cmd *cli.Command, slug string) (string, string, error) {
-	id := strings.TrimSpace(cmd.String("public-id"))
-	given := id != ""
-	if id == "" && slug == "" {
-		id = strings.TrimSpace(e.getenv(publicIDEnv))
+	slug, id, err := monitor.CheckArgs(slug, cmd.String("public-id"), e.getenv)
+	if err != nil {
+		return "", "", usagef("%v", err)
 	}
-	switch {
-	case given && slug != "":
-		return "", "", usagef("give the check either as a slug (%s) or with --public-id, not both", slug)
-	case id != "":
-		if _, err := uuid.Parse(id); err != nil {
-			return "", "", usagef("invalid public ID %q: it is a UUID like 550e8400-e29b-41d4-a716-446655440000 ('pakyas check show SLUG' prints it)", id)
-		}
-		return "", strings.ToLower(id), nil
-	case slug == "":
-		return "", "", usagef("which check? give its slug, or --public-id UUID (or set %s)", publicIDEnv)
-	case !core.ValidSlug(slug):
-		return "", "", usagef("invalid check slug %q: a slug is 1 to 100 lowercase letters, digits, - and _ (e.g. nightly-backup)", slug)
-	}
-	return slug, "", nil
+	return slug, id, nil
 }
 
 // files opens the slug cache and the spool of the user running pakyas.

@@ -47,12 +47,9 @@ func (e *env) keyCreate(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return s.apiErr(err)
 	}
-	o := e.output(s)
-	if o.json {
-		return o.JSON(k)
-	}
-	o.printf("Created API key %q. It is shown only now, store it:\n%s\n", k.Name, k.Key)
-	return nil
+	return e.output(s).show(k, func(o *output) {
+		o.printf("Created API key %q. It is shown only now, store it:\n%s\n", k.Name, k.Key)
+	})
 }
 
 func (e *env) keyList(ctx context.Context, cmd *cli.Command) error {
@@ -102,10 +99,7 @@ func (e *env) keyRevoke(ctx context.Context, cmd *cli.Command) error {
 	if err := c.RevokeKey(ctx, k.ID); err != nil {
 		return s.apiErr(err)
 	}
-	o := e.output(s)
-	if o.json {
-		return o.JSON(map[string]any{"revoked": true, "id": k.ID, "name": k.Name})
-	}
-	o.printf("Revoked API key %q (%s…).\n", k.Name, k.Hint)
-	return nil
+	return e.output(s).show(map[string]any{"revoked": true, "id": k.ID, "name": k.Name}, func(o *output) {
+		o.printf("Revoked API key %q (%s…).\n", k.Name, k.Hint)
+	})
 }

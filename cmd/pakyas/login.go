@@ -46,18 +46,15 @@ Examples:
 			}
 			s.Org = config.Setting{Value: s.File.Org, Source: config.FromFile}
 			s.Project = config.Setting{Value: s.File.Project, Source: config.FromFile}
-			o := e.output(s)
-			if o.json {
-				return o.JSON(whoami(s, m))
-			}
-			o.printf("Logged in to %s as %s.\n", s.APIURL.Value, m.User.Email)
-			o.printf("Saved the API key in %s.\n", s.Path)
-			if _, p, err := s.selectProject(m); err == nil {
-				o.printf("Project: %s\n", p.Name)
-			} else {
-				o.printf("Next: pick a project with 'pakyas project list' and 'pakyas project switch NAME'.\n")
-			}
-			return nil
+			return e.output(s).show(whoami(s, m), func(o *output) {
+				o.printf("Logged in to %s as %s.\n", s.APIURL.Value, m.User.Email)
+				o.printf("Saved the API key in %s.\n", s.Path)
+				if _, p, err := s.selectProject(m); err == nil {
+					o.printf("Project: %s\n", p.Name)
+				} else {
+					o.printf("Next: pick a project with 'pakyas project list' and 'pakyas project switch NAME'.\n")
+				}
+			})
 		},
 	}
 }
@@ -122,34 +119,27 @@ Example:
   # Organization: My Company
   # Project: Production`,
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			s, err := e.settings(cmd)
-			if err != nil {
-				return err
-			}
-			_, m, err := e.me(ctx, s)
+			s, _, m, err := e.account(ctx, cmd)
 			if err != nil {
 				return err
 			}
 			w := whoami(s, m)
-			o := e.output(s)
-			if o.json {
-				return o.JSON(w)
-			}
-			o.printf("User: %s\n", m.User.Email)
-			if w.Organization != nil {
-				o.printf("Organization: %s\n", w.Organization.Name)
-			} else {
-				o.printf("Organization: none selected (pakyas org switch NAME)\n")
-			}
-			if w.Project != nil {
-				o.printf("Project: %s\n", w.Project.Name)
-			} else {
-				o.printf("Project: none selected (pakyas project switch NAME)\n")
-			}
-			if s.verbose {
-				o.printf("Server: %s\nConfig: %s\n", s.APIURL.Value, s.Path)
-			}
-			return nil
+			return e.output(s).show(w, func(o *output) {
+				o.printf("User: %s\n", m.User.Email)
+				if w.Organization != nil {
+					o.printf("Organization: %s\n", w.Organization.Name)
+				} else {
+					o.printf("Organization: none selected (pakyas org switch NAME)\n")
+				}
+				if w.Project != nil {
+					o.printf("Project: %s\n", w.Project.Name)
+				} else {
+					o.printf("Project: none selected (pakyas project switch NAME)\n")
+				}
+				if s.verbose {
+					o.printf("Server: %s\nConfig: %s\n", s.APIURL.Value, s.Path)
+				}
+			})
 		},
 	}
 }

@@ -45,29 +45,22 @@ func oneArg(cmd *cli.Command, what string) (string, error) {
 }
 
 func (e *env) orgList(ctx context.Context, cmd *cli.Command) error {
-	s, err := e.settings(cmd)
+	s, _, m, err := e.account(ctx, cmd)
 	if err != nil {
 		return err
 	}
-	_, m, err := e.me(ctx, s)
-	if err != nil {
-		return err
-	}
-	o := e.output(s)
-	if o.json {
-		return o.JSON(m.Orgs)
-	}
-	cur, _ := s.selectOrg(m)
-	t := &console.Table{Head: []string{"", "NAME", "PROJECTS", "ID"}}
-	for _, org := range m.Orgs {
-		mark := ""
-		if cur != nil && cur.ID == org.ID {
-			mark = "*"
+	return e.output(s).show(m.Orgs, func(o *output) {
+		cur, _ := s.selectOrg(m)
+		t := &console.Table{Head: []string{"", "NAME", "PROJECTS", "ID"}}
+		for _, org := range m.Orgs {
+			mark := ""
+			if cur != nil && cur.ID == org.ID {
+				mark = "*"
+			}
+			t.AddText(mark, org.Name, strconv.Itoa(len(org.Projects)), org.ID)
 		}
-		t.AddText(mark, org.Name, strconv.Itoa(len(org.Projects)), org.ID)
-	}
-	o.table(t)
-	return nil
+		o.table(t)
+	})
 }
 
 func (e *env) orgSwitch(ctx context.Context, cmd *cli.Command) error {
@@ -75,11 +68,7 @@ func (e *env) orgSwitch(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
-	s, err := e.settings(cmd)
-	if err != nil {
-		return err
-	}
-	_, m, err := e.me(ctx, s)
+	s, _, m, err := e.account(ctx, cmd)
 	if err != nil {
 		return err
 	}
@@ -128,11 +117,8 @@ func (e *env) orgCreate(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return s.apiErr(err)
 	}
-	o := e.output(s)
-	if o.json {
-		return o.JSON(org)
-	}
-	o.printf("Created organization %q (%s).\n", org.Name, org.ID)
-	o.printf("Next: pakyas org switch %q, then pakyas project create NAME\n", org.Name)
-	return nil
+	return e.output(s).show(org, func(o *output) {
+		o.printf("Created organization %q (%s).\n", org.Name, org.ID)
+		o.printf("Next: pakyas org switch %q, then pakyas project create NAME\n", org.Name)
+	})
 }

@@ -51,3 +51,12 @@ func (o *output) table(t *console.Table) {
 		o.Table(t)
 	}
 }
+
+// show prints v as JSON, or what text prints for people.
+func (o *output) show(v any, text func(o *output)) error {
+	if o.json {
+		return o.JSON(v)
+	}
+	text(o)
+	return nil
+}

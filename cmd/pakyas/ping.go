@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -50,28 +49,18 @@ Examples:
 	}
 }
 
-// pingKind returns the API's ping kind from the flags.
+// pingKind returns the signal kind of the flags.
 func pingKind(cmd *cli.Command) (string, error) {
-	var kinds []string
-	for _, k := range []string{"start", "fail", "log"} {
-		if cmd.Bool(k) {
-			kinds = append(kinds, k)
-		}
-	}
+	var code *int64
 	if cmd.IsSet("exit-code") {
-		code := cmd.Int("exit-code")
-		if code < 0 || code > 255 {
-			return "", usagef("--exit-code must be 0 to 255, not %d", code)
-		}
-		kinds = append(kinds, strconv.Itoa(int(code)))
+		n := int64(cmd.Int("exit-code"))
+		code = &n
 	}
-	switch len(kinds) {
-	case 0:
-		return "", nil
-	case 1:
-		return kinds[0], nil
+	kind, err := monitor.Kind(cmd.Bool("start"), cmd.Bool("fail"), cmd.Bool("log"), code)
+	if err != nil {
+		return "", usagef("%v", err)
 	}
-	return "", usagef("give one of --start, --fail, --exit-code and --log, not several")
+	return kind, nil
 }
 
 func (e *env) ping(ctx context.Context, cmd *cli.Command) error {

@@ -41,11 +41,7 @@ type projectRow struct {
 }
 
 func (e *env) projectList(ctx context.Context, cmd *cli.Command) error {
-	s, err := e.settings(cmd)
-	if err != nil {
-		return err
-	}
-	_, m, err := e.me(ctx, s)
+	s, _, m, err := e.account(ctx, cmd)
 	if err != nil {
 		return err
 	}
@@ -63,24 +59,21 @@ func (e *env) projectList(ctx context.Context, cmd *cli.Command) error {
 			rows = append(rows, projectRow{Project: p, OrgName: org.Name})
 		}
 	}
-	o := e.output(s)
-	if o.json {
-		return o.JSON(rows)
-	}
-	var curID string
-	if _, p, err := s.selectProject(m); err == nil {
-		curID = p.ID
-	}
-	t := &console.Table{Head: []string{"", "NAME", "ORGANIZATION", "ID"}}
-	for _, r := range rows {
-		mark := ""
-		if r.ID == curID {
-			mark = "*"
+	return e.output(s).show(rows, func(o *output) {
+		var curID string
+		if _, p, err := s.selectProject(m); err == nil {
+			curID = p.ID
 		}
-		t.AddText(mark, r.Name, r.OrgName, r.ID)
-	}
-	o.table(t)
-	return nil
+		t := &console.Table{Head: []string{"", "NAME", "ORGANIZATION", "ID"}}
+		for _, r := range rows {
+			mark := ""
+			if r.ID == curID {
+				mark = "*"
+			}
+			t.AddText(mark, r.Name, r.OrgName, r.ID)
+		}
+		o.table(t)
+	})
 }
 
 func (e *env) projectSwitch(ctx context.Context, cmd *cli.Command) error {
@@ -88,11 +81,7 @@ func (e *env) projectSwitch(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
-	s, err := e.settings(cmd)
-	if err != nil {
-		return err
-	}
-	_, m, err := e.me(ctx, s)
+	s, _, m, err := e.account(ctx, cmd)
 	if err != nil {
 		return err
 	}
@@ -105,12 +94,9 @@ func (e *env) projectSwitch(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
-	o := e.output(s)
-	if o.json {
-		return o.JSON(projectRow{Project: *p, OrgName: org.Name})
-	}
-	o.printf("Switched to project %q in organization %q.\n", p.Name, org.Name)
-	return nil
+	return e.output(s).show(projectRow{Project: *p, OrgName: org.Name}, func(o *output) {
+		o.printf("Switched to project %q in organization %q.\n", p.Name, org.Name)
+	})
 }
 
 func (e *env) projectCreate(ctx context.Context, cmd *cli.Command) error {
@@ -118,11 +104,7 @@ func (e *env) projectCreate(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
-	s, err := e.settings(cmd)
-	if err != nil {
-		return err
-	}
-	c, m, err := e.me(ctx, s)
+	s, c, m, err := e.account(ctx, cmd)
 	if err != nil {
 		return err
 	}
@@ -134,11 +116,8 @@ func (e *env) projectCreate(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return s.apiErr(err)
 	}
-	o := e.output(s)
-	if o.json {
-		return o.JSON(projectRow{Project: *p, OrgName: org.Name})
-	}
-	o.printf("Created project %q in organization %q.\n", p.Name, org.Name)
-	o.printf("Next: pakyas project switch %q\n", p.Name)
-	return nil
+	return e.output(s).show(projectRow{Project: *p, OrgName: org.Name}, func(o *output) {
+		o.printf("Created project %q in organization %q.\n", p.Name, org.Name)
+		o.printf("Next: pakyas project switch %q\n", p.Name)
+	})
 }

@@ -18,11 +18,7 @@ type scope struct {
 }
 
 func (e *env) scope(ctx context.Context, cmd *cli.Command) (*scope, error) {
-	s, err := e.settings(cmd)
-	if err != nil {
-		return nil, err
-	}
-	c, m, err := e.me(ctx, s)
+	s, c, m, err := e.account(ctx, cmd)
 	if err != nil {
 		return nil, err
 	}

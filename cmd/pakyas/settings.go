@@ -136,6 +136,18 @@ func (e *env) me(ctx context.Context, s *settings) (*api.Client, *api.Me, error)
 	return c, m, nil
 }
 
+// account returns the settings, an authenticated client, and the caller
+// with its organizations and projects: the start of commands that work
+// with them.
+func (e *env) account(ctx context.Context, cmd *cli.Command) (*settings, *api.Client, *api.Me, error) {
+	s, err := e.settings(cmd)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	c, m, err := e.me(ctx, s)
+	return s, c, m, err
+}
+
 // selectProject returns the project the settings select (resolve.Select).
 func (s *settings) selectProject(m *api.Me) (*api.Org, *api.Project, error) {
 	return resolve.Select(m, s.Org, s.Project)

@@ -93,10 +93,7 @@ func (e *env) spoolList(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
-	o := e.output(s)
-	if o.json {
-		return o.JSON(map[string]any{"dir": sp.Dir, "pending": view.SpoolItems(pending), "rejected": view.SpoolItems(rejected)})
-	}
-	view.Spool(&o.Printer, sp.Dir, pending, rejected)
-	return nil
+	return e.output(s).show(map[string]any{"dir": sp.Dir, "pending": view.SpoolItems(pending), "rejected": view.SpoolItems(rejected)}, func(o *output) {
+		view.Spool(&o.Printer, sp.Dir, pending, rejected)
+	})
 }

@@ -45,3 +45,40 @@ func TestTimelineAll(t *testing.T) {
 	assert.Len(t, some, 120)
 	assert.Len(t, requests, 2)
 }
+
+func TestNewCheckInput(t *testing.T) {
+	flags := map[string]string{"name": "Backup", "period": "1h", "grace": "300", "max-runtime": "1d"}
+	in, err := NewCheckInput(func(f string) (string, bool) { v, ok := flags[f]; return v, ok })
+	require.NoError(t, err)
+	assert.Equal(t, "Backup", *in.Name)
+	assert.Nil(t, in.Slug)
+	assert.Equal(t, int64(3600), *in.Period)
+	assert.Equal(t, int64(300), *in.Grace)
+	assert.Equal(t, int64(86400), *in.MaxRuntime)
+	for _, bad := range []map[string]string{{"period": "1.5s"}, {"grace": "-1"}, {"period": "1h", "cron": "* * * * *"}} {
+		_, err := NewCheckInput(func(f string) (string, bool) { v, ok := bad[f]; return v, ok })
+		assert.Error(t, err, "%v", bad)
+	}
+}
+
+func TestCheckInputDurations(t *testing.T) {
+	tests := []struct {
+		in   string
+		want int64
+		ok   bool
+	}{
+		{"3600", 3600, true}, {"0", 0, true}, {"1h", 3600, true}, {"90m", 5400, true},
+		{"2d", 172800, true}, {"1h30m", 5400, true}, {"-5", 0, false}, {"1.5s", 0, false}, {"soon", 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			in, err := NewCheckInput(func(f string) (string, bool) { return tt.in, f == "period" })
+			if !tt.ok {
+				assert.Error(t, err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, *in.Period)
+		})
+	}
+}

@@ -1,0 +1,43 @@
+package api
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/pakyas/pakyas/core"
+)
+
+// NewCheckInput builds a CheckInput from what a command line gives: each
+// field by its flag's name (name, slug, period, grace, cron, tz,
+// max-runtime), for the flags that were set (lookup's ok). Durations are
+// whole seconds (3600), Go durations (1h, 5m) or days (1d). Its errors
+// name the flag.
+func NewCheckInput(lookup func(flag string) (string, bool)) (CheckInput, error) {
+	var in CheckInput
+	str := func(flag string) *string {
+		if v, ok := lookup(flag); ok {
+			return &v
+		}
+		return nil
+	}
+	in.Name, in.Slug, in.Cron, in.TZ = str("name"), str("slug"), str("cron"), str("tz")
+	for _, f := range []struct {
+		flag string
+		dst  **int64
+	}{{"period", &in.Period}, {"grace", &in.Grace}, {"max-runtime", &in.MaxRuntime}} {
+		v, ok := lookup(f.flag)
+		if !ok {
+			continue
+		}
+		d, err := core.ParseDuration(v, time.Second)
+		if err != nil || d%time.Second != 0 {
+			return in, fmt.Errorf("--%s %q: use whole seconds (3600) or a duration (1h, 5m, 1d)", f.flag, v)
+		}
+		n := int64(d / time.Second)
+		*f.dst = &n
+	}
+	if in.Period != nil && in.Cron != nil {
+		return in, fmt.Errorf("a check has either --period or --cron, not both")
+	}
+	return in, nil
+}
