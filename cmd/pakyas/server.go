@@ -4,10 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log"
-	"strings"
 	"time"
 
-	"github.com/pakyas/pakyas/core"
 	"github.com/pakyas/pakyas/core/alert"
 	"github.com/pakyas/pakyas/core/server"
 	"github.com/urfave/cli/v3"
@@ -59,49 +57,20 @@ Examples:
 	}
 }
 
-func serverConfig(cmd *cli.Command, e *env) (server.Config, error) {
-	retention, err := core.ParseDuration(cmd.String("retention"), 0)
-	if err != nil || retention <= 0 {
-		return server.Config{}, usagef("--retention %q: use days like 90d or a duration like 36h", cmd.String("retention"))
-	}
-	if cmd.Int("keep-signals") < 1 {
-		return server.Config{}, usagef("--keep-signals must be at least 1")
-	}
-	tls := alert.StartTLSPolicy(cmd.String("smtp-starttls"))
-	if tls != alert.StartTLSAuto && tls != alert.StartTLSAlways && tls != alert.StartTLSNever {
-		return server.Config{}, usagef("--smtp-starttls must be auto, always or never, not %q", tls)
-	}
-	apiRate := cmd.Float("api-rate-limit")
-	switch {
-	case apiRate < 0:
-		return server.Config{}, usagef("--api-rate-limit must be 0 (no limit) or more, not %g", apiRate)
-	case apiRate == 0:
-		apiRate = -1 // server.Config: negative is off, zero is the default
-	}
-	return server.Config{
-		APIRate:     apiRate,
-		APIBurst:    int(4*apiRate) + 1,
-		PublicURL:   strings.TrimRight(cmd.String("public-url"), "/"),
-		Retention:   retention,
-		KeepSignals: int(cmd.Int("keep-signals")),
-		SMTP: alert.SMTPConfig{
-			Addr: cmd.String("smtp-addr"), From: cmd.String("smtp-from"),
-			Username: cmd.String("smtp-username"), Password: cmd.String("smtp-password"),
-			StartTLS: tls,
-		},
-		Logger: log.New(e.stderr, "pakyas server: ", log.LstdFlags),
-	}, nil
-}
-
 func runServer(ctx context.Context, e *env, cmd *cli.Command) error {
-	cfg, err := serverConfig(cmd, e)
+	cfg, err := server.Flags{
+		PublicURL: cmd.String("public-url"), Retention: cmd.String("retention"), KeepSignals: int(cmd.Int("keep-signals")),
+		APIRate: cmd.Float("api-rate-limit"), StartTLS: cmd.String("smtp-starttls"),
+		SMTP: alert.SMTPConfig{Addr: cmd.String("smtp-addr"), From: cmd.String("smtp-from"),
+			Username: cmd.String("smtp-username"), Password: cmd.String("smtp-password")},
+		Logger: log.New(e.stderr, "pakyas server: ", log.LstdFlags),
+	}.Config()
 	if err != nil {
-		return err
+		return usagef("%v", err)
 	}
 	return server.Run(ctx, server.Options{Listen: cmd.String("listen"), DataDir: e.dataDir(cmd), Dev: cmd.Bool("dev"),
 		Stdout: e.stdout, Config: cfg})
 }
-
 func serverInitCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:  "init",

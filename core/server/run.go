@@ -4,11 +4,14 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/pakyas/pakyas/core"
+	"github.com/pakyas/pakyas/core/alert"
 	"github.com/pakyas/pakyas/core/store/sqlite"
 )
 
@@ -88,4 +91,42 @@ func Run(ctx context.Context, opts Options) error {
 	err = srv.Serve(ctx, ln)
 	srv.logf("stopped")
 	return err
+}
+
+// Flags are the settings of `pakyas server` as a command line gives them.
+type Flags struct {
+	PublicURL   string
+	Retention   string // days (90d) or a Go duration (36h)
+	KeepSignals int
+	APIRate     float64 // per second and key; 0: no limit
+	SMTP        alert.SMTPConfig
+	StartTLS    string // auto, always or never
+	Logger      *log.Logger
+}
+
+// Config checks f and returns the server's Config; its errors name the
+// flag to fix.
+func (f Flags) Config() (Config, error) {
+	retention, err := core.ParseDuration(f.Retention, 0)
+	if err != nil || retention <= 0 {
+		return Config{}, fmt.Errorf("--retention %q: use days like 90d or a duration like 36h", f.Retention)
+	}
+	if f.KeepSignals < 1 {
+		return Config{}, fmt.Errorf("--keep-signals must be at least 1")
+	}
+	tls := alert.StartTLSPolicy(f.StartTLS)
+	if tls != alert.StartTLSAuto && tls != alert.StartTLSAlways && tls != alert.StartTLSNever {
+		return Config{}, fmt.Errorf("--smtp-starttls must be auto, always or never, not %q", f.StartTLS)
+	}
+	rate := f.APIRate
+	switch {
+	case rate < 0:
+		return Config{}, fmt.Errorf("--api-rate-limit must be 0 (no limit) or more, not %g", rate)
+	case rate == 0:
+		rate = -1 // Config: negative is off, zero the default
+	}
+	smtp := f.SMTP
+	smtp.StartTLS = tls
+	return Config{APIRate: rate, APIBurst: int(4*rate) + 1, PublicURL: strings.TrimRight(f.PublicURL, "/"),
+		Retention: retention, KeepSignals: f.KeepSignals, SMTP: smtp, Logger: f.Logger}, nil
 }
