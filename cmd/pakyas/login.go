@@ -85,26 +85,8 @@ func logoutCommand(e *env) *cli.Command {
 	}
 }
 
-// whoamiJSON is the JSON output of whoami and login.
-type whoamiJSON struct {
-	APIURL       string       `json:"api_url"`
-	User         api.User     `json:"user"`
-	Organization *api.Org     `json:"organization"`
-	Project      *api.Project `json:"project"`
-}
-
-func whoami(s *settings, m *api.Me) whoamiJSON {
-	out := whoamiJSON{APIURL: s.APIURL.Value, User: m.User}
-	if o, p, err := s.selectProject(m); err == nil {
-		oc := *o
-		oc.Projects = nil
-		out.Organization, out.Project = &oc, p
-	} else if o, err := s.selectOrg(m); err == nil {
-		oc := *o
-		oc.Projects = nil
-		out.Organization = &oc
-	}
-	return out
+func whoami(s *settings, m *api.Me) resolve.Context {
+	return resolve.Current(s.APIURL.Value, m, s.Org, s.Project)
 }
 
 func whoamiCommand(e *env) *cli.Command {

@@ -11,13 +11,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pakyas/pakyas/core/config"
+	"github.com/pakyas/pakyas/core/resolve"
 	"github.com/pakyas/pakyas/internal/testutil"
 )
 
 // whoamiOrg runs whoami as JSON and returns the organization's name.
 func whoamiOrg(t *testing.T, u *user, args ...string) string {
 	t.Helper()
-	var w whoamiJSON
+	var w resolve.Context
 	out := ok(t, u.run(append([]string{"whoami", "--format", "json"}, args...)...))
 	require.NoError(t, json.Unmarshal([]byte(out), &w), out)
 	if w.Organization == nil {

@@ -178,3 +178,30 @@ func One[T any](items []T, match func(T) bool, what, ref, where, hint string) (T
 	}
 	return zero, &core.Error{Code: core.EAMBIGUOUS, Message: fmt.Sprintf("%d %ss match %q: give the ID", len(found), what, ref), Hint: hint}
 }
+
+// Context is who and where a key works: its user, the organization and
+// project the settings select (nil when none is), as `pakyas whoami` and
+// `login` show it.
+type Context struct {
+	APIURL       string       `json:"api_url"`
+	User         api.User     `json:"user"`
+	Organization *api.Org     `json:"organization"`
+	Project      *api.Project `json:"project"`
+}
+
+// Current returns the Context of m on apiURL with the selection org and
+// project (organizations without their project lists).
+func Current(apiURL string, m *api.Me, org, project config.Setting) Context {
+	out := Context{APIURL: apiURL, User: m.User}
+	o, p, err := Select(m, org, project)
+	if err != nil {
+		p = nil
+		if o, err = SelectOrg(m, org); err != nil {
+			return out
+		}
+	}
+	oc := *o
+	oc.Projects = nil
+	out.Organization, out.Project = &oc, p
+	return out
+}

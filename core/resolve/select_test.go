@@ -85,3 +85,15 @@ func TestOne(t *testing.T) {
 	assert.Equal(t, core.EAMBIGUOUS, core.ErrorCode(err))
 	assert.Equal(t, `2 channels match "ops": give the ID`, core.ErrorText(err))
 }
+
+func TestCurrent(t *testing.T) {
+	me := &api.Me{User: api.User{Email: "a@b"}, Orgs: []api.Org{{ID: "o1", Name: "Acme", Projects: []api.Project{{ID: "p1", Name: "Web"}, {ID: "p2", Name: "Ops"}}}}}
+	c := Current("http://h", me, config.Setting{}, config.Setting{Value: "ops", Source: config.FromFile})
+	require.NotNil(t, c.Project)
+	assert.Equal(t, "p2", c.Project.ID)
+	assert.Nil(t, c.Organization.Projects)
+	c = Current("http://h", me, config.Setting{}, config.Setting{})
+	assert.Nil(t, c.Project, "two projects: none selected")
+	assert.Equal(t, "Acme", c.Organization.Name, "the only organization")
+	assert.Len(t, me.Orgs[0].Projects, 2, "m is not changed")
+}
