@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"slices"
 
 	"github.com/pakyas/pakyas/core/monitor"
 	"github.com/urfave/cli/v3"
@@ -97,30 +96,15 @@ func runCode(res monitor.Result) error {
 	return &codeError{code: res.Code}
 }
 
-// monitorArgs splits `[SLUG] -- COMMAND [ARGS...]`. urfave/cli drops the
-// "--", so the command is found in the arguments as given.
-func monitorArgs(cmd *cli.Command) (slug string, argv []string, err error) {
-	raw := cmd.Root().Args().Slice()
-	dash := slices.Index(raw, "--")
-	all := cmd.Args().Slice()
-	if dash < 0 {
-		return "", nil, usagef("put the job's command after --: pakyas monitor SLUG -- COMMAND [ARGS...]")
+// monitorArgs splits `[SLUG] -- COMMAND [ARGS...]` (monitor.SplitArgs).
+// urfave/cli drops the "--", so the command is found in the arguments as
+// given.
+func monitorArgs(cmd *cli.Command) (string, []string, error) {
+	slug, argv, err := monitor.SplitArgs(cmd.Root().Args().Slice(), cmd.Args().Slice())
+	if err != nil {
+		return "", nil, usagef("%v", err)
 	}
-	argv = raw[dash+1:]
-	if len(argv) == 0 {
-		return "", nil, usagef("missing the job's command after --: pakyas monitor SLUG -- COMMAND [ARGS...]")
-	}
-	if len(argv) > len(all) {
-		return "", nil, usagef("cannot tell the check from the command: pakyas monitor SLUG -- COMMAND [ARGS...]")
-	}
-	before := all[:len(all)-len(argv)]
-	switch len(before) {
-	case 0:
-		return "", argv, nil
-	case 1:
-		return before[0], argv, nil
-	}
-	return "", nil, usagef("too many arguments before --: %q; give one check slug, then -- and the command", before)
+	return slug, argv, nil
 }
 
 // monitorConfig reads the output and timing flags.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -117,7 +116,7 @@ func (e *env) ping(ctx context.Context, cmd *cli.Command) error {
 			fmt.Fprintln(e.stderr, monitor.MigrationWarning(del.Err))
 			return nil
 		}
-		return pingErr(del)
+		return del.Error()
 	}
 	o := e.output(s)
 	log.Verbosef("%s signal for %s delivered in %d attempt(s)", spool.Describe(api.Ping{Kind: kind}), del.PublicID, del.Sent.Attempts)
@@ -133,21 +132,4 @@ func orWord(s, def string) string {
 		return def
 	}
 	return s
-}
-
-// pingErr explains a signal `pakyas ping` could not deliver. Its exit
-// code follows the error's kind: 5 for an unknown check, 4 for a refused
-// key, 3 when the server could not be reached (the signal is spooled).
-func pingErr(del monitor.Delivery) error {
-	err := del.Err
-	var he *api.HTTPError
-	if errors.As(err, &he) && he.StatusCode == 404 && del.PublicID != "" {
-		return &core.Error{Code: core.ENOTFOUND, Message: fmt.Sprintf("Check not found: no check has the public ID %s", del.PublicID),
-			Hint: "check the ID: 'pakyas check show SLUG' prints it", Err: err}
-	}
-	if del.Unresolved || core.ErrorCode(err) != core.EUNAVAILABLE {
-		return err
-	}
-	return &core.Error{Code: core.EUNAVAILABLE, Message: fmt.Sprintf("ping not delivered after %d attempt(s): %s", del.Sent.Attempts, core.ErrorText(err)),
-		Hint: core.ErrorHint(err), Err: err}
 }

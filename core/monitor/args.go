@@ -1,7 +1,9 @@
 package monitor
 
 import (
+	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -65,4 +67,30 @@ func Kind(start, fail, log bool, exitCode *int64) (string, error) {
 		return kinds[0], nil
 	}
 	return "", fmt.Errorf("give one of --start, --fail, --exit-code and --log, not several")
+}
+
+// SplitArgs splits the arguments of `pakyas monitor [SLUG] -- COMMAND
+// [ARGS...]`: raw are all the arguments as given (with the "--"), own the
+// command's own positional arguments (which a flag parser returns without
+// the "--": the slug, if any, then the command).
+func SplitArgs(raw, own []string) (slug string, argv []string, err error) {
+	dash := slices.Index(raw, "--")
+	if dash < 0 {
+		return "", nil, errors.New("put the job's command after --: pakyas monitor SLUG -- COMMAND [ARGS...]")
+	}
+	argv = raw[dash+1:]
+	switch {
+	case len(argv) == 0:
+		return "", nil, errors.New("missing the job's command after --: pakyas monitor SLUG -- COMMAND [ARGS...]")
+	case len(argv) > len(own):
+		return "", nil, errors.New("cannot tell the check from the command: pakyas monitor SLUG -- COMMAND [ARGS...]")
+	}
+	before := own[:len(own)-len(argv)]
+	switch len(before) {
+	case 0:
+		return "", argv, nil
+	case 1:
+		return before[0], argv, nil
+	}
+	return "", nil, fmt.Errorf("too many arguments before --: %q; give one check slug, then -- and the command", before)
 }

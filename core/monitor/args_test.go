@@ -55,3 +55,27 @@ func TestKind(t *testing.T) {
 		assert.Equal(t, tt.want, k)
 	}
 }
+
+func TestSplitArgs(t *testing.T) {
+	for _, tt := range []struct {
+		raw, own []string
+		slug     string
+		argv     []string
+		err      string
+	}{
+		{[]string{"monitor", "backup", "--", "sh", "-c", "x"}, []string{"backup", "sh", "-c", "x"}, "backup", []string{"sh", "-c", "x"}, ""},
+		{[]string{"monitor", "--public-id", "u", "--", "true"}, []string{"true"}, "", []string{"true"}, ""},
+		{[]string{"monitor", "backup", "true"}, []string{"backup", "true"}, "", nil, "after --"},
+		{[]string{"monitor", "backup", "--"}, []string{"backup"}, "", nil, "missing the job's command"},
+		{[]string{"monitor", "a", "b", "--", "true"}, []string{"a", "b", "true"}, "", nil, "too many arguments"},
+	} {
+		slug, argv, err := SplitArgs(tt.raw, tt.own)
+		if tt.err != "" {
+			assert.ErrorContains(t, err, tt.err)
+			continue
+		}
+		require.NoError(t, err)
+		assert.Equal(t, tt.slug, slug)
+		assert.Equal(t, tt.argv, argv)
+	}
+}

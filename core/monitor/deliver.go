@@ -385,3 +385,22 @@ func keepable(err error) bool {
 
 // errNoCheck is the Err of a run that had no check to report to.
 var errNoCheck = errors.New("no check to report to")
+
+// Error explains, for `pakyas ping`, why the signal was not delivered (nil
+// when it was). Its code follows the failure: ENOTFOUND for an unknown
+// check, EUNAUTHORIZED for a refused key, EUNAVAILABLE when the server
+// could not be reached (the signal was spooled).
+func (d Delivery) Error() error {
+	err := d.Err
+	switch {
+	case d.Delivered:
+		return nil
+	case api.IsStatus(err, http.StatusNotFound) && d.PublicID != "":
+		return &core.Error{Code: core.ENOTFOUND, Message: fmt.Sprintf("Check not found: no check has the public ID %s", d.PublicID),
+			Hint: "check the ID: 'pakyas check show SLUG' prints it", Err: err}
+	case d.Unresolved || core.ErrorCode(err) != core.EUNAVAILABLE:
+		return err
+	}
+	return &core.Error{Code: core.EUNAVAILABLE, Message: fmt.Sprintf("ping not delivered after %d attempt(s): %s", d.Sent.Attempts, core.ErrorText(err)),
+		Hint: core.ErrorHint(err), Err: err}
+}

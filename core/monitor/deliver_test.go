@@ -200,3 +200,22 @@ func TestFilesSender(t *testing.T) {
 	assert.NotErrorIs(t, err, spool.ErrHeld, "the same server and key resolve it (here: nothing listens)")
 	assert.True(t, api.Retryable(err), "%v", err)
 }
+
+func TestDeliveryError(t *testing.T) {
+	down := api.Explain("http://h", refused)
+	for _, tt := range []struct {
+		d    Delivery
+		code string
+		text string
+	}{
+		{Delivery{Delivered: true}, "", ""},
+		{Delivery{Err: &api.HTTPError{StatusCode: 404}, PublicID: "x"}, core.ENOTFOUND, "Check not found: no check has the public ID x"},
+		{Delivery{Err: down, Sent: api.Sent{Attempts: 4}, PublicID: "x"}, core.EUNAVAILABLE, "ping not delivered after 4 attempt(s): cannot reach the Pakyas server at http://h: dial tcp: connection refused"},
+		{Delivery{Err: down, Unresolved: true}, core.EUNAVAILABLE, "cannot reach the Pakyas server at http://h: dial tcp: connection refused"},
+		{Delivery{Err: resolve.NotFound("b", "W"), Unresolved: true}, core.ENOTFOUND, `Check not found: no check "b" in project "W"`},
+	} {
+		err := tt.d.Error()
+		assert.Equal(t, tt.code, core.ErrorCode(err))
+		assert.Equal(t, tt.text, core.ErrorText(err))
+	}
+}
