@@ -3,13 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/urfave/cli/v3"
 
 	"github.com/pakyas/pakyas/core/config"
 	"github.com/pakyas/pakyas/core/console"
 	"github.com/pakyas/pakyas/core/external"
+	"github.com/pakyas/pakyas/core/view"
 )
 
 func pluginCommand(e *env) *cli.Command {
@@ -79,40 +79,13 @@ func (e *env) pluginList(ctx context.Context, cmd *cli.Command) error {
 			external.PluginDirEnv, "~/.config/pakyas/plugins/")
 		return nil
 	}
-	t := &console.Table{Head: []string{"NAME", "VERSION", "PROTOCOL", "BUNDLED", "APPLIES TO", "PATH"}}
-	for _, r := range rows {
-		version, proto, path := r.Version, "", r.Path
-		if r.ProtocolVersion > 0 {
-			proto = fmt.Sprint(r.ProtocolVersion)
-		}
-		if !r.Installed {
-			path, version = "(not installed)", "-"
-		} else if r.Error != "" {
-			version, proto = "?", "?"
-		}
-		t.AddText(r.Name, version, proto, yesNo(r.Bundled), appliesText(r.AppliesTo), path)
-	}
-	o.table(t)
+	view.Plugins(&o.Printer, rows)
 	for _, r := range rows {
 		if r.Error != "" {
 			console.Warn(e.stderr, fmt.Sprintf("plugin %s: %s", r.Name, r.Error), "")
 		}
 	}
 	return nil
-}
-
-func appliesText(a []string) string {
-	if len(a) == 0 {
-		return "-"
-	}
-	return strings.Join(a, ", ")
-}
-
-func yesNo(b bool) string {
-	if b {
-		return "yes"
-	}
-	return "no"
 }
 
 func pluginArg(cmd *cli.Command) (string, error) {
