@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/pakyas/pakyas/core/api"
 	"github.com/pakyas/pakyas/core/console"
@@ -76,14 +75,9 @@ func (e *env) channelAdd(ctx context.Context, cmd *cli.Command) error {
 	if cmd.Args().Len() != 2 {
 		return usagef("give the kind and the target: pakyas channel add webhook|slack|email URL-OR-ADDRESS")
 	}
-	in := api.ChannelInput{Kind: strings.ToLower(cmd.Args().Get(0)), Target: cmd.Args().Get(1), Name: cmd.String("name")}
-	switch in.Kind {
-	case "webhook", "slack", "email":
-	default:
-		return usagef("unknown channel kind %q: use webhook, slack or email", in.Kind)
-	}
-	if in.Name == "" {
-		in.Name = in.Kind
+	in, err := api.NewChannelInput(cmd.Args().Get(0), cmd.Args().Get(1), cmd.String("name"))
+	if err != nil {
+		return usagef("%v", err)
 	}
 	c, s, org, err := e.orgScope(ctx, cmd)
 	if err != nil {

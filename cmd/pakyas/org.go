@@ -76,13 +76,7 @@ func (e *env) orgSwitch(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
-	// Keep the saved project only if it is in the new organization.
-	keep := false
-	for _, p := range org.Projects {
-		if s.File.Project != "" && resolve.Matches(s.File.Project, p.ID, p.Name) {
-			keep = true
-		}
-	}
+	keep := resolve.HasProject(org, s.File.Project) // the saved project, if it is in the new organization
 	err = s.Save(func(c *config.Config) {
 		c.Org = org.Name
 		if !keep {

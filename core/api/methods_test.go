@@ -82,3 +82,11 @@ func TestCheckInputDurations(t *testing.T) {
 		})
 	}
 }
+
+func TestNewChannelInput(t *testing.T) {
+	in, err := NewChannelInput("Slack", "https://hooks.example.com/x", "")
+	require.NoError(t, err)
+	assert.Equal(t, ChannelInput{Kind: "slack", Target: "https://hooks.example.com/x", Name: "slack"}, in)
+	_, err = NewChannelInput("pager", "x", "p")
+	assert.ErrorContains(t, err, "use webhook, slack or email")
+}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/pakyas/pakyas/core"
@@ -38,6 +39,21 @@ func NewCheckInput(lookup func(flag string) (string, bool)) (CheckInput, error) 
 	}
 	if in.Period != nil && in.Cron != nil {
 		return in, fmt.Errorf("a check has either --period or --cron, not both")
+	}
+	return in, nil
+}
+
+// NewChannelInput checks and returns an alert channel's input: kind is
+// webhook, slack or email (any case); the name defaults to the kind.
+func NewChannelInput(kind, target, name string) (ChannelInput, error) {
+	in := ChannelInput{Kind: strings.ToLower(kind), Target: target, Name: name}
+	switch in.Kind {
+	case "webhook", "slack", "email":
+	default:
+		return in, fmt.Errorf("unknown channel kind %q: use webhook, slack or email", kind)
+	}
+	if in.Name == "" {
+		in.Name = in.Kind
 	}
 	return in, nil
 }
