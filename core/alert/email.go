@@ -11,6 +11,7 @@ import (
 	"mime/quotedprintable"
 	"net"
 	"net/mail"
+	"net/netip"
 	"net/smtp"
 	"net/textproto"
 	"slices"
@@ -52,6 +53,10 @@ type SMTPConfig struct {
 // Email sends alerts as plain-text mail through an SMTP relay.
 type Email struct {
 	SMTP SMTPConfig
+	// AllowPrivate lets alerts go to addresses at localhost or at a
+	// non-public IP literal (user@[10.0.0.1]); refused by default, so the
+	// relay is not made to reach the server's own network.
+	AllowPrivate bool
 }
 
 var _ Notifier = (*Email)(nil)
@@ -68,6 +73,9 @@ func (e *Email) Notify(ctx context.Context, ch core.Channel, msg core.AlertMessa
 		return Permanent(err)
 	}
 	to, _ := mail.ParseAddress(ch.Target)
+	if !e.AllowPrivate && privateDomain(to.Address) {
+		return Permanent(fmt.Errorf("refusing to mail %w (%s): start the server with --allow-private-ips to allow it", ErrPrivateAddress, to.Address))
+	}
 	from, err := mail.ParseAddress(cfg.From)
 	if err != nil {
 		return Permanent(fmt.Errorf("--smtp-from %q is not an email address: %w", cfg.From, err))
@@ -246,4 +254,20 @@ func (cfg SMTPConfig) checkAuth(c *smtp.Client, host string, tlsOn bool) error {
 		return Permanent(fmt.Errorf("SMTP relay %s does not offer AUTH PLAIN; unset --smtp-username or use another relay", cfg.Addr))
 	}
 	return nil
+}
+
+// privateDomain reports whether the domain of addr is localhost (or a
+// name under it) or an IP literal that is not Public.
+func privateDomain(addr string) bool {
+	_, domain, _ := strings.Cut(addr, "@")
+	domain = strings.TrimSuffix(strings.ToLower(domain), ".")
+	if domain == "localhost" || strings.HasSuffix(domain, ".localhost") {
+		return true
+	}
+	lit := strings.TrimPrefix(strings.TrimSuffix(domain, "]"), "[")
+	lit = strings.TrimPrefix(lit, "ipv6:")
+	if ip, err := netip.ParseAddr(lit); err == nil {
+		return !Public(ip)
+	}
+	return false
 }

@@ -317,3 +317,16 @@ func TestEmailHonoursContext(t *testing.T) {
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.False(t, IsPermanent(err))
 }
+
+func TestEmailRefusesPrivateDomains(t *testing.T) {
+	for addr, private := range map[string]bool{
+		"oncall@example.com": false, "root@localhost": true, "a@db.localhost": true,
+		"x@[127.0.0.1]": true, "x@[10.0.0.5]": true, "x@[IPv6:::1]": true, "x@[93.184.216.34]": false,
+	} {
+		assert.Equal(t, private, privateDomain(addr), addr)
+	}
+	e := &Email{SMTP: SMTPConfig{Addr: "127.0.0.1:1", From: "pakyas@example.com"}}
+	err := e.Notify(context.Background(), core.Channel{Kind: core.ChannelEmail, Target: "root@localhost"}, downMsg())
+	assert.ErrorIs(t, err, ErrPrivateAddress)
+	assert.True(t, IsPermanent(err))
+}

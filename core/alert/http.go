@@ -17,26 +17,18 @@ import (
 // UserAgent is the User-Agent of every HTTP request a notifier makes.
 const UserAgent = "pakyas-server"
 
-// maxErrorBody is how much of a refusing answer an error quotes.
-const maxErrorBody = 200
-
 // HTTPError is a non-2xx answer from a webhook or Slack. Notifiers wrap it
 // with Permanent unless the status is worth retrying (408, 425, 429, 5xx).
+// It never holds the answer's body: a target the user chose could be an
+// internal service whose answer is secret.
 type HTTPError struct {
 	StatusCode int
 	Status     string        // e.g. "404 Not Found"
-	Body       string        // the first 200 bytes of the answer, trimmed
 	RetryAfter time.Duration // from a Retry-After header in seconds; 0 when none
 }
 
-// Error returns e.g. "HTTP 404 Not Found: no_service".
-func (e *HTTPError) Error() string {
-	s := "HTTP " + e.Status
-	if e.Body != "" {
-		s += ": " + e.Body
-	}
-	return s
-}
+// Error returns e.g. "HTTP 404 Not Found".
+func (e *HTTPError) Error() string { return "HTTP " + e.Status }
 
 // retryable reports whether an answer with the given status may be
 // accepted later.
@@ -72,24 +64,23 @@ func postJSON(ctx context.Context, client *http.Client, target string, v any) er
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		// *url.Error repeats the whole URL; keep only its cause.
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
+		// Only a short reason: the *url.Error repeats the whole URL (often
+		// a secret), and telling connection errors apart would make the
+		// server a port scanner.
+		reason := describe(ctx, err)
+		if errors.Is(err, ErrPrivateAddress) {
+			return Permanent(&DeliveryError{Where: where, Reason: reason, err: err})
 		}
-		return fmt.Errorf("post to %s: %w", where, err)
+		return &DeliveryError{Where: where, Reason: reason, err: err}
 	}
 	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // reuse the connection
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // reuse the connection
 		return nil
 	}
-	head, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	herr := &HTTPError{
 		StatusCode: resp.StatusCode,
 		Status:     resp.Status,
-		Body:       strings.TrimSpace(strings.ToValidUTF8(string(head), "")),
 		RetryAfter: retryAfter(resp.Header.Get("Retry-After")),
 	}
 	if herr.Status == "" {
@@ -100,6 +91,20 @@ func postJSON(ctx context.Context, client *http.Client, target string, v any) er
 	}
 	return herr
 }
+
+// DeliveryError is a delivery that got no answer: where it went (scheme
+// and host only) and a short reason (see describe).
+type DeliveryError struct {
+	Where, Reason string
+	err           error
+}
+
+// Error returns e.g. "post to https://hooks.example.com: could not connect".
+func (e *DeliveryError) Error() string { return "post to " + e.Where + ": " + e.Reason }
+
+// Unwrap returns the error of the attempt, for classification only: its
+// text is not shown.
+func (e *DeliveryError) Unwrap() error { return e.err }
 
 // retryAfter parses a Retry-After header given in seconds. The HTTP-date
 // form is ignored: it depends on the peer's clock.

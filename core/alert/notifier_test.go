@@ -70,7 +70,7 @@ func TestPermanent(t *testing.T) {
 func TestSend(t *testing.T) {
 	ok := notifierFunc(func(context.Context, core.Channel, core.AlertMessage) error { return nil })
 	gone := notifierFunc(func(context.Context, core.Channel, core.AlertMessage) error {
-		return Permanent(&HTTPError{StatusCode: 404, Status: "404 Not Found", Body: "no_service"})
+		return Permanent(&HTTPError{StatusCode: 404, Status: "404 Not Found"})
 	})
 	busy := notifierFunc(func(context.Context, core.Channel, core.AlertMessage) error {
 		return &HTTPError{StatusCode: 503, Status: "503 Service Unavailable"}
@@ -83,7 +83,7 @@ func TestSend(t *testing.T) {
 
 	err := Send(context.Background(), n, core.Channel{Name: "alerts", Kind: core.ChannelSlack}, msg)
 	assert.Equal(t, core.EINVALID, core.ErrorCode(err))
-	assert.Equal(t, `alert to slack "alerts" failed: HTTP 404 Not Found: no_service`, core.ErrorMessage(err))
+	assert.Equal(t, `alert to slack "alerts" failed: HTTP 404 Not Found`, core.ErrorMessage(err))
 	assert.NotEmpty(t, core.ErrorHint(err))
 	assert.True(t, IsPermanent(err))
 	var he *HTTPError

@@ -69,5 +69,5 @@ func TestSlackRefusal(t *testing.T) {
 	err := (&Slack{Client: srv.Client()}).Notify(context.Background(), ch, downMsg())
 	require.Error(t, err)
 	assert.True(t, IsPermanent(err))
-	assert.Equal(t, "HTTP 404 Not Found: no_service", err.Error())
+	assert.Equal(t, "HTTP 404 Not Found", err.Error())
 }

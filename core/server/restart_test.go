@@ -29,7 +29,7 @@ func startInstance(t *testing.T, path string, clock *testutil.Clock) *instance {
 	st, err := sqlite.Open(context.Background(), path)
 	require.NoError(t, err)
 	hs := httptest.NewUnstartedServer(nil)
-	srv := server.New(st, clock, server.Config{Manual: true, PublicURL: "http://" + hs.Listener.Addr().String()})
+	srv := server.New(st, clock, server.Config{Manual: true, PublicURL: "http://" + hs.Listener.Addr().String(), AllowPrivateIPs: true})
 	hs.Config.Handler = srv.Handler()
 	hs.Start()
 	srv.Start()

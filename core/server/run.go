@@ -73,6 +73,10 @@ func Run(ctx context.Context, opts Options) error {
 			WithHint("pick another address with --listen HOST:PORT")
 	}
 	cfg := opts.Config
+	if opts.Dev {
+		// A dev server's webhooks are usually on the same machine.
+		cfg.AllowPrivateIPs = true
+	}
 	base := "http://" + ln.Addr().String()
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = base
@@ -101,7 +105,9 @@ type Flags struct {
 	APIRate     float64 // per second and key; 0: no limit
 	SMTP        alert.SMTPConfig
 	StartTLS    string // auto, always or never
-	Logger      *log.Logger
+	// AllowPrivateIPs: --allow-private-ips (see Config.AllowPrivateIPs).
+	AllowPrivateIPs bool
+	Logger          *log.Logger
 }
 
 // Config checks f and returns the server's Config; its errors name the
@@ -128,5 +134,5 @@ func (f Flags) Config() (Config, error) {
 	smtp := f.SMTP
 	smtp.StartTLS = tls
 	return Config{APIRate: rate, APIBurst: int(4*rate) + 1, PublicURL: strings.TrimRight(f.PublicURL, "/"),
-		Retention: retention, KeepSignals: f.KeepSignals, SMTP: smtp, Logger: f.Logger}, nil
+		Retention: retention, KeepSignals: f.KeepSignals, SMTP: smtp, AllowPrivateIPs: f.AllowPrivateIPs, Logger: f.Logger}, nil
 }

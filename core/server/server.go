@@ -45,6 +45,11 @@ type Config struct {
 	APIBurst int
 	// SMTP is the relay for email alert channels.
 	SMTP alert.SMTPConfig
+	// AllowPrivateIPs lets webhook and Slack alerts reach loopback,
+	// private, link-local and other non-public addresses, and email
+	// alerts go to such domains. Off by default: a channel a user adds
+	// must not reach the server's own network (--allow-private-ips).
+	AllowPrivateIPs bool
 	// Manual disables the background loops (evaluation, alerts, pruning):
 	// tests drive them with EvaluateDue, DeliverAlerts and Prune.
 	Manual bool
@@ -108,7 +113,10 @@ func New(store core.Store, clock core.Clock, cfg Config) *Server {
 		evalWake:  make(chan struct{}, 1),
 		alertWake: make(chan struct{}, 1),
 	}
-	s.notifiers = alert.DefaultNotifiers(&http.Client{Timeout: 15 * time.Second}, cfg.SMTP)
+	s.notifiers = alert.DefaultNotifiers(alert.NewHTTPClient(cfg.AllowPrivateIPs), cfg.SMTP)
+	if e, ok := s.notifiers[core.ChannelEmail].(*alert.Email); ok {
+		e.AllowPrivate = cfg.AllowPrivateIPs
+	}
 	s.dispatcher = &alert.Dispatcher{
 		Store:     store,
 		Clock:     clock,

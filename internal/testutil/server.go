@@ -50,7 +50,8 @@ func StartServer(t testing.TB) *Server {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	addr := ln.Addr().String()
-	srv := server.New(st, clock, server.Config{Manual: true, PublicURL: "http://" + addr})
+	// The tests' webhooks listen on 127.0.0.1.
+	srv := server.New(st, clock, server.Config{Manual: true, PublicURL: "http://" + addr, AllowPrivateIPs: true})
 	s := &Server{Server: srv, URL: "http://" + addr, Clock: clock, Store: st, addr: addr}
 	s.serve(ln)
 	srv.Start()
