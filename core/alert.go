@@ -20,11 +20,14 @@ func (k ChannelKind) Valid() bool {
 // Channel is where an organization's alerts go. Every check of the
 // organization alerts to every one of its channels.
 type Channel struct {
-	ID        string // UUID
-	OrgID     string
-	Name      string
-	Kind      ChannelKind
-	Target    string // URL for webhook and Slack, address for email
+	ID     string // UUID
+	OrgID  string
+	Name   string
+	Kind   ChannelKind
+	Target string // URL for webhook and Slack, address for email
+	// Secret signs webhook alerts (Standard Webhooks, "whsec_" and base64);
+	// shown once, when the channel is added. Empty: unsigned.
+	Secret    string
 	CreatedAt time.Time
 }
 
@@ -42,6 +45,9 @@ type AlertMessage struct {
 	At        time.Time `json:"at"`
 	Test      bool      `json:"test,omitempty"` // sent by "channel test"
 	ServerURL string    `json:"-"`
+	// DeliveryID is the same on every attempt to deliver one alert (its
+	// outbox ID), so a receiver can drop repeats (webhook-id).
+	DeliveryID string `json:"-"`
 }
 
 // Alert states.

@@ -89,6 +89,9 @@ func (e *env) channelAdd(ctx context.Context, cmd *cli.Command) error {
 	}
 	return e.output(s).show(ch, func(o *output) {
 		o.printf("Added %s channel %q to organization %q (%s).\n", ch.Kind, ch.Name, org.Name, ch.ID)
+		if ch.Secret != "" {
+			o.printf("Signing secret (shown only now, store it to verify the webhook-signature header): %s\n", ch.Secret)
+		}
 		o.printf("Try it: pakyas channel test %q\n", ch.Name)
 	})
 }

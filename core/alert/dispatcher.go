@@ -316,7 +316,9 @@ func (d *Dispatcher) deliver(ctx context.Context, a *core.Alert) (bool, error) {
 		d.gaveUp.Add(1)
 		return d.save(ctx, a, d.now(), "alert to a deleted channel gave up: the channel was deleted")
 	}
-	nerr := d.attempt(ctx, *ch, a.Message)
+	msg := a.Message
+	msg.DeliveryID = fmt.Sprintf("msg_%d", a.ID)
+	nerr := d.attempt(ctx, *ch, msg)
 	if nerr != nil && ctx.Err() != nil {
 		return false, ctx.Err()
 	}

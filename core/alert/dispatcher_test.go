@@ -427,3 +427,35 @@ func TestDefaultBackoff(t *testing.T) {
 		})
 	}
 }
+
+// TestDispatcherDeliveryIDStable: every attempt of one alert carries the
+// same delivery ID (the webhook-id receivers drop repeats by), and another
+// alert another one.
+func TestDispatcherDeliveryIDStable(t *testing.T) {
+	store := newFakeStore(core.Channel{ID: "ch-ops", Name: "ops", Kind: core.ChannelWebhook})
+	var ids []string
+	clock := newFakeClock()
+	d := &Dispatcher{Store: store, Clock: clock, Backoff: func(int) time.Duration { return time.Minute }, Notifiers: Notifiers{
+		core.ChannelWebhook: notifierFunc(func(_ context.Context, _ core.Channel, msg core.AlertMessage) error {
+			ids = append(ids, msg.DeliveryID)
+			if len(ids) > 2 {
+				return nil
+			}
+			return &HTTPError{StatusCode: 503, Status: "503 Service Unavailable"}
+		}),
+	}}
+	store.enqueue("ch-ops", downMsg())
+	for range 2 {
+		_, err := d.RunOnce(context.Background())
+		require.NoError(t, err)
+		clock.Add(time.Minute)
+	}
+	store.enqueue("ch-ops", upMsg())
+	_, err := d.RunOnce(context.Background())
+	require.NoError(t, err)
+	require.Len(t, ids, 4, "three attempts of the first, then the second")
+	assert.Equal(t, ids[0], ids[1])
+	assert.Equal(t, ids[0], ids[2])
+	assert.NotEmpty(t, ids[0])
+	assert.NotEqual(t, ids[0], ids[3])
+}

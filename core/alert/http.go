@@ -43,7 +43,8 @@ func retryable(status int) bool {
 // postJSON POSTs v as JSON to target and returns nil for a 2xx answer. Its
 // errors name only the scheme and host of target: the rest of a webhook URL
 // is often a secret.
-func postJSON(ctx context.Context, client *http.Client, target string, v any) error {
+// sign, if not nil, adds headers computed from the body (a signature).
+func postJSON(ctx context.Context, client *http.Client, target string, v any, sign func(body []byte, h http.Header) error) error {
 	body, err := json.Marshal(v)
 	if err != nil {
 		return Permanent(fmt.Errorf("encode alert: %w", err))
@@ -59,6 +60,11 @@ func postJSON(ctx context.Context, client *http.Client, target string, v any) er
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", UserAgent)
+	if sign != nil {
+		if err := sign(body, req.Header); err != nil {
+			return Permanent(fmt.Errorf("sign the alert: %w", err))
+		}
+	}
 	if client == nil {
 		client = http.DefaultClient
 	}

@@ -30,7 +30,7 @@ func (s *Slack) Notify(ctx context.Context, ch core.Channel, msg core.AlertMessa
 	if err := ValidateTarget(core.ChannelSlack, ch.Target); err != nil {
 		return Permanent(err)
 	}
-	return postJSON(ctx, s.Client, ch.Target, slackPayload{Text: SlackText(msg)})
+	return postJSON(ctx, s.Client, ch.Target, slackPayload{Text: SlackText(msg)}, nil)
 }
 
 // SlackText returns the message text, in Slack's mrkdwn, e.g.

@@ -2,9 +2,16 @@ package alert
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+
+	"github.com/google/uuid"
 	"github.com/pakyas/pakyas/core"
 )
 
@@ -70,9 +77,43 @@ type Webhook struct {
 var _ Notifier = (*Webhook)(nil)
 
 // Notify POSTs msg as JSON to ch.Target. Any 2xx answer means accepted.
+// With a channel secret, the request is signed as Standard Webhooks
+// specifies: webhook-id (msg.DeliveryID, the same on every retry of one
+// alert), webhook-timestamp and webhook-signature (v1, HMAC-SHA256 of
+// "id.timestamp.body").
 func (w *Webhook) Notify(ctx context.Context, ch core.Channel, msg core.AlertMessage) error {
 	if err := ValidateTarget(core.ChannelWebhook, ch.Target); err != nil {
 		return Permanent(err)
 	}
-	return postJSON(ctx, w.Client, ch.Target, NewWebhookPayload(msg))
+	var sign func(body []byte, h http.Header) error
+	if ch.Secret != "" {
+		wh, err := standardwebhooks.NewWebhook(ch.Secret)
+		if err != nil {
+			return Permanent(fmt.Errorf("the channel's signing secret is not valid: %w", err))
+		}
+		id := msg.DeliveryID
+		if id == "" {
+			id = "msg_" + uuid.NewString()
+		}
+		sign = func(body []byte, h http.Header) error {
+			now := time.Now()
+			sig, err := wh.Sign(id, now, body)
+			if err != nil {
+				return err
+			}
+			h.Set(standardwebhooks.HeaderWebhookID, id)
+			h.Set(standardwebhooks.HeaderWebhookTimestamp, strconv.FormatInt(now.Unix(), 10))
+			h.Set(standardwebhooks.HeaderWebhookSignature, sig)
+			return nil
+		}
+	}
+	return postJSON(ctx, w.Client, ch.Target, NewWebhookPayload(msg), sign)
+}
+
+// NewSecret returns a new webhook signing secret: "whsec_" and the
+// base64 of 32 random bytes.
+func NewSecret() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return "whsec_" + base64.StdEncoding.EncodeToString(b)
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -167,4 +168,47 @@ func TestWebhookRefusesBadTarget(t *testing.T) {
 	require.Error(t, err)
 	assert.True(t, IsPermanent(err))
 	assert.Equal(t, core.EINVALID, core.ErrorCode(err))
+}
+
+// TestWebhookSigned: a channel with a secret signs its alerts as Standard
+// Webhooks specifies; the reference implementation verifies them, and a
+// tampered body fails.
+func TestWebhookSigned(t *testing.T) {
+	got := make(chan *http.Request, 2)
+	bodies := make(chan []byte, 2)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got <- r
+		bodies <- b
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	t.Cleanup(srv.Close)
+	secret := NewSecret()
+	require.True(t, strings.HasPrefix(secret, "whsec_"))
+	ch := core.Channel{Kind: core.ChannelWebhook, Target: srv.URL, Secret: secret}
+	msg := downMsg()
+	msg.DeliveryID = "msg_42"
+	for range 2 { // two attempts of one alert
+		_ = (&Webhook{Client: srv.Client()}).Notify(context.Background(), ch, msg)
+	}
+	wh, err := standardwebhooks.NewWebhook(secret)
+	require.NoError(t, err)
+	for range 2 {
+		r, body := <-got, <-bodies
+		assert.Equal(t, "msg_42", r.Header.Get("webhook-id"), "stable across retries")
+		assert.NotEmpty(t, r.Header.Get("webhook-timestamp"))
+		assert.True(t, strings.HasPrefix(r.Header.Get("webhook-signature"), "v1,"))
+		require.NoError(t, wh.Verify(body, r.Header))
+		assert.Error(t, wh.Verify(append(body, ' '), r.Header), "a changed body fails")
+	}
+	other, err := standardwebhooks.NewWebhook(NewSecret())
+	require.NoError(t, err)
+	_ = (&Webhook{Client: srv.Client()}).Notify(context.Background(), ch, msg)
+	r, body := <-got, <-bodies
+	assert.Error(t, other.Verify(body, r.Header), "another secret does not verify")
+
+	_ = (&Webhook{Client: srv.Client()}).Notify(context.Background(), core.Channel{Target: srv.URL}, msg)
+	r = <-got
+	<-bodies
+	assert.Empty(t, r.Header.Get("webhook-signature"), "no secret: unsigned")
 }

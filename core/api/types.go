@@ -154,6 +154,9 @@ type Channel struct {
 	Kind      string    `json:"kind"`   // webhook, slack, email
 	Target    string    `json:"target"` // URL or email address
 	CreatedAt time.Time `json:"created_at"`
+	// Secret signs a webhook channel's alerts (Standard Webhooks); in the
+	// answer to its creation only.
+	Secret string `json:"secret,omitempty"`
 }
 
 // ChannelInput creates a channel.

@@ -52,10 +52,15 @@ func (s *Server) createChannel(w http.ResponseWriter, r *http.Request, c *caller
 		return err
 	}
 	ch := core.Channel{ID: uuid.NewString(), OrgID: o.ID, Name: name, Kind: kind, Target: target, CreatedAt: s.clock.Now()}
+	if kind == core.ChannelWebhook {
+		ch.Secret = alert.NewSecret()
+	}
 	if err := s.store.CreateChannel(r.Context(), &ch); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, apiChannel(ch))
+	out := apiChannel(ch)
+	out.Secret = ch.Secret // shown this once
+	writeJSON(w, http.StatusCreated, out)
 	return nil
 }
 
@@ -93,7 +98,7 @@ func (s *Server) testChannel(w http.ResponseWriter, r *http.Request, c *caller) 
 		Name: "Test check", Slug: "test-check", Project: "",
 		From: core.StatusUp, To: core.StatusDown,
 		Reason: "this is a test alert sent by 'pakyas channel test'",
-		At:     s.clock.Now(), Test: true,
+		At:     s.clock.Now(), Test: true, DeliveryID: "msg_test_" + uuid.NewString(),
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 20*time.Second)
 	defer cancel()

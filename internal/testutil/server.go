@@ -43,6 +43,14 @@ type Server struct {
 // StartServer starts a Server and stops it when the test ends.
 func StartServer(t testing.TB) *Server {
 	t.Helper()
+	return StartServerWith(t, nil)
+}
+
+// StartServerWith is StartServer with configure changing the server's
+// Config first (it starts as Manual, with AllowPrivateIPs on: the tests'
+// webhooks listen on 127.0.0.1).
+func StartServerWith(t testing.TB, configure func(*server.Config)) *Server {
+	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "pakyas.db"))
 	require.NoError(t, err)
@@ -50,8 +58,11 @@ func StartServer(t testing.TB) *Server {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	addr := ln.Addr().String()
-	// The tests' webhooks listen on 127.0.0.1.
-	srv := server.New(st, clock, server.Config{Manual: true, PublicURL: "http://" + addr, AllowPrivateIPs: true})
+	cfg := server.Config{Manual: true, PublicURL: "http://" + addr, AllowPrivateIPs: true}
+	if configure != nil {
+		configure(&cfg)
+	}
+	srv := server.New(st, clock, cfg)
 	s := &Server{Server: srv, URL: "http://" + addr, Clock: clock, Store: st, addr: addr}
 	s.serve(ln)
 	srv.Start()

@@ -8,8 +8,8 @@ import (
 )
 
 const (
-	channelColumns   = `id, org_id, name, kind, target, created_at`
-	sqlCreateChannel = `INSERT INTO channels (` + channelColumns + `) VALUES (?, ?, ?, ?, ?, ?)`
+	channelColumns   = `id, org_id, name, kind, target, secret, created_at`
+	sqlCreateChannel = `INSERT INTO channels (` + channelColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?)`
 	sqlChannel       = `SELECT ` + channelColumns + ` FROM channels WHERE id = ?`
 	sqlChannels      = `SELECT ` + channelColumns + ` FROM channels WHERE org_id = ? ORDER BY name, id`
 	sqlDeleteChannel = `DELETE FROM channels WHERE id = ?`
@@ -18,7 +18,7 @@ const (
 // CreateChannel inserts ch; ECONFLICT when its ID is taken, ENOTFOUND when
 // its org does not exist.
 func (q *queries) CreateChannel(ctx context.Context, ch *core.Channel) error {
-	_, err := q.exec(ctx, sqlCreateChannel, ch.ID, ch.OrgID, ch.Name, string(ch.Kind), ch.Target, nanos(ch.CreatedAt))
+	_, err := q.exec(ctx, sqlCreateChannel, ch.ID, ch.OrgID, ch.Name, string(ch.Kind), ch.Target, ch.Secret, nanos(ch.CreatedAt))
 	if err != nil {
 		return writeErr("create channel", err,
 			fmt.Sprintf("channel %q already exists", ch.ID),
@@ -60,7 +60,7 @@ func scanChannel(s scanner, ch *core.Channel) error {
 		kind    string
 		created int64
 	)
-	if err := s.Scan(&ch.ID, &ch.OrgID, &ch.Name, &kind, &ch.Target, &created); err != nil {
+	if err := s.Scan(&ch.ID, &ch.OrgID, &ch.Name, &kind, &ch.Target, &ch.Secret, &created); err != nil {
 		return err
 	}
 	ch.Kind = core.ChannelKind(kind)

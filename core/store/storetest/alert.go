@@ -16,8 +16,10 @@ func testChannels(t *testing.T, s core.Store) {
 	f := newFixture(t, s)
 	slack := &core.Channel{ID: id(), OrgID: f.org.ID, Name: "slack", Kind: core.ChannelSlack, Target: "https://hooks.slack.com/services/T0/B0/x", CreatedAt: at(time.Hour)}
 	email := &core.Channel{ID: id(), OrgID: f.org.ID, Name: "email", Kind: core.ChannelEmail, Target: "ops@example.com", CreatedAt: at(2 * time.Hour)}
+	hook := &core.Channel{ID: id(), OrgID: f.org.ID, Name: "hook", Kind: core.ChannelWebhook, Target: "https://example.com/h", Secret: "whsec_c2VjcmV0", CreatedAt: at(3 * time.Hour)}
 	require.NoError(t, s.CreateChannel(ctx, slack))
 	require.NoError(t, s.CreateChannel(ctx, email))
+	require.NoError(t, s.CreateChannel(ctx, hook))
 
 	got, err := s.Channel(ctx, slack.ID)
 	require.NoError(t, err)
@@ -25,7 +27,7 @@ func testChannels(t *testing.T, s core.Store) {
 
 	chs, err := s.Channels(ctx, f.org.ID)
 	require.NoError(t, err)
-	assert.Equal(t, []core.Channel{*email, *slack}, chs, "by name")
+	assert.Equal(t, []core.Channel{*email, *hook, *slack}, chs, "by name, secrets kept")
 
 	chs, err = s.Channels(ctx, id())
 	require.NoError(t, err)
