@@ -90,7 +90,7 @@ Example:
 			&cli.StringFlag{Name: "project", Value: "Production", Usage: "name of the first project"},
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			st, err := server.OpenStore(ctx, e.dataDir(cmd))
+			st, err := server.OpenStore(ctx, e.dataDir(cmd), func(f string, a ...any) { fmt.Fprintf(e.stderr, "pakyas: "+f+"\n", a...) })
 			if err != nil {
 				return err
 			}

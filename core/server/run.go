@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/pakyas/pakyas/core"
@@ -33,10 +34,15 @@ func DefaultDataDir(getenv func(string) string) string {
 }
 
 // OpenStore opens the SQLite store in the data directory dir, creating
-// both (mode 0700) if needed.
-func OpenStore(ctx context.Context, dir string) (*sqlite.Store, error) {
+// both (mode 0700; the database files 0600) if needed. It refuses a
+// directory other users can write to (they could replace the database)
+// and warns, through warn, about one they can read.
+func OpenStore(ctx context.Context, dir string, warn func(format string, args ...any)) (*sqlite.Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	if err := checkDataDir(dir, warn); err != nil {
+		return nil, err
 	}
 	st, err := sqlite.Open(ctx, filepath.Join(dir, DBFile))
 	if err != nil {
@@ -62,7 +68,11 @@ func Run(ctx context.Context, opts Options) error {
 	if opts.Listen == "" {
 		opts.Listen = DefaultListen
 	}
-	st, err := OpenStore(ctx, opts.DataDir)
+	logf := opts.Config.Logger.Printf
+	if opts.Config.Logger == nil {
+		logf = log.Printf
+	}
+	st, err := OpenStore(ctx, opts.DataDir, logf)
 	if err != nil {
 		return err
 	}
@@ -135,4 +145,25 @@ func (f Flags) Config() (Config, error) {
 	smtp.StartTLS = tls
 	return Config{APIRate: rate, APIBurst: int(4*rate) + 1, PublicURL: strings.TrimRight(f.PublicURL, "/"),
 		Retention: retention, KeepSignals: f.KeepSignals, SMTP: smtp, AllowPrivateIPs: f.AllowPrivateIPs, Logger: f.Logger}, nil
+}
+
+// checkDataDir refuses a data directory writable by others than its
+// owner, and warns about one they can read.
+func checkDataDir(dir string, warn func(format string, args ...any)) error {
+	if runtime.GOOS == "windows" {
+		return nil // no Unix modes; ACLs decide
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	mode := fi.Mode().Perm()
+	switch {
+	case mode&0o022 != 0:
+		return core.Errorf(core.EINVALID, "the data directory %s is writable by other users (mode %04o): they could replace the database", dir, mode).
+			WithHint("chmod 700 %s", dir)
+	case mode&0o044 != 0 && warn != nil:
+		warn("warning: the data directory %s is readable by other users (mode %04o); the database itself is 0600, but: chmod 700 %s", dir, mode, dir)
+	}
+	return nil
 }

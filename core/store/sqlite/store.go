@@ -10,7 +10,9 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -51,6 +53,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	if err := private(abs); err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 
@@ -172,6 +177,26 @@ func (s *Store) Close() error {
 	}
 	if errRead != nil {
 		return fmt.Errorf("close store %s: %w", s.path, errRead)
+	}
+	return nil
+}
+
+// private makes the database file (created empty if missing) and its
+// -wal and -shm files, if any, readable by their owner only: they hold
+// job output, webhook URLs and email addresses. SQLite creates the -wal
+// and -shm files with the mode of the database file.
+func private(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
 	}
 	return nil
 }
