@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"math/big"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -114,7 +115,18 @@ func (s *Server) authenticate(r *http.Request) (*caller, error) {
 // handler's error into a JSON answer.
 func (s *Server) authed(h func(w http.ResponseWriter, r *http.Request, c *caller) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		addr, now := clientAddr(r), s.clock.Now()
+		if wait := s.fails.wait(addr, now); wait > 0 {
+			// Before any database read: a key guesser costs nothing.
+			w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)))
+			s.writeError(w, r, core.Errorf(core.ERATELIMIT, "too many failed API key attempts from this address").
+				WithHint("check the key (pakyas whoami), then retry in %s", wait))
+			return
+		}
 		c, err := s.authenticate(r)
+		if core.ErrorCode(err) == core.EUNAUTHORIZED {
+			s.fails.fail(addr, now)
+		}
 		if err != nil {
 			s.writeError(w, r, err)
 			return

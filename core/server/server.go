@@ -95,6 +95,7 @@ type Server struct {
 	notifiers  alert.Notifiers
 	metrics    metrics
 	limits     *keyLimits // nil: no limit
+	fails      *failLimits
 	evalWake   chan struct{}
 	alertWake  chan struct{}
 
@@ -124,6 +125,7 @@ func New(store core.Store, clock core.Clock, cfg Config) *Server {
 		Logf:      s.logf,
 	}
 	s.ingest = newIngester(s)
+	s.fails = newFailLimits(s.logf)
 	if cfg.APIRate > 0 {
 		s.limits = newKeyLimits(cfg.APIRate, cfg.APIBurst)
 	}
