@@ -112,20 +112,23 @@ type CheckInput struct {
 
 // Signal is one received ping.
 type Signal struct {
-	ID              int64     `json:"id"`
-	Kind            string    `json:"kind"` // start, success, fail, log
-	ExitCode        *int      `json:"exit_code,omitempty"`
-	RunID           string    `json:"run_id,omitempty"`
-	At              time.Time `json:"at"`          // when it happened
-	ReceivedAt      time.Time `json:"received_at"` // when the server got it
-	DeliveredLate   bool      `json:"delivered_late,omitempty"`
-	DurationMS      int64     `json:"duration_ms,omitempty"`
-	Host            string    `json:"host,omitempty"`
-	Output          string    `json:"output"` // the body; invalid UTF-8 shows as U+FFFD
-	OutputTruncated bool      `json:"output_truncated,omitempty"`
-	Method          string    `json:"method,omitempty"`
-	RemoteAddr      string    `json:"remote_addr,omitempty"`
-	UserAgent       string    `json:"user_agent,omitempty"`
+	ID            int64     `json:"id"`
+	Kind          string    `json:"kind"` // start, success, fail, log
+	ExitCode      *int      `json:"exit_code,omitempty"`
+	RunID         string    `json:"run_id,omitempty"`
+	At            time.Time `json:"at"`          // when it happened
+	ReceivedAt    time.Time `json:"received_at"` // when the server got it
+	DeliveredLate bool      `json:"delivered_late,omitempty"`
+	DurationMS    int64     `json:"duration_ms,omitempty"`
+	Host          string    `json:"host,omitempty"`
+	Output        string    `json:"output"` // the body; invalid UTF-8 shows as U+FFFD
+	// OutputBase64 is the body's exact bytes in base64, set only when the
+	// body is not valid UTF-8 (binary output): Output cannot hold it.
+	OutputBase64    string `json:"output_base64,omitempty"`
+	OutputTruncated bool   `json:"output_truncated,omitempty"`
+	Method          string `json:"method,omitempty"`
+	RemoteAddr      string `json:"remote_addr,omitempty"`
+	UserAgent       string `json:"user_agent,omitempty"`
 }
 
 // TimelineEntry is one line of a check's timeline.

@@ -126,10 +126,11 @@ func (s *Server) createCheck(w http.ResponseWriter, r *http.Request, c *caller) 
 // applyCheckInput sets the fields present in in, validating them.
 func applyCheckInput(c *core.Check, in api.CheckInput) error {
 	if in.Name != nil {
-		c.Name = strings.TrimSpace(*in.Name)
-		if c.Name == "" || len(c.Name) > 200 {
-			return invalid("name must be 1 to 200 characters").WithHint("set --name, e.g. --name \"Nightly Backup\"")
+		name, err := validName("check", *in.Name)
+		if err != nil {
+			return err.(*core.Error).WithHint("set --name, e.g. --name \"Nightly Backup\"")
 		}
+		c.Name = name
 	}
 	if in.Slug != nil {
 		c.Slug = *in.Slug
@@ -150,6 +151,10 @@ func applyCheckInput(c *core.Check, in api.CheckInput) error {
 	if in.Period != nil {
 		sch = core.Schedule{Kind: core.SchedulePeriod, Period: seconds(*in.Period), Grace: sch.Grace}
 	}
+	if in.Cron != nil && len(*in.Cron) > MaxCronLen {
+		return invalid("cron expression is %d characters long, more than %d", len(*in.Cron), MaxCronLen).
+			WithHint("a cron expression is five fields, e.g. --cron \"0 2 * * *\"")
+	}
 	if in.Cron != nil {
 		// A new expression keeps the zone of a cron schedule (PATCH
 		// changes only the fields present); a period had none.
@@ -163,6 +168,9 @@ func applyCheckInput(c *core.Check, in api.CheckInput) error {
 		if sch.Kind != core.ScheduleCron {
 			return invalid("a time zone applies only to a cron schedule").WithHint("pass --tz together with --cron")
 		}
+		if err := validZone(*in.TZ); err != nil {
+			return err
+		}
 		sch.TZ = *in.TZ
 	}
 	if in.Grace != nil {
@@ -175,6 +183,25 @@ func applyCheckInput(c *core.Check, in api.CheckInput) error {
 		return err
 	}
 	c.Schedule = sch
+	return nil
+}
+
+// MaxCronLen is the longest cron expression accepted.
+const MaxCronLen = 100
+
+// validZone accepts an IANA time zone name: not empty, not "Local" (the
+// server's own zone, which another server would read differently).
+func validZone(tz string) error {
+	const hint = "use an IANA zone name such as Europe/Berlin, America/New_York or UTC"
+	switch {
+	case tz == "":
+		return invalid("tz is empty").WithHint("%s; leave tz out for UTC", hint)
+	case tz == "Local" || len(tz) > 64 || strings.ContainsAny(tz, "\\.:") && tz != "UTC":
+		return invalid("tz %q is not an IANA time zone name", tz).WithHint(hint)
+	}
+	if _, err := time.LoadLocation(tz); err != nil {
+		return invalid("tz %q: unknown time zone", tz).WithHint(hint)
+	}
 	return nil
 }
 

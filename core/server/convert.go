@@ -1,8 +1,10 @@
 package server
 
 import (
+	"encoding/base64"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/pakyas/pakyas/core"
 	"github.com/pakyas/pakyas/core/api"
@@ -67,7 +69,7 @@ func apiSchedule(s core.Schedule) api.Schedule {
 }
 
 func apiSignal(sig *core.Signal, skew time.Duration) api.Signal {
-	return api.Signal{
+	out := api.Signal{
 		ID:              sig.ID,
 		Kind:            string(sig.Kind),
 		ExitCode:        sig.ExitCode,
@@ -83,6 +85,12 @@ func apiSignal(sig *core.Signal, skew time.Duration) api.Signal {
 		RemoteAddr:      sig.RemoteAddr,
 		UserAgent:       sig.UserAgent,
 	}
+	if !utf8.Valid(sig.Body) {
+		// JSON strings are text: the exact bytes go in base64.
+		out.Output = strings.ToValidUTF8(string(sig.Body), "\uFFFD")
+		out.OutputBase64 = base64.StdEncoding.EncodeToString(sig.Body)
+	}
+	return out
 }
 
 func (s *Server) apiEntry(e *core.TimelineEntry) api.TimelineEntry {

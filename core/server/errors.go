@@ -1,12 +1,14 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
 	"log"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/pakyas/pakyas/core"
 	"github.com/pakyas/pakyas/core/api"
@@ -60,7 +62,18 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 		return core.Errorf(core.EINVALID, "request body must be JSON, got Content-Type %q", ct).
 			WithHint("send the body with Content-Type: application/json")
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxAPIBody))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxAPIBody))
+	if err != nil {
+		return jsonError(err)
+	}
+	if !utf8.Valid(body) {
+		return core.Errorf(core.EINVALID, "request body is not valid UTF-8").
+			WithHint("send JSON text in UTF-8; binary data has no place in these fields")
+	}
+	if err := duplicateKeys(body); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return jsonError(err)
@@ -126,4 +139,54 @@ func notFound(what string) *core.Error {
 		return err.WithHint("%s", h)
 	}
 	return err
+}
+
+// duplicateKeys refuses a JSON document in which an object has the same
+// key twice: encoding/json would silently keep the last one, and a proxy
+// or another parser in front of the server may keep the first.
+func duplicateKeys(body []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	type frame struct {
+		keys   map[string]bool
+		object bool
+		key    bool // the next string token is a key
+	}
+	var stack []*frame
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil // malformed JSON is reported by the decoding
+		}
+		top := func() *frame {
+			if len(stack) == 0 {
+				return nil
+			}
+			return stack[len(stack)-1]
+		}()
+		if k, ok := tok.(string); ok && top != nil && top.object && top.key {
+			if top.keys[k] {
+				return core.Errorf(core.EINVALID, "request body has the key %q twice in one object", k).
+					WithHint("send each field once")
+			}
+			top.keys[k] = true
+			top.key = false
+			continue
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, &frame{keys: map[string]bool{}, object: true, key: true})
+			continue
+		case json.Delim('['):
+			stack = append(stack, &frame{})
+			continue
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:len(stack)-1]
+		}
+		if len(stack) > 0 && stack[len(stack)-1].object {
+			stack[len(stack)-1].key = true // a value ended: a key comes next
+		}
+		if len(stack) == 0 && !dec.More() {
+			return nil
+		}
+	}
 }

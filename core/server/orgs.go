@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 	"strings"
+	"unicode"
 
 	"github.com/google/uuid"
 	"github.com/pakyas/pakyas/core"
@@ -42,10 +43,18 @@ func (s *Server) listOrgs(w http.ResponseWriter, r *http.Request, c *caller) err
 	return nil
 }
 
+// MaxNameLen is the longest name (in bytes) of an organization,
+// project, channel or check.
+const MaxNameLen = 200
+
 func validName(what, name string) (string, error) {
 	name = strings.TrimSpace(name)
-	if name == "" || len(name) > 200 {
-		return "", invalid("%s name must be 1 to 200 characters", what).WithHint("pass a name, e.g. \"Production\"")
+	if name == "" || len(name) > MaxNameLen {
+		return "", invalid("%s name must be 1 to %d characters", what, MaxNameLen).WithHint("pass a name, e.g. \"Production\"")
+	}
+	if i := strings.IndexFunc(name, unicode.IsControl); i >= 0 {
+		return "", invalid("%s name %q holds a control character (%U)", what, name, []rune(name[i:])[0]).
+			WithHint("names are one line of printable text")
 	}
 	return name, nil
 }

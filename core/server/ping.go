@@ -54,6 +54,9 @@ func pingText(w http.ResponseWriter, r *http.Request, status int, msg string) {
 	}
 }
 
+// maxDurationMS is the longest run duration a ping may report: a year.
+const maxDurationMS = int64(366 * 24 * time.Hour / time.Millisecond)
+
 // parsePing turns a ping request into a signal (without its check).
 func (s *Server) parsePing(r *http.Request) (core.Signal, error) {
 	now := s.clock.Now()
@@ -99,8 +102,8 @@ func (s *Server) parsePing(r *http.Request) (core.Signal, error) {
 	sig.Host = truncate(q.Get(api.ParamHost), 255)
 	if d := q.Get(api.ParamDuration); d != "" {
 		ms, err := strconv.ParseInt(d, 10, 64)
-		if err != nil || ms < 0 {
-			return sig, invalid("invalid %s %q: must be a whole number of milliseconds", api.ParamDuration, d)
+		if err != nil || ms < 0 || ms > maxDurationMS {
+			return sig, invalid("invalid %s %q: must be a whole number of milliseconds from 0 to %d (a year)", api.ParamDuration, d, maxDurationMS)
 		}
 		sig.Duration = time.Duration(ms) * time.Millisecond
 	}

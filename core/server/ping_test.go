@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"encoding/base64"
 	"net/http"
 	"strconv"
 	"strings"
@@ -46,6 +47,8 @@ func TestPingEndpoints(t *testing.T) {
 		{"ts before retention", "GET", base + "?ts=" + srv.Clock.Now().AddDate(-1, 0, 0).Format(time.RFC3339), 400, "older than"},
 		{"bad ts", "GET", base + "?ts=yesterday", 400, "invalid ts"},
 		{"bad duration", "GET", base + "?duration_ms=soon", 400, "invalid duration_ms"},
+		{"duration that overflows", "GET", base + "?duration_ms=9223372036854775807", 400, "invalid duration_ms"},
+		{"duration over a year", "GET", base + "?duration_ms=31708800001", 400, "from 0 to 31622400000"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -73,6 +76,14 @@ func TestPingBody(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, page, 1)
 	assert.Equal(t, []byte(raw), page[0].Signal.Body, "job output need not be UTF-8 and is kept byte for byte")
+
+	// Finding 6: the API gives it back exactly, in base64.
+	shown, err := c.Check(context.Background(), ch.ID)
+	require.NoError(t, err)
+	back, err := base64.StdEncoding.DecodeString(shown.Signals[0].OutputBase64)
+	require.NoError(t, err)
+	assert.Equal(t, []byte(raw), back)
+	assert.Equal(t, "caf\u00e9 \ufffd binary\x00ok", shown.Signals[0].Output)
 
 	big := strings.Repeat("0123456789", 15_000) // 150 KB
 	code, _ := ping(t, srv, "POST", "/ping/"+ch.PublicID, big)
