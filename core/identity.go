@@ -30,6 +30,9 @@ type Project struct {
 	OrgID     string
 	Name      string
 	CreatedAt time.Time
+	// PingKey lets /ping/<ping-key>/<slug> ping the project's checks by
+	// slug (healthchecks.io's slug URLs); empty until one is made.
+	PingKey string
 }
 
 // APIKeyPrefix starts every API key. The rest of a key is letters and digits.

@@ -34,6 +34,12 @@ type Queries interface {
 	Project(ctx context.Context, id string) (*Project, error)
 	// Projects returns the projects of orgID, by name.
 	Projects(ctx context.Context, orgID string) ([]Project, error)
+	// ProjectByPingKey returns the project with that ping key.
+	ProjectByPingKey(ctx context.Context, key string) (*Project, error)
+	// SetPingKey sets (or, with "", removes) a project's ping key
+	// (ECONFLICT when another project has it; ENOTFOUND without the
+	// project).
+	SetPingKey(ctx context.Context, projectID, key string) error
 
 	// CreateAPIKey inserts k.
 	CreateAPIKey(ctx context.Context, k *APIKey) error

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -66,4 +67,36 @@ func TestOrgsAndProjects(t *testing.T) {
 	r = u.run("org", "switch")
 	assert.Equal(t, exitUsage, r.code)
 	assert.True(t, strings.HasPrefix(r.stderr, "pakyas: missing organization name"), r.stderr)
+}
+
+// TestProjectPingKey: the slug URLs of healthchecks.io, with the key
+// `pakyas project ping-key` makes.
+func TestProjectPingKey(t *testing.T) {
+	u, srv := loggedIn(t)
+	var k struct{ Project, PingKey, PingURL string }
+	decode := func(r result) {
+		t.Helper()
+		require.Equal(t, 0, r.code, "%s", r)
+		require.NoError(t, json.Unmarshal([]byte(r.stdout), &struct {
+			Project *string `json:"project"`
+			PingKey *string `json:"ping_key"`
+			PingURL *string `json:"ping_url"`
+		}{&k.Project, &k.PingKey, &k.PingURL}))
+	}
+	decode(u.run("project", "ping-key", "--format", "json"))
+	assert.Equal(t, "Test Project", k.Project)
+	assert.Equal(t, srv.URL+"/ping/"+k.PingKey, k.PingURL)
+	first := k.PingKey
+
+	resp, err := http.Post(k.PingURL+"/backup?create=1", "text/plain", strings.NewReader("done"))
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusCreated, resp.StatusCode)
+	assert.Contains(t, ok(t, u.run("check", "list")), "backup")
+
+	decode(u.run("project", "ping-key", "--format", "json"))
+	assert.Equal(t, first, k.PingKey, "shown again, not replaced")
+	decode(u.run("project", "ping-key", "--new", "--format", "json"))
+	assert.NotEqual(t, first, k.PingKey)
+	assert.Contains(t, ok(t, u.run("project", "ping-key")), "Ping key of project \"Test Project\": "+k.PingKey)
 }

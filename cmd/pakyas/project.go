@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"strings"
 
 	"github.com/pakyas/pakyas/core/api"
 	"github.com/pakyas/pakyas/core/config"
@@ -30,6 +31,9 @@ Examples:
 			leaf("create", "create a project in the selected organization",
 				"pakyas project create NAME\n\nExample:\n  pakyas project create \"Staging\"",
 				e.projectCreate),
+			leaf("ping-key", "show the selected project's ping key, for healthchecks.io-style slug URLs (/ping/<ping-key>/<slug>)",
+				"pakyas project ping-key [--new]\n\nThe first call makes one; --new replaces it (the old slug URLs stop working).\n\nExample:\n  curl -fsS \"$(pakyas project ping-key --format json | jq -r .ping_url)/nightly-backup\"",
+				e.projectPingKey, &cli.BoolFlag{Name: "new", Usage: "make a new ping key, replacing the old one"}),
 		},
 	}
 }
@@ -119,5 +123,23 @@ func (e *env) projectCreate(ctx context.Context, cmd *cli.Command) error {
 	return e.output(s).show(projectRow{Project: *p, OrgName: org.Name}, func(o *output) {
 		o.printf("Created project %q in organization %q.\n", p.Name, org.Name)
 		o.printf("Next: pakyas project switch %q\n", p.Name)
+	})
+}
+
+func (e *env) projectPingKey(ctx context.Context, cmd *cli.Command) error {
+	sc, err := e.scope(ctx, cmd)
+	if err != nil {
+		return err
+	}
+	p := sc.project
+	if p.PingKey == "" || cmd.Bool("new") {
+		if p, err = sc.client.NewPingKey(ctx, p.ID); err != nil {
+			return sc.s.apiErr(err)
+		}
+	}
+	pingURL := strings.TrimRight(sc.s.APIURL.Value, "/") + "/ping/" + p.PingKey
+	return e.output(sc.s).show(map[string]string{"project": p.Name, "ping_key": p.PingKey, "ping_url": pingURL}, func(o *output) {
+		o.printf("Ping key of project %q: %s\n", p.Name, p.PingKey)
+		o.printf("Ping a check by its slug: %s/SLUG (and /start, /fail, /log, /<exit code>; ?create=1 makes a missing check)\n", pingURL)
 	})
 }

@@ -165,3 +165,10 @@ func (c *Client) TimelineAll(ctx context.Context, ref string, limit int) ([]Time
 		cursor = page.NextCursor
 	}
 }
+
+// NewPingKey makes a project a new ping key for slug pings
+// (/ping/<ping_key>/<slug>), replacing the old one, and returns the project.
+func (c *Client) NewPingKey(ctx context.Context, projectID string) (*Project, error) {
+	var v Project
+	return &v, c.do(ctx, http.MethodPost, "/projects/"+esc(projectID)+"/ping-key", nil, nil, &v)
+}

@@ -30,6 +30,10 @@ type Project struct {
 	OrgID     string    `json:"org_id"`
 	Name      string    `json:"name"`
 	CreatedAt time.Time `json:"created_at"`
+	// PingKey pings the project's checks by slug:
+	// /ping/<ping_key>/<slug> (healthchecks.io's slug URLs); absent until
+	// one is made (POST /api/v1/projects/{project}/ping-key).
+	PingKey string `json:"ping_key,omitempty"`
 }
 
 // Me is the answer of GET /api/v1/me: who the key belongs to and every

@@ -114,7 +114,7 @@ func apiOrg(o core.Org) api.Org {
 }
 
 func apiProject(p core.Project) api.Project {
-	return api.Project{ID: p.ID, OrgID: p.OrgID, Name: p.Name, CreatedAt: p.CreatedAt.UTC()}
+	return api.Project{ID: p.ID, OrgID: p.OrgID, Name: p.Name, CreatedAt: p.CreatedAt.UTC(), PingKey: p.PingKey}
 }
 
 func apiChannel(c core.Channel) api.Channel {

@@ -4,43 +4,130 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/pakyas/pakyas/core"
 	"github.com/pakyas/pakyas/core/api"
 )
 
-// handlePing serves /ping/{id} and /ping/{id}/{action}: GET, HEAD or POST,
-// healthchecks.io compatible. The public ID is the secret; no API key.
+// The ping endpoints follow healthchecks.io's own ping views (hc/api
+// views.py: ping, ping_by_slug) to the letter, so that curl lines,
+// runitor and healthchecks' client libraries work unchanged; docs/api.md
+// says where Pakyas differs.
+
+// handlePing serves /ping/<uuid> and /ping/<uuid>/.
 func (s *Server) handlePing(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set(api.PingBodyLimitHeader, strconv.Itoa(core.MaxBodySize))
-	switch r.Method {
-	case http.MethodGet, http.MethodHead, http.MethodPost:
-	default:
-		w.Header().Set("Allow", "GET, HEAD, POST")
-		pingText(w, r, http.StatusMethodNotAllowed, "method not allowed: use GET, HEAD or POST")
+	s.pingUUID(w, r, r.PathValue("id"), "")
+}
+
+// handlePing2 serves /ping/{a}/{b}: /ping/<uuid>/<action> when a is a
+// UUID and b an action (start, fail, log or an exit status), else
+// /ping/<ping-key>/<slug>, as healthchecks' URL patterns resolve them.
+func (s *Server) handlePing2(w http.ResponseWriter, r *http.Request) {
+	a, b := r.PathValue("a"), r.PathValue("b")
+	if canonicalUUID(a, false) && pingAction(b) {
+		s.pingUUID(w, r, a, b)
 		return
 	}
-	sig, err := s.parsePing(r)
+	s.pingSlug(w, r, a, b, "")
+}
+
+// handlePing3 serves /ping/<ping-key>/<slug>/<action>.
+func (s *Server) handlePing3(w http.ResponseWriter, r *http.Request) {
+	if !pingAction(r.PathValue("action")) {
+		pingText(w, r, http.StatusNotFound, "not found")
+		return
+	}
+	s.pingSlug(w, r, r.PathValue("key"), r.PathValue("slug"), r.PathValue("action"))
+}
+
+// pingAction reports whether s names a ping action: start, fail, log, or
+// an exit status (digits).
+func pingAction(s string) bool {
+	switch s {
+	case "start", "fail", "log":
+		return true
+	}
+	return s != "" && strings.Trim(s, "0123456789") == ""
+}
+
+// canonicalUUID reports whether s is a UUID in its canonical text form:
+// 8-4-4-4-12 hex digits with dashes, lowercase unless upper allows capitals.
+func canonicalUUID(s string, upper bool) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case i == 8 || i == 13 || i == 18 || i == 23:
+			if c != '-' {
+				return false
+			}
+		case c >= '0' && c <= '9', c >= 'a' && c <= 'f', upper && c >= 'A' && c <= 'F':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// pingUUID records a ping of the check with that public ID. Like
+// healthchecks, an unknown check is 404 "not found" before anything about
+// the request is judged; a known one with an exit status over 255 is 400
+// "invalid url format", with a malformed rid 400 "invalid uuid format".
+func (s *Server) pingUUID(w http.ResponseWriter, r *http.Request, publicID, action string) {
+	noCache(w)
+	if !canonicalUUID(publicID, false) {
+		pingText(w, r, http.StatusNotFound, "not found")
+		return
+	}
+	sig, err := s.parsePing(r, action)
 	if err != nil {
+		// The request is wrong, but healthchecks answers 404 for an
+		// unknown check first: one read, on this rare path only.
+		if _, lerr := s.store.CheckByPublicID(r.Context(), publicID); core.IsNotFound(lerr) {
+			pingText(w, r, http.StatusNotFound, "not found")
+			return
+		}
 		pingText(w, r, httpStatus[core.ErrorCode(err)], core.ErrorMessage(err))
 		return
 	}
-	publicID := r.PathValue("id")
 	if err := s.ingest.submit(r.Context(), publicID, sig); err != nil {
-		code := core.ErrorCode(err)
-		if code == core.ENOTFOUND {
-			pingText(w, r, http.StatusNotFound, "not found: no check has this ID")
-			return
-		}
-		if code == core.EINTERNAL {
-			s.logf("ping %s: %v", publicID, err)
-		}
-		pingText(w, r, httpStatus[code], core.ErrorMessage(err))
+		s.pingRefused(w, r, publicID, err)
 		return
 	}
-	pingText(w, r, http.StatusOK, "OK")
+	pingOK(w, r, http.StatusOK, "OK")
+}
+
+func (s *Server) pingRefused(w http.ResponseWriter, r *http.Request, publicID string, err error) {
+	code := core.ErrorCode(err)
+	switch code {
+	case core.ENOTFOUND:
+		pingText(w, r, http.StatusNotFound, "not found")
+		return
+	case core.EUNAVAILABLE:
+		w.Header().Set("Retry-After", "1")
+	case core.EINTERNAL:
+		s.logf("ping %s: %v", publicID, err)
+	}
+	pingText(w, r, httpStatus[code], core.ErrorMessage(err))
+}
+
+// noCache sets healthchecks' never_cache headers.
+func noCache(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Cache-Control", "max-age=0, no-cache, no-store, must-revalidate, private")
+	h.Set("Expires", time.Now().UTC().Format(http.TimeFormat))
+}
+
+// pingOK answers an accepted ping: with the body limit and, as
+// healthchecks does, CORS for browsers.
+func pingOK(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	w.Header().Set(api.PingBodyLimitHeader, strconv.Itoa(core.MaxBodySize))
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	pingText(w, r, status, msg)
 }
 
 func pingText(w http.ResponseWriter, r *http.Request, status int, msg string) {
@@ -54,24 +141,38 @@ func pingText(w http.ResponseWriter, r *http.Request, status int, msg string) {
 	}
 }
 
+// pingAddr is the address a ping is recorded from, as healthchecks
+// records it: the first X-Forwarded-For entry (without an IPv4 port),
+// else the peer's address. It is shown, never trusted.
+func pingAddr(r *http.Request) string {
+	addr := r.Header.Get("X-Forwarded-For")
+	if addr == "" {
+		return clientAddr(r)
+	}
+	addr, _, _ = strings.Cut(addr, ",")
+	addr = strings.TrimSpace(addr)
+	if strings.Contains(addr, ".") && strings.Contains(addr, ":") {
+		addr, _, _ = strings.Cut(addr, ":")
+	}
+	return truncate(addr, 64)
+}
+
 // maxDurationMS is the longest run duration a ping may report: a year.
 const maxDurationMS = int64(366 * 24 * time.Hour / time.Millisecond)
 
-// parsePing turns a ping request into a signal (without its check).
-func (s *Server) parsePing(r *http.Request) (core.Signal, error) {
+// parsePing turns a ping request with action ("", start, fail, log or
+// an exit status) into a signal (without its check).
+func (s *Server) parsePing(r *http.Request, action string) (core.Signal, error) {
 	now := s.clock.Now()
 	sig := core.Signal{
 		Kind:       core.SignalSuccess,
 		OccurredAt: now,
 		ReceivedAt: now,
 		Method:     r.Method,
-		RemoteAddr: r.RemoteAddr,
+		RemoteAddr: pingAddr(r),
 		UserAgent:  truncate(r.UserAgent(), 200),
 	}
-	if _, err := uuid.Parse(r.PathValue("id")); err != nil {
-		return sig, notFound("check")
-	}
-	switch action := r.PathValue("action"); action {
+	switch action {
 	case "":
 	case "start":
 		sig.Kind = core.SignalStart
@@ -80,9 +181,10 @@ func (s *Server) parsePing(r *http.Request) (core.Signal, error) {
 	case "log":
 		sig.Kind = core.SignalLog
 	default:
+		// Digits, leading zeros allowed, as healthchecks' <int:exitstatus>.
 		code, err := strconv.Atoi(action)
-		if err != nil || code < 0 || code > 255 || strconv.Itoa(code) != action {
-			return sig, invalid("invalid ping action %q: use start, fail, log or an exit code 0-255", action)
+		if err != nil || code < 0 || code > 255 {
+			return sig, invalid("invalid url format")
 		}
 		sig.ExitCode = &code
 		if code != 0 {
@@ -90,14 +192,15 @@ func (s *Server) parsePing(r *http.Request) (core.Signal, error) {
 		}
 	}
 	q := r.URL.Query()
-	if rid := q.Get(api.ParamRunID); rid != "" {
-		u, err := uuid.Parse(rid)
-		if err != nil {
-			return sig, invalid("invalid rid %q: must be a UUID", rid)
+	if rids, ok := q[api.ParamRunID]; ok {
+		// The canonical form only, as healthchecks (capitals are accepted
+		// since 2025); the last one when repeated; stored in lowercase so
+		// a start and its finish pair up.
+		rid := rids[len(rids)-1]
+		if !canonicalUUID(rid, true) {
+			return sig, invalid("invalid uuid format")
 		}
-		// One spelling per UUID (uuid.Parse also takes braces, urn:uuid:
-		// and no hyphens), so a start and its finish pair up.
-		sig.RunID = u.String()
+		sig.RunID = strings.ToLower(rid)
 	}
 	sig.Host = truncate(q.Get(api.ParamHost), 255)
 	if d := q.Get(api.ParamDuration); d != "" {
@@ -122,7 +225,8 @@ func (s *Server) parsePing(r *http.Request) (core.Signal, error) {
 			sig.OccurredAt = t
 		}
 	}
-	if r.Method == http.MethodPost {
+	if r.Body != nil {
+		// Whatever the method, as healthchecks reads request.body.
 		body, err := io.ReadAll(io.LimitReader(r.Body, core.MaxBodySize+1))
 		if err != nil {
 			return sig, invalid("reading ping body: %v", err)

@@ -35,14 +35,27 @@ func TestPingEndpoints(t *testing.T) {
 		{"exit code 0", "GET", base + "/0", 200, "OK"},
 		{"exit code 255", "GET", base + "/255", 200, "OK"},
 		{"rid", "GET", base + "/start?rid=" + uuid.NewString(), 200, "OK"},
-		{"exit code 256", "GET", base + "/256", 400, "invalid ping action"},
-		{"exit code -1", "GET", base + "/-1", 400, "invalid ping action"},
-		{"exit code 007", "GET", base + "/007", 400, "invalid ping action"},
-		{"unknown action", "GET", base + "/finish", 400, "invalid ping action"},
-		{"malformed rid", "GET", base + "?rid=abc", 400, "invalid rid"},
+		// As healthchecks' own ping views answer them:
+		{"trailing slash", "GET", base + "/", 200, "OK"},
+		{"exit code 007", "GET", base + "/007", 200, "OK"},
+		{"any method", "PUT", base, 200, "OK"},
+		{"OPTIONS too", "OPTIONS", base + "/log", 200, "OK"},
+		{"upper-case rid", "GET", base + "/start?rid=" + strings.ToUpper(uuid.NewString()), 200, "OK"},
+		{"exit code 256", "GET", base + "/256", 400, "invalid url format"},
+		{"exit code 99999999999999999999", "GET", base + "/99999999999999999999", 400, "invalid url format"},
+		{"exit code -1 is a slug URL", "GET", base + "/-1", 404, "not found"},
+		{"unknown action is a slug URL", "GET", base + "/finish", 404, "not found"},
+		{"slash after an action", "GET", base + "/fail/", 404, ""},
+		{"malformed rid", "GET", base + "?rid=abc", 400, "invalid uuid format"},
+		{"empty rid", "GET", base + "?rid=", 400, "invalid uuid format"},
+		{"rid without dashes", "GET", base + "?rid=" + strings.ReplaceAll(uuid.NewString(), "-", ""), 400, "invalid uuid format"},
+		{"rid in braces", "GET", base + "?rid={" + uuid.NewString() + "}", 400, "invalid uuid format"},
 		{"unknown id", "GET", "/ping/" + uuid.NewString(), 404, "not found"},
+		{"unknown id before a bad exit code", "GET", "/ping/" + uuid.NewString() + "/256", 404, "not found"},
+		{"unknown id before a bad rid", "GET", "/ping/" + uuid.NewString() + "?rid=x", 404, "not found"},
+		{"upper-case id", "GET", "/ping/" + strings.ToUpper(ch.PublicID), 404, "not found"},
+		{"id without dashes", "GET", "/ping/" + strings.ReplaceAll(ch.PublicID, "-", "") + "/", 404, "not found"},
 		{"not a uuid", "GET", "/ping/my-job", 404, "not found"},
-		{"method", "PUT", base, 405, "method not allowed"},
 		{"future ts", "GET", base + "?ts=" + srv.Clock.Now().Add(time.Hour).Format(time.RFC3339), 400, "in the future"},
 		{"ts before retention", "GET", base + "?ts=" + srv.Clock.Now().AddDate(-1, 0, 0).Format(time.RFC3339), 400, "older than"},
 		{"bad ts", "GET", base + "?ts=yesterday", 400, "invalid ts"},
@@ -57,6 +70,89 @@ func TestPingEndpoints(t *testing.T) {
 			assert.Contains(t, body, tc.body)
 		})
 	}
+}
+
+// TestPingHeaders: healthchecks' answer headers: the body limit and CORS
+// on an accepted ping, never_cache on every answer of the endpoint.
+func TestPingHeaders(t *testing.T) {
+	srv, _, _, ch := setup(t)
+	resp, err := http.Get(srv.URL + "/ping/" + ch.PublicID)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, "*", resp.Header.Get("Access-Control-Allow-Origin"))
+	assert.Equal(t, strconv.Itoa(core.MaxBodySize), resp.Header.Get("Ping-Body-Limit"))
+	assert.Equal(t, "max-age=0, no-cache, no-store, must-revalidate, private", resp.Header.Get("Cache-Control"))
+	assert.NotEmpty(t, resp.Header.Get("Expires"))
+	assert.Equal(t, "text/plain; charset=utf-8", resp.Header.Get("Content-Type"))
+
+	resp, err = http.Get(srv.URL + "/ping/" + uuid.NewString())
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, 404, resp.StatusCode)
+	assert.Empty(t, resp.Header.Get("Access-Control-Allow-Origin"))
+	assert.Empty(t, resp.Header.Get("Ping-Body-Limit"))
+	assert.Contains(t, resp.Header.Get("Cache-Control"), "no-cache")
+}
+
+// TestPingBodyAnyMethod: the body is kept whatever the method, as
+// healthchecks reads it.
+func TestPingBodyAnyMethod(t *testing.T) {
+	srv, c, _, ch := setup(t)
+	code, _ := ping(t, srv, "PUT", "/ping/"+ch.PublicID+"/log", "from PUT")
+	require.Equal(t, 200, code)
+	got := status(t, c, ch.ID)
+	require.NotEmpty(t, got.Signals)
+	assert.Equal(t, "from PUT", got.Signals[0].Output)
+	assert.Equal(t, "PUT", got.Signals[0].Method)
+}
+
+// TestPingBySlug: /ping/<ping-key>/<slug>, as healthchecks' slug URLs:
+// the project's ping key, every action, 404 for an unknown key or slug,
+// ?create=1 creating the check (201 "Created"), capitals refused.
+func TestPingBySlug(t *testing.T) {
+	srv, c, p, ch := setup(t)
+	proj, err := c.NewPingKey(context.Background(), p.ID)
+	require.NoError(t, err)
+	require.Len(t, proj.PingKey, 22)
+	base := "/ping/" + proj.PingKey + "/" + ch.Slug
+	for _, tc := range []struct {
+		method, path string
+		status       int
+		body         string
+	}{
+		{"GET", base, 200, "OK"},
+		{"POST", base + "/start?rid=" + uuid.NewString(), 200, "OK"},
+		{"GET", base + "/fail", 200, "OK"},
+		{"POST", base + "/log", 200, "OK"},
+		{"GET", base + "/0", 200, "OK"},
+		{"GET", base + "/256", 400, "invalid url format"},
+		{"GET", base + "/finish", 404, "not found"},
+		{"GET", base + "?rid=x", 400, "invalid uuid format"},
+		{"GET", "/ping/" + proj.PingKey + "/no-such-check", 404, "not found"},
+		{"GET", "/ping/wrongwrongwrongwrongww/" + ch.Slug, 404, "not found"},
+		{"GET", "/ping/wrongwrongwrongwrongww/new-one?create=1", 404, "not found"},
+		{"GET", "/ping/" + proj.PingKey + "/Hourly-Sync", 400, "invalid url format"},
+		{"GET", "/ping/" + proj.PingKey + "/new-one?create=yes", 404, "not found"},
+		{"GET", "/ping/" + proj.PingKey + "/new-one?create=1", 201, "Created"},
+		{"GET", "/ping/" + proj.PingKey + "/new-one?create=1", 200, "OK"},
+	} {
+		code, body := ping(t, srv, tc.method, tc.path, "")
+		assert.Equal(t, tc.status, code, "%s %s: %s", tc.method, tc.path, body)
+		assert.Contains(t, body, tc.body, "%s %s", tc.method, tc.path)
+	}
+	got := status(t, c, ch.ID)
+	assert.Len(t, got.Signals, 5, "the accepted pings, and only them")
+	created, err := c.CheckBySlug(context.Background(), p.ID, "new-one")
+	require.NoError(t, err)
+	assert.Equal(t, "new-one", created.Name)
+	assert.Len(t, created.Signals, 2)
+
+	again, err := c.NewPingKey(context.Background(), p.ID)
+	require.NoError(t, err)
+	code, _ := ping(t, srv, "GET", base, "")
+	assert.Equal(t, 404, code, "a new key replaces the old one")
+	code, _ = ping(t, srv, "GET", "/ping/"+again.PingKey+"/"+ch.Slug, "")
+	assert.Equal(t, 200, code)
 }
 
 // TestPingBody: bodies are kept byte for byte up to the limit, longer
@@ -191,4 +287,20 @@ func TestReplayAfterLostAnswer(t *testing.T) {
 	code, _ = ping(t, srv, "POST", "/ping/"+ch.PublicID+"/0?rid="+rid+"&ts="+happened.Format(time.RFC3339Nano), "")
 	require.Equal(t, 200, code)
 	assert.Len(t, status(t, c, ch.ID).Signals, 1)
+}
+
+func TestPingRecordsForwardedAddress(t *testing.T) {
+	srv, c, _, ch := setup(t)
+	for fwd, want := range map[string]string{"": "127.0.0.1", "1.1.1.1, 2.2.2.2": "1.1.1.1", "1.1.1.1:1234": "1.1.1.1", "2001::1": "2001::1"} {
+		req, err := http.NewRequest("GET", srv.URL+"/ping/"+ch.PublicID+"/log", nil)
+		require.NoError(t, err)
+		if fwd != "" {
+			req.Header.Set("X-Forwarded-For", fwd)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		got := status(t, c, ch.ID)
+		assert.Equal(t, want, got.Signals[0].RemoteAddr, fwd)
+	}
 }

@@ -10,7 +10,9 @@ import (
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/ping/{id}", s.handlePing)
-	mux.HandleFunc("/ping/{id}/{action}", s.handlePing)
+	mux.HandleFunc("/ping/{id}/{$}", s.handlePing)
+	mux.HandleFunc("/ping/{a}/{b}", s.handlePing2)
+	mux.HandleFunc("/ping/{key}/{slug}/{action}", s.handlePing3)
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
 	mux.HandleFunc("GET /metrics", s.handleMetrics)
 
@@ -24,6 +26,7 @@ func (s *Server) Handler() http.Handler {
 	a("POST /api/v1/orgs/{org}/projects", s.createProject)
 	a("GET /api/v1/orgs/{org}/channels", s.listChannels)
 	a("POST /api/v1/orgs/{org}/channels", s.createChannel)
+	a("POST /api/v1/projects/{project}/ping-key", s.newPingKey)
 	a("GET /api/v1/projects/{project}/checks", s.listChecks)
 	a("POST /api/v1/projects/{project}/checks", s.createCheck)
 	a("GET /api/v1/projects/{project}/checks/{ref}", s.getProjectCheck)

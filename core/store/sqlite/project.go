@@ -8,16 +8,18 @@ import (
 )
 
 const (
-	projectColumns   = `id, org_id, name, created_at`
-	sqlCreateProject = `INSERT INTO projects (` + projectColumns + `) VALUES (?, ?, ?, ?)`
+	projectColumns   = `id, org_id, name, created_at, COALESCE(ping_key, '')`
+	sqlCreateProject = `INSERT INTO projects (id, org_id, name, created_at, ping_key) VALUES (?, ?, ?, ?, NULLIF(?, ''))`
 	sqlProject       = `SELECT ` + projectColumns + ` FROM projects WHERE id = ?`
 	sqlProjects      = `SELECT ` + projectColumns + ` FROM projects WHERE org_id = ? ORDER BY name, id`
+	sqlProjectByKey  = `SELECT ` + projectColumns + ` FROM projects WHERE ping_key = ?`
+	sqlSetPingKey    = `UPDATE projects SET ping_key = NULLIF(?, '') WHERE id = ?`
 )
 
 // CreateProject inserts p; ECONFLICT when its ID is taken, ENOTFOUND when
 // its org does not exist.
 func (q *queries) CreateProject(ctx context.Context, p *core.Project) error {
-	_, err := q.exec(ctx, sqlCreateProject, p.ID, p.OrgID, p.Name, nanos(p.CreatedAt))
+	_, err := q.exec(ctx, sqlCreateProject, p.ID, p.OrgID, p.Name, nanos(p.CreatedAt), p.PingKey)
 	if err != nil {
 		return writeErr("create project", err,
 			fmt.Sprintf("project %q already exists", p.ID),
@@ -44,9 +46,30 @@ func (q *queries) Projects(ctx context.Context, orgID string) ([]core.Project, e
 	return ps, nil
 }
 
+// ProjectByPingKey returns the project with that ping key.
+func (q *queries) ProjectByPingKey(ctx context.Context, key string) (*core.Project, error) {
+	var p core.Project
+	if key == "" {
+		return nil, core.Errorf(core.ENOTFOUND, "project not found")
+	}
+	if err := scanProject(q.queryRow(ctx, sqlProjectByKey, key), &p); err != nil {
+		return nil, lookupErr("get project by ping key", "project", err)
+	}
+	return &p, nil
+}
+
+// SetPingKey sets or removes a project's ping key.
+func (q *queries) SetPingKey(ctx context.Context, projectID, key string) error {
+	res, err := q.exec(ctx, sqlSetPingKey, key, projectID)
+	if err != nil {
+		return writeErr("set ping key", err, "another project has this ping key", "project not found")
+	}
+	return affected("set ping key", "project", res)
+}
+
 func scanProject(s scanner, p *core.Project) error {
 	var created int64
-	if err := s.Scan(&p.ID, &p.OrgID, &p.Name, &created); err != nil {
+	if err := s.Scan(&p.ID, &p.OrgID, &p.Name, &created, &p.PingKey); err != nil {
 		return err
 	}
 	p.CreatedAt = fromNanos(created)

@@ -87,6 +87,33 @@ func testProjects(t *testing.T, s core.Store) {
 	requireCode(t, core.ENOTFOUND, s.CreateProject(ctx, &core.Project{ID: id(), OrgID: id(), Name: "orphan", CreatedAt: at(0)}))
 }
 
+func testPingKeys(t *testing.T, s core.Store) {
+	ctx := context.Background()
+	f := newFixture(t, s)
+	other := &core.Project{ID: id(), OrgID: f.org.ID, Name: "other", CreatedAt: at(0)}
+	require.NoError(t, s.CreateProject(ctx, other))
+	_, err := s.ProjectByPingKey(ctx, "")
+	requireCode(t, core.ENOTFOUND, err) // no key is no project's
+
+	require.NoError(t, s.SetPingKey(ctx, f.project.ID, "key-one"))
+	got, err := s.ProjectByPingKey(ctx, "key-one")
+	require.NoError(t, err)
+	assert.Equal(t, f.project.ID, got.ID)
+	assert.Equal(t, "key-one", got.PingKey)
+	p, err := s.Project(ctx, f.project.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "key-one", p.PingKey)
+
+	requireCode(t, core.ECONFLICT, s.SetPingKey(ctx, other.ID, "key-one")) // one project per key
+	requireCode(t, core.ENOTFOUND, s.SetPingKey(ctx, id(), "key-two"))
+	require.NoError(t, s.SetPingKey(ctx, f.project.ID, "key-two"))
+	_, err = s.ProjectByPingKey(ctx, "key-one")
+	requireCode(t, core.ENOTFOUND, err) // the old key no longer works
+	require.NoError(t, s.SetPingKey(ctx, f.project.ID, ""))
+	_, err = s.ProjectByPingKey(ctx, "key-two")
+	requireCode(t, core.ENOTFOUND, err)
+}
+
 func testAPIKeys(t *testing.T, s core.Store) {
 	ctx := context.Background()
 	f := newFixture(t, s)

@@ -29,6 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) core.Store) {
 		{"Users", testUsers},
 		{"Orgs", testOrgs},
 		{"Projects", testProjects},
+		{"PingKeys", testPingKeys},
 		{"APIKeys", testAPIKeys},
 		{"CheckRoundTrip", testCheckRoundTrip},
 		{"CheckZeroState", testCheckZeroState},
