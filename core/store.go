@@ -102,7 +102,10 @@ type Queries interface {
 	// EnqueueAlert inserts a into the outbox and sets a.ID.
 	EnqueueAlert(ctx context.Context, a *Alert) error
 	// DueAlerts returns up to limit pending alerts whose NextAttemptAt is
-	// not after t, oldest first.
+	// not after t, oldest first: only the oldest pending alert about each
+	// check to each channel (alerts about no check, such as channel tests,
+	// each stand alone), so alerts are delivered in the order they were
+	// decided, and a down channel's backlog never fills a page.
 	DueAlerts(ctx context.Context, t time.Time, limit int) ([]Alert, error)
 	// NextAlertAt returns the earliest NextAttemptAt of pending alerts,
 	// and false when there is none.

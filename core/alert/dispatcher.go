@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -132,8 +131,9 @@ func (d *Dispatcher) idle(ctx context.Context, n int, runErr error) time.Duratio
 }
 
 // RunOnce delivers every alert due now and returns how many attempts it
-// made and saved. Alerts are read 100 at a time (Store.DueAlerts) until
-// none is due; each is tried at most once per call. Its error is the first
+// made and saved. Alerts are read 100 at a time (Store.DueAlerts: only the
+// oldest pending alert of each check and channel) until none is left that
+// this call has not tried; each is tried at most once per call. Its error is the first
 // store error, or ctx's error when ctx ended the run; failed deliveries are
 // not errors, they are saved on the alert.
 func (d *Dispatcher) RunOnce(ctx context.Context) (n int, err error) {
@@ -147,68 +147,15 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (n int, err error) {
 		if len(claimed) == 0 {
 			break
 		}
-		batch, err := d.inOrder(ctx, claimed)
-		if err != nil {
-			return n, err
-		}
-		m, err := d.deliverAll(ctx, batch)
+		m, err := d.deliverAll(ctx, claimed)
 		n += m
 		if err != nil {
 			return n, err
 		}
-		if len(due) < batchSize {
-			break
-		}
+		// Read again even after a short page: delivering the head of a
+		// queue makes the next alert of that queue due.
 	}
 	return n, ctx.Err()
-}
-
-// alertKey is what delivery order is kept for: the alerts about one check
-// to one channel.
-type alertKey struct{ channel, check string }
-
-// farFuture is after every NextAttemptAt, to list all pending alerts.
-var farFuture = time.Unix(0, math.MaxInt64)
-
-// inOrder returns the alerts of batch (claimed) that no older pending alert
-// about the same check to the same channel must go before, and releases
-// the others: an older alert waiting for its retry is delivered first, so
-// a recovery never overtakes the alert it recovers from. Alerts about no
-// check (channel tests) have no order. On error it releases the batch.
-func (d *Dispatcher) inOrder(ctx context.Context, batch []core.Alert) ([]core.Alert, error) {
-	if len(batch) == 0 {
-		return nil, nil
-	}
-	pending, err := d.Store.DueAlerts(ctx, farFuture, math.MaxInt32)
-	if err != nil {
-		for _, a := range batch {
-			d.release(a.ID)
-		}
-		return nil, fmt.Errorf("pending alerts: %w", err)
-	}
-	inBatch := map[int64]bool{}
-	for _, a := range batch {
-		inBatch[a.ID] = true
-	}
-	oldest := map[alertKey]int64{} // the oldest waiting alert of each key
-	for _, p := range pending {
-		k := alertKey{p.ChannelID, p.CheckID}
-		if p.CheckID == "" || inBatch[p.ID] {
-			continue
-		}
-		if id, ok := oldest[k]; !ok || p.ID < id {
-			oldest[k] = p.ID
-		}
-	}
-	out := batch[:0]
-	for _, a := range batch {
-		if id, ok := oldest[alertKey{a.ChannelID, a.CheckID}]; ok && a.CheckID != "" && id < a.ID {
-			d.release(a.ID)
-			continue
-		}
-		out = append(out, a)
-	}
-	return out, nil
 }
 
 // claim marks the alerts of due that are neither in flight nor already

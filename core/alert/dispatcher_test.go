@@ -459,3 +459,32 @@ func TestDispatcherDeliveryIDStable(t *testing.T) {
 	assert.NotEmpty(t, ids[0])
 	assert.NotEqual(t, ids[0], ids[3])
 }
+
+// TestDispatcherReadsBoundedPages (finding 7): while channels are down and
+// their alerts pile up, each pass reads due alerts a page at a time, and
+// the backlog behind one channel's oldest alert never hides another
+// channel's alerts.
+func TestDispatcherReadsBoundedPages(t *testing.T) {
+	chans := []core.Channel{}
+	for i := range 300 {
+		chans = append(chans, core.Channel{ID: fmt.Sprint("ch", i), Name: fmt.Sprint(i), Kind: core.ChannelWebhook})
+	}
+	store := newFakeStore(chans...)
+	d := &Dispatcher{Store: store, Clock: newFakeClock(), Notifiers: Notifiers{
+		core.ChannelWebhook: notifierFunc(func(context.Context, core.Channel, core.AlertMessage) error {
+			return &HTTPError{StatusCode: 503, Status: "503 Service Unavailable"}
+		}),
+	}}
+	for _, ch := range chans {
+		for range 3 {
+			store.enqueue(ch.ID, downMsg())
+		}
+	}
+	n, err := d.RunOnce(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, 300, n, "the oldest alert of each channel, once")
+	require.NotEmpty(t, store.dueLimits)
+	for _, l := range store.dueLimits {
+		assert.Equal(t, batchSize, l, "never all pending alerts at once")
+	}
+}

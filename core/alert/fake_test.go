@@ -47,6 +47,7 @@ type fakeStore struct {
 	writeMu   sync.Mutex // Update is serialised, as in the real stores
 	updateErr error      // returned by Update without calling fn
 	dueCalls  chan struct{}
+	dueLimits []int // the limit of each DueAlerts
 }
 
 func newFakeStore(channels ...core.Channel) *fakeStore {
@@ -110,9 +111,20 @@ func (s *fakeStore) DueAlerts(ctx context.Context, t time.Time, limit int) ([]co
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.dueLimits = append(s.dueLimits, limit)
+	head := map[core.AlertKey]int64{} // the oldest pending alert of each check and channel
+	for _, a := range s.alerts {
+		k := core.AlertKey{ChannelID: a.ChannelID, CheckID: a.CheckID}
+		if a.State == core.AlertPending && a.CheckID != "" {
+			if id, ok := head[k]; !ok || a.ID < id {
+				head[k] = a.ID
+			}
+		}
+	}
 	var out []core.Alert
 	for _, a := range s.alerts {
-		if a.State == core.AlertPending && !a.NextAttemptAt.After(t) {
+		k := core.AlertKey{ChannelID: a.ChannelID, CheckID: a.CheckID}
+		if a.State == core.AlertPending && !a.NextAttemptAt.After(t) && (a.CheckID == "" || head[k] == a.ID) {
 			out = append(out, *a)
 		}
 	}

@@ -14,9 +14,13 @@ const (
 	alertColumns    = `id, check_id, channel_id, message, state, attempts, next_attempt_at, last_error, created_at, delivered_at`
 	sqlEnqueueAlert = `INSERT INTO alerts (check_id, channel_id, message, state, attempts,
 		next_attempt_at, last_error, created_at, delivered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	// Both use the index alerts_due (state, next_attempt_at).
-	sqlDueAlerts = `SELECT ` + alertColumns + ` FROM alerts
+	// alerts_due (state, next_attempt_at) finds the due alerts;
+	// alerts_order (channel_id, check_id, state, id) tells whether an
+	// older one of the same check and channel is still pending.
+	sqlDueAlerts = `SELECT ` + alertColumns + ` FROM alerts AS a
 		WHERE state = 'pending' AND next_attempt_at <= ?
+		AND (check_id IS NULL OR NOT EXISTS (SELECT 1 FROM alerts AS b
+			WHERE b.channel_id = a.channel_id AND b.check_id = a.check_id AND b.state = 'pending' AND b.id < a.id))
 		ORDER BY next_attempt_at, id LIMIT ?`
 	sqlNextAlertAt = `SELECT next_attempt_at FROM alerts WHERE state = 'pending'
 		ORDER BY next_attempt_at LIMIT 1`
@@ -50,8 +54,9 @@ func (q *queries) EnqueueAlert(ctx context.Context, a *core.Alert) error {
 }
 
 // DueAlerts returns up to limit pending alerts whose NextAttemptAt is not
-// after t, oldest first (by NextAttemptAt, then ID); limit <= 0 means no
-// limit.
+// after t and that no older pending alert about the same check to the
+// same channel goes before, oldest first (by NextAttemptAt, then ID);
+// limit <= 0 means no limit.
 func (q *queries) DueAlerts(ctx context.Context, t time.Time, limit int) ([]core.Alert, error) {
 	as, err := list(ctx, q, sqlDueAlerts, scanAlert, nanos(t), limitArg(limit))
 	if err != nil {
