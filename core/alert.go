@@ -57,10 +57,6 @@ const (
 	AlertFailed    = "failed" // gave up after the last retry
 )
 
-// AlertKey names the alerts whose order is kept: those about one check to
-// one channel.
-type AlertKey struct{ ChannelID, CheckID string }
-
 // Alert is one message to one channel in the durable outbox. It is written
 // in the same transaction as the transition that caused it, so an alert
 // decided before a crash is delivered after the restart.

@@ -112,9 +112,9 @@ func (s *fakeStore) DueAlerts(ctx context.Context, t time.Time, limit int) ([]co
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.dueLimits = append(s.dueLimits, limit)
-	head := map[core.AlertKey]int64{} // the oldest pending alert of each check and channel
+	head := map[alertKey]int64{} // the oldest pending alert of each check and channel
 	for _, a := range s.alerts {
-		k := core.AlertKey{ChannelID: a.ChannelID, CheckID: a.CheckID}
+		k := alertKey{ChannelID: a.ChannelID, CheckID: a.CheckID}
 		if a.State == core.AlertPending && a.CheckID != "" {
 			if id, ok := head[k]; !ok || a.ID < id {
 				head[k] = a.ID
@@ -123,7 +123,7 @@ func (s *fakeStore) DueAlerts(ctx context.Context, t time.Time, limit int) ([]co
 	}
 	var out []core.Alert
 	for _, a := range s.alerts {
-		k := core.AlertKey{ChannelID: a.ChannelID, CheckID: a.CheckID}
+		k := alertKey{ChannelID: a.ChannelID, CheckID: a.CheckID}
 		if a.State == core.AlertPending && !a.NextAttemptAt.After(t) && (a.CheckID == "" || head[k] == a.ID) {
 			out = append(out, *a)
 		}
@@ -191,3 +191,7 @@ func upMsg() core.AlertMessage {
 	m.At = t0.Add(5 * time.Minute)
 	return m
 }
+
+// alertKey names the alerts whose order is kept: those about one check to
+// one channel.
+type alertKey struct{ ChannelID, CheckID string }
