@@ -296,7 +296,7 @@ func (s *Server) changeCheck(r *http.Request, c *caller, fn func(ch *core.Check,
 		if err != nil {
 			return err
 		}
-		w := newWriter(s, q)
+		w := newWriter(r.Context(), s, q)
 		if err := w.apply(fresh, res, now); err != nil {
 			return err
 		}

@@ -32,7 +32,7 @@ func (s *Server) EvaluateDue(ctx context.Context) (int, error) {
 		}
 		var alerts int
 		err = s.store.Update(ctx, func(q core.Queries) error {
-			w := newWriter(s, q)
+			w := newWriter(ctx, s, q)
 			for i := range due {
 				// Re-read inside the transaction: a signal may have
 				// moved the deadline since DueChecks.

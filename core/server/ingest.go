@@ -2,7 +2,9 @@ package server
 
 import (
 	"context"
+	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pakyas/pakyas/core"
@@ -13,41 +15,107 @@ import (
 type ingestReq struct {
 	publicID string
 	sig      core.Signal
-	done     chan error // receives exactly one value
+	done     chan error   // buffered: receives exactly one value unless abandoned
+	state    atomic.Int32 // reqQueued, then reqTaken by the writer or reqAbandoned by the handler
 }
+
+const (
+	reqQueued int32 = iota
+	reqTaken
+	reqAbandoned
+)
+
+// take marks r as taken into a batch; false when its handler gave up on it.
+func (r *ingestReq) take() bool { return r.state.CompareAndSwap(reqQueued, reqTaken) }
+
+// abandon withdraws r from the queue; false when the writer already took it.
+func (r *ingestReq) abandon() bool { return r.state.CompareAndSwap(reqQueued, reqAbandoned) }
 
 // ingester is the single writer of signals. It takes whatever has queued,
 // commits it as one transaction (group commit) and only then answers every
 // request of the batch, so an acknowledged ping is durable and the cost of
 // a commit is shared by the whole batch.
+//
+// The queue is bounded (Config.IngestQueue) and so is every wait
+// (Config.IngestTimeout): when the store stalls, pings are answered 503
+// with Retry-After instead of piling up handlers without bound.
 type ingester struct {
 	s    *Server
-	reqs chan *ingestReq // unbuffered: a send succeeds only while run receives
+	reqs chan *ingestReq
 	quit chan struct{}
 	once sync.Once
 	done chan struct{}
 }
 
 func newIngester(s *Server) *ingester {
-	return &ingester{s: s, reqs: make(chan *ingestReq), quit: make(chan struct{}), done: make(chan struct{})}
+	return &ingester{
+		s:    s,
+		reqs: make(chan *ingestReq, s.cfg.IngestQueue),
+		quit: make(chan struct{}),
+		done: make(chan struct{}),
+	}
 }
 
-var errShuttingDown = core.Errorf(core.EUNAVAILABLE, "server is shutting down").WithHint("retry in a moment")
+var (
+	errShuttingDown = core.Errorf(core.EUNAVAILABLE, "server is shutting down").WithHint("retry in a moment")
+	errQueueFull    = core.Errorf(core.EUNAVAILABLE, "server is busy: too many signals are waiting to be stored").
+			WithHint("retry in a moment; the signal was not recorded")
+	errNotStored = core.Errorf(core.EUNAVAILABLE, "server is busy: the signal was not stored in time").
+			WithHint("retry in a moment; the signal was not recorded")
+	errUnconfirmed = core.Errorf(core.EUNAVAILABLE, "server is busy: storing the signal is taking too long, it may or may not be recorded").
+			WithHint("retry in a moment; a repeat sent with the same ts and rid is recorded once")
+)
 
-// submit queues a signal and waits until it is committed (nil) or refused.
+// submit queues a signal and waits until it is committed (nil) or
+// refused. It never waits longer than Config.IngestTimeout, nor after ctx
+// is done, and refuses at once when the queue is full.
 func (g *ingester) submit(ctx context.Context, publicID string, sig core.Signal) error {
+	err := g.wait(ctx, publicID, sig)
+	switch err {
+	case errQueueFull, errNotStored, errUnconfirmed, errStoreTimeout:
+		g.s.metrics.overloaded.Add(1)
+	}
+	return err
+}
+
+func (g *ingester) wait(ctx context.Context, publicID string, sig core.Signal) error {
 	req := &ingestReq{publicID: publicID, sig: sig, done: make(chan error, 1)}
+	select {
+	case <-g.quit:
+		return errShuttingDown
+	default:
+	}
 	select {
 	case g.reqs <- req:
 	case <-g.quit:
 		return errShuttingDown
-	case <-ctx.Done():
-		return ctx.Err()
+	default:
+		return errQueueFull
 	}
-	// Once queued, the request is always answered, even during shutdown.
-	return <-req.done
+	t := time.NewTimer(g.s.cfg.IngestTimeout)
+	defer t.Stop()
+	select {
+	case err := <-req.done:
+		return err
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	select {
+	case err := <-req.done: // answered at the last moment
+		return err
+	default:
+	}
+	if req.abandon() {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return errNotStored
+	}
+	return errUnconfirmed
 }
 
+// stop refuses new signals, commits and answers those already queued, and
+// returns when the writer has ended.
 func (g *ingester) stop() {
 	g.once.Do(func() { close(g.quit) })
 	<-g.done
@@ -60,19 +128,42 @@ func (g *ingester) run() {
 		select {
 		case first = <-g.reqs:
 		case <-g.quit:
+			g.drain()
 			return
 		}
-		batch := []*ingestReq{first}
-	fill:
-		for len(batch) < g.s.cfg.MaxBatch {
-			select {
-			case r := <-g.reqs:
+		g.commit(g.fill(first))
+	}
+}
+
+// fill returns a batch of first and whatever else is queued, up to
+// Config.MaxBatch, leaving out the requests whose handler gave up.
+func (g *ingester) fill(first *ingestReq) []*ingestReq {
+	var batch []*ingestReq
+	if first.take() {
+		batch = append(batch, first)
+	}
+	for len(batch) < g.s.cfg.MaxBatch {
+		select {
+		case r := <-g.reqs:
+			if r.take() {
 				batch = append(batch, r)
-			default:
-				break fill
 			}
+		default:
+			return batch
 		}
-		g.commit(batch)
+	}
+	return batch
+}
+
+// drain commits what is still queued at shutdown.
+func (g *ingester) drain() {
+	for {
+		select {
+		case r := <-g.reqs:
+			g.commit(g.fill(r))
+		default:
+			return
+		}
 	}
 }
 
@@ -80,6 +171,9 @@ func (g *ingester) run() {
 // When the transaction fails, each request is committed on its own, so a
 // signal that cannot be stored does not take the rest of the batch with it.
 func (g *ingester) commit(batch []*ingestReq) {
+	if len(batch) == 0 {
+		return
+	}
 	if len(batch) > 1 {
 		// Applying a signal fills in some of its fields: start again from
 		// the signals as received.
@@ -88,6 +182,10 @@ func (g *ingester) commit(batch []*ingestReq) {
 			sigs[i] = r.sig
 		}
 		if err := g.commitBatch(batch, false); err != nil {
+			if errors.Is(err, errStoreTimeout) {
+				g.answer(batch, err) // stalled, not one bad signal
+				return
+			}
 			for i, r := range batch {
 				r.sig = sigs[i]
 				_ = g.commitBatch([]*ingestReq{r}, true)
@@ -105,9 +203,13 @@ func (g *ingester) commitBatch(batch []*ingestReq, answerFailure bool) error {
 	s := g.s
 	results := make([]error, len(batch))
 	var alerts int
-	err := s.store.Update(context.Background(), func(q core.Queries) error {
+	// The transaction is bounded like the requests it answers; a
+	// shutdown does not cut it short.
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.IngestTimeout)
+	defer cancel()
+	err := s.store.Update(ctx, func(q core.Queries) error {
 		alerts = 0
-		w := newWriter(s, q)
+		w := newWriter(ctx, s, q)
 		for i, r := range batch {
 			err := w.signal(r.publicID, &r.sig)
 			if err != nil && !core.IsNotFound(err) {
@@ -121,6 +223,10 @@ func (g *ingester) commitBatch(batch []*ingestReq, answerFailure bool) error {
 		alerts = w.alerts
 		return nil
 	})
+	if err != nil && ctx.Err() != nil {
+		s.logf("ingest: storing %d signal(s) took longer than %s: %v", len(batch), s.cfg.IngestTimeout, err)
+		err = errStoreTimeout
+	}
 	if err != nil && !answerFailure {
 		return err
 	}
@@ -144,6 +250,18 @@ func (g *ingester) commitBatch(batch []*ingestReq, answerFailure bool) error {
 	return err
 }
 
+// errStoreTimeout answers the signals of a transaction that did not end
+// within Config.IngestTimeout: it was rolled back.
+var errStoreTimeout = core.Errorf(core.EUNAVAILABLE, "server is busy: storing the signal timed out").
+	WithHint("retry in a moment; the signal was not recorded")
+
+// answer answers every request of batch with err.
+func (g *ingester) answer(batch []*ingestReq, err error) {
+	for _, r := range batch {
+		r.done <- err
+	}
+}
+
 // writer applies status changes inside one transaction: it keeps each
 // check it touched, so several signals to one check in a batch see each
 // other, saves each check's state once, and records transitions, notes and
@@ -159,9 +277,9 @@ type writer struct {
 	alerts   int
 }
 
-func newWriter(s *Server, q core.Queries) *writer {
+func newWriter(ctx context.Context, s *Server, q core.Queries) *writer {
 	return &writer{
-		s: s, q: q, ctx: context.Background(),
+		s: s, q: q, ctx: ctx,
 		checks:   map[string]*core.Check{},
 		channels: map[string][]core.Channel{},
 		projects: map[string]string{},

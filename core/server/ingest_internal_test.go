@@ -3,8 +3,13 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -150,4 +155,97 @@ func TestIngestBatchIsolation(t *testing.T) {
 	got, err = s.store.Check(context.Background(), bad.ID)
 	require.NoError(t, err)
 	assert.Equal(t, core.StatusNew, got.State.Status, "nothing of the refused signal is applied")
+}
+
+// stallingStore is a stalled disk: while stalled, every Update blocks
+// until its context ends, and tells entered when one is blocked.
+type stallingStore struct {
+	core.Store
+	stalled atomic.Bool
+	entered chan struct{}
+}
+
+func (s *stallingStore) Update(ctx context.Context, fn func(core.Queries) error) error {
+	if !s.stalled.Load() {
+		return s.Store.Update(ctx, fn)
+	}
+	select {
+	case s.entered <- struct{}{}:
+	default:
+	}
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// TestIngestBackpressure (finding 7): while the store stalls, pings wait
+// at most IngestTimeout and a full queue refuses at once, each answered
+// 503 with Retry-After; a signal said not to be recorded is not, and once
+// the store is back pings are stored again.
+func TestIngestBackpressure(t *testing.T) {
+	s, clock, c := newTestCheck(t)
+	stall := &stallingStore{Store: s.store, entered: make(chan struct{}, 1)}
+	stall.stalled.Store(true)
+	s = New(stall, clock, Config{Manual: true, IngestQueue: 2, IngestTimeout: 300 * time.Millisecond})
+	s.Start()
+	t.Cleanup(s.Stop)
+	h := s.Handler()
+	var ok, unconfirmed, busy int
+	ping := func() *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/ping/"+c.PublicID, nil))
+		return rec
+	}
+	count := func(rec *httptest.ResponseRecorder) {
+		switch {
+		case rec.Code == http.StatusOK:
+			ok++
+		case rec.Code == http.StatusServiceUnavailable:
+			busy++
+			assert.Equal(t, "1", rec.Header().Get("Retry-After"))
+			assert.Contains(t, rec.Body.String(), "server is busy")
+			if strings.Contains(rec.Body.String(), "may or may not") {
+				unconfirmed++
+			}
+		default:
+			t.Errorf("ping answered %d %q", rec.Code, rec.Body.String())
+		}
+	}
+
+	answers := make(chan *httptest.ResponseRecorder, 3)
+	go func() { answers <- ping() }()
+	<-stall.entered // the writer is stuck in a transaction with the first ping
+	for range 2 {
+		go func() { answers <- ping() }()
+	}
+	require.Eventually(t, func() bool { return len(s.ingest.reqs) == 2 }, 5*time.Second, time.Millisecond)
+
+	full := ping()
+	assert.Contains(t, full.Body.String(), "too many signals are waiting", "a full queue refuses at once")
+	count(full)
+	for range 3 {
+		rec := <-answers
+		assert.Equal(t, http.StatusServiceUnavailable, rec.Code, "not acknowledged while the store stalls")
+		count(rec)
+	}
+	require.Equal(t, 4, busy)
+
+	stall.stalled.Store(false)
+	require.Eventually(t, func() bool {
+		rec := ping() // a client retrying after Retry-After
+		count(rec)
+		return rec.Code == http.StatusOK
+	}, 10*time.Second, 10*time.Millisecond, "stored again once the store is back")
+	sigs, err := s.store.Timeline(context.Background(), c.ID, core.TimelinePage{Kinds: []core.EntryKind{core.EntrySignal}})
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, len(sigs), ok, "every acknowledged ping is recorded")
+	assert.LessOrEqual(t, len(sigs), ok+unconfirmed, "a ping answered 'not recorded' is not")
+	assert.Contains(t, metricsText(t, h), fmt.Sprintf("pakyas_ingest_overloaded_total %d\n", busy))
+}
+
+func metricsText(t *testing.T, h http.Handler) string {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	return rec.Body.String()
 }

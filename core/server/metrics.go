@@ -16,6 +16,7 @@ type metrics struct {
 	batches      atomic.Int64
 	batched      atomic.Int64
 	testFailures atomic.Int64
+	overloaded   atomic.Int64 // pings answered 503: queue full or not stored in time
 }
 
 var signalKinds = [4]core.SignalKind{core.SignalStart, core.SignalSuccess, core.SignalFail, core.SignalLog}
@@ -71,4 +72,7 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintln(w, "# HELP pakyas_ingest_batched_signals_total Signals committed in group-commit transactions.")
 	fmt.Fprintln(w, "# TYPE pakyas_ingest_batched_signals_total counter")
 	fmt.Fprintf(w, "pakyas_ingest_batched_signals_total %d\n", s.metrics.batched.Load())
+	fmt.Fprintln(w, "# HELP pakyas_ingest_overloaded_total Pings answered 503 because the ingest queue was full or the store too slow.")
+	fmt.Fprintln(w, "# TYPE pakyas_ingest_overloaded_total counter")
+	fmt.Fprintf(w, "pakyas_ingest_overloaded_total %d\n", s.metrics.overloaded.Load())
 }

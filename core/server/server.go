@@ -36,6 +36,13 @@ type Config struct {
 	MaxSkew time.Duration
 	// MaxBatch is the most signals committed in one transaction (default 1000).
 	MaxBatch int
+	// IngestQueue is how many signals may wait for the writer (default
+	// 4000); a ping that finds it full is answered 503 with Retry-After.
+	IngestQueue int
+	// IngestTimeout bounds how long a ping waits to be stored, and one
+	// transaction of signals (default 10s); past it the ping is answered
+	// 503 with Retry-After.
+	IngestTimeout time.Duration
 	// ShutdownTimeout bounds the wait for in-flight requests (default 30s).
 	ShutdownTimeout time.Duration
 	// APIRate is how many API requests per second one API key may make on
@@ -69,6 +76,12 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxBatch <= 0 {
 		c.MaxBatch = 1000
+	}
+	if c.IngestQueue <= 0 {
+		c.IngestQueue = 4000
+	}
+	if c.IngestTimeout <= 0 {
+		c.IngestTimeout = 10 * time.Second
 	}
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = 30 * time.Second
