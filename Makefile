@@ -12,7 +12,7 @@ PLUGINS  := $(notdir $(wildcard plugins/*))
 PREFIX   ?= $(HOME)/.local
 export CGO_ENABLED ?= 0
 
-.PHONY: all build test lint unit crosscheck bench proto proto-check install demo dist clean
+.PHONY: all build test lint unit fuzz crosscheck bench proto proto-check install demo dist clean
 
 all: build
 
@@ -26,8 +26,9 @@ build:
 	done
 
 ## test: generated code, hygiene, formatting, vet, the race-enabled test
-## suite and the darwin/windows type-check
-test: proto-check lint unit crosscheck
+## suite, a few seconds of every fuzz target and the darwin/windows
+## type-check
+test: proto-check lint unit fuzz crosscheck
 
 ## lint: gofmt, go vet, tidy go.mod files and no tracked build output
 lint:
@@ -45,6 +46,12 @@ unit:
 	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 20m ./...
 	@echo "== examples/jsonl-target (its own module: vet and test)"
 	cd examples/jsonl-target && $(GO) vet ./... && CGO_ENABLED=1 $(GO) test -race -count=1 ./...
+
+## fuzz: every fuzz target for FUZZTIME (3s) from its committed corpus in
+## testdata/fuzz (scripts/fuzz.sh); FUZZTIME=1m make fuzz to search longer
+FUZZTIME ?= 3s
+fuzz:
+	@GO=$(GO) FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
 
 ## crosscheck: type-check every package and test for darwin and windows:
 ## all of our code and every build-constrained file, against the

@@ -49,6 +49,7 @@ Examples:
 			&cli.StringFlag{Name: "smtp-username", Usage: "SMTP user name (AUTH PLAIN)", Sources: cli.EnvVars("PAKYAS_SMTP_USERNAME")},
 			&cli.StringFlag{Name: "smtp-password", Usage: "SMTP password; prefer the environment variable", Sources: cli.EnvVars("PAKYAS_SMTP_PASSWORD")},
 			&cli.StringFlag{Name: "smtp-starttls", Value: "auto", Usage: "STARTTLS: auto, always or never", Sources: cli.EnvVars("PAKYAS_SMTP_STARTTLS")},
+			&cli.StringSliceFlag{Name: "trusted-proxy", Usage: "address or CIDR prefix of a reverse proxy in front of the server (repeatable): the client address of its requests is read from X-Forwarded-For", Sources: cli.EnvVars("PAKYAS_TRUSTED_PROXIES")},
 			&cli.BoolFlag{Name: "allow-private-ips", Usage: "let webhook, Slack and email alerts reach loopback, private and link-local addresses (on with --dev)", Sources: e.envBool("PAKYAS_ALLOW_PRIVATE_IPS")},
 		},
 		Commands: []*cli.Command{serverInitCommand(e)},
@@ -62,6 +63,7 @@ func runServer(ctx context.Context, e *env, cmd *cli.Command) error {
 	cfg, err := server.Flags{
 		PublicURL: cmd.String("public-url"), Retention: cmd.String("retention"), KeepSignals: int(cmd.Int("keep-signals")),
 		APIRate: cmd.Float("api-rate-limit"), StartTLS: cmd.String("smtp-starttls"), AllowPrivateIPs: cmd.Bool("allow-private-ips"),
+		TrustedProxies: cmd.StringSlice("trusted-proxy"),
 		SMTP: alert.SMTPConfig{Addr: cmd.String("smtp-addr"), From: cmd.String("smtp-from"),
 			Username: cmd.String("smtp-username"), Password: cmd.String("smtp-password")},
 		Logger: log.New(e.stderr, "pakyas server: ", log.LstdFlags),

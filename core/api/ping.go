@@ -10,6 +10,10 @@ import (
 	"time"
 )
 
+// MaxDuration is the longest run duration a ping may report (duration_ms):
+// a year (366 days).
+const MaxDuration = 366 * 24 * time.Hour
+
 // Ping is one signal to send to a check's ping URL.
 type Ping struct {
 	PublicID string

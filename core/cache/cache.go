@@ -111,6 +111,12 @@ func Load(path string) (*Cache, error) {
 	if err != nil {
 		return c, fmt.Errorf("read cache %s: %w", path, err)
 	}
+	return parse(path, b)
+}
+
+// parse reads the cache document b, read from path.
+func parse(path string, b []byte) (*Cache, error) {
+	c := &Cache{path: path, f: file{Version: Version, Projects: map[string]*Project{}}}
 	var f file
 	if err := json.Unmarshal(b, &f); err != nil {
 		return c, fmt.Errorf("%s: %w: %v", path, ErrCorrupt, err)

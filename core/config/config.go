@@ -44,6 +44,12 @@ func Load(path string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
 	}
+	return Parse(path, b)
+}
+
+// Parse reads the config document b, read from path (named in errors).
+func Parse(path string, b []byte) (*Config, error) {
+	var c Config
 	if err := DecodeStrict(path, b, &c); err != nil {
 		return nil, err
 	}
@@ -53,13 +59,22 @@ func Load(path string) (*Config, error) {
 // Save writes c to path atomically with mode 0600 (it may hold an API
 // key), creating the directory with mode 0700 if needed.
 func (c *Config) Save(path string) error {
+	b, err := c.Encode()
+	if err != nil {
+		return err
+	}
+	return atomicfile.Write(path, b, 0o600)
+}
+
+// Encode returns c as the TOML document Save writes.
+func (c *Config) Encode() ([]byte, error) {
 	var buf bytes.Buffer
 	buf.WriteString("# Pakyas CLI settings. Flags and PAKYAS_* environment variables override them.\n")
 	enc := toml.NewEncoder(&buf)
 	if err := enc.Encode(c); err != nil {
-		return fmt.Errorf("encode config: %w", err)
+		return nil, fmt.Errorf("encode config: %w", err)
 	}
-	return atomicfile.Write(path, buf.Bytes(), 0o600)
+	return buf.Bytes(), nil
 }
 
 // Error is a problem in a config file at a known place.

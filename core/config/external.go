@@ -125,7 +125,13 @@ func LoadExternal(path string, required bool) (*External, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read external monitors config: %w", err)
 	}
-	e.Found = true
+	return ParseExternal(path, b)
+}
+
+// ParseExternal reads the external monitors document b, read from path
+// (named in errors and in its tables).
+func ParseExternal(path string, b []byte) (*External, error) {
+	e := &External{Path: path, Found: true, Targets: map[string]*Table{}, Checks: map[string]map[string]*Table{}}
 	var doc map[string]any
 	if err := DecodeStrict(path, b, &doc); err != nil {
 		return nil, err

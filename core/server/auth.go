@@ -115,7 +115,7 @@ func (s *Server) authenticate(r *http.Request) (*caller, error) {
 // handler's error into a JSON answer.
 func (s *Server) authed(h func(w http.ResponseWriter, r *http.Request, c *caller) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		addr, now := clientAddr(r), s.clock.Now()
+		addr, now := s.clientAddr(r), s.clock.Now()
 		if wait := s.fails.wait(addr, now); wait > 0 {
 			// Before any database read: a key guesser costs nothing.
 			w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)))

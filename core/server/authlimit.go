@@ -4,6 +4,8 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
@@ -40,12 +42,58 @@ func newFailLimits(logf func(format string, args ...any)) *failLimits {
 	return &failLimits{by: map[string]*failBucket{}, logf: logf}
 }
 
-// clientAddr is the address a request came from, without its port.
-func clientAddr(r *http.Request) string {
-	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+// clientAddr is the address a request came from, without its port. When
+// the connection comes from a trusted proxy (Config.TrustedProxies), it is
+// the last X-Forwarded-For hop that is not a trusted proxy: the address
+// the outermost trusted proxy saw. Hops before it were written by the
+// client and are not believed.
+func (s *Server) clientAddr(r *http.Request) string {
+	peer := hostOf(r.RemoteAddr)
+	if !s.trustedProxy(peer) {
+		return peer
+	}
+	var hops []string
+	for _, v := range r.Header.Values("X-Forwarded-For") {
+		hops = append(hops, strings.Split(v, ",")...)
+	}
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop := hostOf(strings.TrimSpace(hops[i]))
+		ip, err := netip.ParseAddr(hop)
+		if err != nil {
+			return peer // garbled: the proxy's own address
+		}
+		if !s.trustedProxy(ip.String()) {
+			return ip.String()
+		}
+	}
+	return peer
+}
+
+// trustedProxy reports whether addr is in Config.TrustedProxies.
+func (s *Server) trustedProxy(addr string) bool {
+	if len(s.cfg.TrustedProxies) == 0 {
+		return false
+	}
+	ip, err := netip.ParseAddr(addr)
+	if err != nil {
+		return false
+	}
+	ip = ip.Unmap()
+	for _, p := range s.cfg.TrustedProxies {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// hostOf returns addr without its port, and without the brackets of an
+// IPv6 address with one.
+func hostOf(addr string) string {
+	if host, _, err := net.SplitHostPort(addr); err == nil {
 		return host
 	}
-	return r.RemoteAddr
+	return strings.Trim(addr, "[]")
 }
 
 // wait returns how long addr must wait before it may try to authenticate

@@ -147,7 +147,7 @@ func pingText(w http.ResponseWriter, r *http.Request, status int, msg string) {
 func pingAddr(r *http.Request) string {
 	addr := r.Header.Get("X-Forwarded-For")
 	if addr == "" {
-		return clientAddr(r)
+		return hostOf(r.RemoteAddr)
 	}
 	addr, _, _ = strings.Cut(addr, ",")
 	addr = strings.TrimSpace(addr)
@@ -157,8 +157,8 @@ func pingAddr(r *http.Request) string {
 	return truncate(addr, 64)
 }
 
-// maxDurationMS is the longest run duration a ping may report: a year.
-const maxDurationMS = int64(366 * 24 * time.Hour / time.Millisecond)
+// maxDurationMS is api.MaxDuration in milliseconds.
+const maxDurationMS = int64(api.MaxDuration / time.Millisecond)
 
 // parsePing turns a ping request with action ("", start, fail, log or
 // an exit status) into a signal (without its check).

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	pathpkg "path"
 	"strings"
 	"testing"
 )
@@ -20,6 +21,7 @@ func FuzzPing(f *testing.F) {
 		{"log", "ts=2025-01-06T09:59:00Z&duration_ms=5", "out"}, {"255", "host=h", ""}, {"007", "", ""},
 		{"-1", "ts=-9223372036854775808", ""}, {"0", "ts=9223372036854775807", "\xff\xfe"},
 		{"start", "rid={3F8E0C7A-1D2B-4C5D-9E6F-7A8B9C0D1E2F}", ""}, {"x", "duration_ms=99999999999999999999", ""},
+		{".", "", ""}, {"..", "", ""},
 	} {
 		f.Add(seed[0], seed[1], seed[2])
 	}
@@ -34,7 +36,12 @@ func FuzzPing(f *testing.F) {
 			w := httptest.NewRecorder()
 			h.ServeHTTP(w, r)
 			switch w.Code {
-			case http.StatusOK, http.StatusBadRequest, http.StatusNotFound, http.StatusMovedPermanently:
+			case http.StatusOK, http.StatusBadRequest, http.StatusNotFound:
+			case http.StatusMovedPermanently, http.StatusTemporaryRedirect:
+				// "." and ".." segments: to the clean path.
+				if loc, _, _ := strings.Cut(w.Header().Get("Location"), "?"); loc != pathpkg.Clean(path) {
+					t.Fatalf("%s %s?%s: %d to %q", m, path, query, w.Code, loc)
+				}
 			default:
 				t.Fatalf("%s %s?%s: %d %s", m, path, query, w.Code, w.Body)
 			}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -117,7 +118,9 @@ type Flags struct {
 	StartTLS    string // auto, always or never
 	// AllowPrivateIPs: --allow-private-ips (see Config.AllowPrivateIPs).
 	AllowPrivateIPs bool
-	Logger          *log.Logger
+	// TrustedProxies: --trusted-proxy, addresses or CIDR prefixes.
+	TrustedProxies []string
+	Logger         *log.Logger
 }
 
 // Config checks f and returns the server's Config; its errors name the
@@ -141,10 +144,38 @@ func (f Flags) Config() (Config, error) {
 	case rate == 0:
 		rate = -1 // Config: negative is off, zero the default
 	}
+	proxies, err := parseProxies(f.TrustedProxies)
+	if err != nil {
+		return Config{}, err
+	}
 	smtp := f.SMTP
 	smtp.StartTLS = tls
-	return Config{APIRate: rate, APIBurst: int(4*rate) + 1, PublicURL: strings.TrimRight(f.PublicURL, "/"),
+	return Config{TrustedProxies: proxies, APIRate: rate, APIBurst: int(4*rate) + 1, PublicURL: strings.TrimRight(f.PublicURL, "/"),
 		Retention: retention, KeepSignals: f.KeepSignals, SMTP: smtp, AllowPrivateIPs: f.AllowPrivateIPs, Logger: f.Logger}, nil
+}
+
+// parseProxies reads --trusted-proxy values: addresses (10.0.0.5, ::1)
+// or prefixes (10.0.0.0/8), each value possibly a comma-separated list.
+func parseProxies(values []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, v := range values {
+		for _, s := range strings.Split(v, ",") {
+			s = strings.TrimSpace(s)
+			if s == "" {
+				continue
+			}
+			if ip, err := netip.ParseAddr(s); err == nil {
+				out = append(out, netip.PrefixFrom(ip.Unmap(), ip.Unmap().BitLen()))
+				continue
+			}
+			p, err := netip.ParsePrefix(s)
+			if err != nil {
+				return nil, fmt.Errorf("--trusted-proxy %q: not an IP address or a CIDR prefix such as 10.0.0.0/8", s)
+			}
+			out = append(out, p.Masked())
+		}
+	}
+	return out, nil
 }
 
 // checkDataDir refuses a data directory writable by others than its

@@ -11,6 +11,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -57,6 +58,10 @@ type Config struct {
 	// alerts go to such domains. Off by default: a channel a user adds
 	// must not reach the server's own network (--allow-private-ips).
 	AllowPrivateIPs bool
+	// TrustedProxies are the reverse proxies in front of the server: for
+	// a connection from one of them, the client's address (for the limit
+	// on failed authentication) is read from X-Forwarded-For.
+	TrustedProxies []netip.Prefix
 	// Manual disables the background loops (evaluation, alerts, pruning):
 	// tests drive them with EvaluateDue, DeliverAlerts and Prune.
 	Manual bool

@@ -71,6 +71,13 @@ func readEntry(path string) (Entry, error) {
 	return parseEntry(b)
 }
 
+// writable reports whether t, in UTC as entries are written, has a year
+// JSON can hold.
+func writable(t time.Time) bool {
+	y := t.UTC().Year()
+	return y >= 0 && y <= 9999
+}
+
 func parseEntry(b []byte) (Entry, error) {
 	if len(b) > maxFileSize {
 		return Entry{}, fmt.Errorf("%w: larger than %d bytes", ErrCorrupt, maxFileSize)
@@ -84,6 +91,10 @@ func parseEntry(b []byte) (Entry, error) {
 		return Entry{}, fmt.Errorf("%w: version %d, this pakyas reads versions 1 to %d", ErrCorrupt, f.Version, fileVersion)
 	case f.APIURL == "" || f.At.IsZero() || (f.PublicID == "" && (f.Slug == "" || f.KeyID == "")):
 		return Entry{}, fmt.Errorf("%w: api_url, at, and public_id (or slug and key_id) are required", ErrCorrupt)
+	case !writable(f.At) || !writable(f.SavedAt):
+		return Entry{}, fmt.Errorf("%w: at %s or saved_at %s is not a time from year 0 to 9999 in UTC", ErrCorrupt, f.At, f.SavedAt)
+	case f.DurationMS < 0 || f.DurationMS > api.MaxDuration.Milliseconds():
+		return Entry{}, fmt.Errorf("%w: duration_ms %d is not from 0 to %d (a year)", ErrCorrupt, f.DurationMS, api.MaxDuration.Milliseconds())
 	}
 	return f.entry(), nil
 }

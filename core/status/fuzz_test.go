@@ -114,3 +114,34 @@ func BenchmarkApply(b *testing.B) {
 		})
 	}
 }
+
+// FuzzParseCron: any expression and zone either parse or are refused with
+// an EINVALID error and a hint; what parses has a next run strictly after
+// any time (or none within five years), and the run after that is later
+// still.
+func FuzzParseCron(f *testing.F) {
+	for _, s := range []struct{ expr, tz string }{
+		{"30 2 * * *", "Europe/Berlin"}, {"*/15 * * * 1-5", "UTC"}, {"@daily", ""}, {"0 0 30 2 *", ""},
+		{"0 0 1,15 * MON", "America/New_York"}, {"@every 1h", ""}, {"CRON_TZ=UTC 0 * * * *", ""},
+		{"0 0 * * *", "Local"}, {"59 23 31 12 ?", "Pacific/Chatham"}, {"0 2 * * 0", "Australia/Lord_Howe"},
+	} {
+		f.Add(s.expr, s.tz, int64(1711846800))
+	}
+	f.Fuzz(func(t *testing.T, expr, tz string, at int64) {
+		c, err := status.ParseCron(expr, tz)
+		if err != nil {
+			require.Equal(t, core.EINVALID, core.ErrorCode(err), "%v", err)
+			require.NotEmpty(t, core.ErrorHint(err), "%v", err)
+			return
+		}
+		from := time.Unix(at%(1<<34), 0) // up to the year 2514
+		next := c.Next(from)
+		if next.IsZero() {
+			return
+		}
+		require.True(t, next.After(from), "%q in %q: next %v after %v", expr, tz, next, from)
+		require.LessOrEqual(t, next.Sub(from), 5*366*24*time.Hour+24*time.Hour, "within five years")
+		then := c.Next(next)
+		require.True(t, then.IsZero() || then.After(next), "%q in %q: %v then %v", expr, tz, next, then)
+	})
+}
