@@ -11,6 +11,9 @@ BIN      := bin
 PLUGINS  := $(notdir $(wildcard plugins/*))
 PREFIX   ?= $(HOME)/.local
 export CGO_ENABLED ?= 0
+# The PostgreSQL server the store and replica tests use (each test in a
+# schema of its own). Without one they are skipped, except under CI=true.
+export PAKYAS_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 
 .PHONY: all build test lint unit fuzz crosscheck bench proto proto-check install demo dist clean
 

@@ -58,6 +58,11 @@ type Queries interface {
 	Check(ctx context.Context, id string) (*Check, error)
 	// CheckByPublicID returns the check with the given public ID.
 	CheckByPublicID(ctx context.Context, publicID string) (*Check, error)
+	// ChecksByPublicID returns the checks with these public IDs (those
+	// that exist), ordered by ID. Inside Update on a database that locks
+	// rows it locks them, in that order: writers that lock several checks
+	// do it through this one method, so they never deadlock each other.
+	ChecksByPublicID(ctx context.Context, publicIDs []string) ([]Check, error)
 	// CheckBySlug returns the check with the given slug in projectID.
 	CheckBySlug(ctx context.Context, projectID, slug string) (*Check, error)
 	// Checks returns the checks of projectID, by slug.

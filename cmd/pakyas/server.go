@@ -19,6 +19,14 @@ func dataDirFlag() cli.Flag {
 	}
 }
 
+func databaseURLFlag() cli.Flag {
+	return &cli.StringFlag{
+		Name:    "database-url",
+		Usage:   "keep the data in this PostgreSQL database (postgres://USER:PASSWORD@HOST:5432/DB) instead of SQLite in --data-dir; several servers may share it",
+		Sources: cli.EnvVars("PAKYAS_DATABASE_URL"),
+	}
+}
+
 func (e *env) dataDir(cmd *cli.Command) string {
 	if d := cmd.String("data-dir"); d != "" {
 		return d
@@ -39,6 +47,7 @@ Examples:
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "listen", Value: server.DefaultListen, Usage: "address to listen on, HOST:PORT", Sources: cli.EnvVars("PAKYAS_LISTEN")},
 			dataDirFlag(),
+			databaseURLFlag(),
 			&cli.BoolFlag{Name: "dev", Usage: "development mode: create a dev user, organization, project and API key on first start and print a 'pakyas login' line"},
 			&cli.StringFlag{Name: "public-url", Usage: "base URL jobs reach the server at, used in ping URLs (default: http://LISTEN)", Sources: cli.EnvVars("PAKYAS_PUBLIC_URL")},
 			&cli.StringFlag{Name: "retention", Value: "90d", Usage: "how long signals are kept, in days (90d) or a Go duration (36h)", Sources: cli.EnvVars("PAKYAS_RETENTION")},
@@ -71,7 +80,7 @@ func runServer(ctx context.Context, e *env, cmd *cli.Command) error {
 	if err != nil {
 		return usagef("%v", err)
 	}
-	return server.Run(ctx, server.Options{Listen: cmd.String("listen"), DataDir: e.dataDir(cmd), Dev: cmd.Bool("dev"),
+	return server.Run(ctx, server.Options{Listen: cmd.String("listen"), DataDir: e.dataDir(cmd), DatabaseURL: cmd.String("database-url"), Dev: cmd.Bool("dev"),
 		Stdout: e.stdout, Config: cfg})
 }
 func serverInitCommand(e *env) *cli.Command {
@@ -86,13 +95,14 @@ Example:
   pakyas server init --email ops@example.com --org "My Company" --project Production`,
 		Flags: []cli.Flag{
 			dataDirFlag(),
+			databaseURLFlag(),
 			&cli.StringFlag{Name: "email", Usage: "the admin's email address", Required: true},
 			&cli.StringFlag{Name: "name", Usage: "the admin's name"},
 			&cli.StringFlag{Name: "org", Value: "My Company", Usage: "name of the first organization"},
 			&cli.StringFlag{Name: "project", Value: "Production", Usage: "name of the first project"},
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			st, err := server.OpenStore(ctx, e.dataDir(cmd), func(f string, a ...any) { fmt.Fprintf(e.stderr, "pakyas: "+f+"\n", a...) })
+			st, err := server.OpenStore(ctx, e.dataDir(cmd), cmd.String("database-url"), func(f string, a ...any) { fmt.Fprintf(e.stderr, "pakyas: "+f+"\n", a...) })
 			if err != nil {
 				return err
 			}

@@ -210,6 +210,9 @@ func (g *ingester) commitBatch(batch []*ingestReq, answerFailure bool) error {
 	err := s.store.Update(ctx, func(q core.Queries) error {
 		alerts = 0
 		w := newWriter(ctx, s, q)
+		if err := w.load(batch); err != nil {
+			return err
+		}
 		for i, r := range batch {
 			err := w.signal(r.publicID, &r.sig)
 			if err != nil && !core.IsNotFound(err) {
@@ -284,6 +287,29 @@ func newWriter(ctx context.Context, s *Server, q core.Queries) *writer {
 		channels: map[string][]core.Channel{},
 		projects: map[string]string{},
 	}
+}
+
+// load reads (and, on PostgreSQL, locks, in a stable order) the checks
+// of batch in one query.
+func (w *writer) load(batch []*ingestReq) error {
+	ids := make([]string, 0, len(batch))
+	seen := make(map[string]bool, len(batch))
+	for _, r := range batch {
+		if !seen[r.publicID] {
+			seen[r.publicID] = true
+			ids = append(ids, r.publicID)
+		}
+	}
+	cs, err := w.q.ChecksByPublicID(w.ctx, ids)
+	if err != nil {
+		return err
+	}
+	for i := range cs {
+		c := &cs[i]
+		w.checks[c.PublicID] = c
+		w.dirty = append(w.dirty, c)
+	}
+	return nil
 }
 
 func (w *writer) signal(publicID string, sig *core.Signal) error {

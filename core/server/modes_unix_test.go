@@ -26,7 +26,7 @@ func TestOpenStoreModes(t *testing.T) {
 	require.NoError(t, os.Mkdir(dir, 0o755)) // as `mkdir /var/lib/pakyas` makes it
 	var warnings []string
 	warn := func(f string, a ...any) { warnings = append(warnings, fmt.Sprintf(f, a...)) }
-	st, err := OpenStore(context.Background(), dir, warn)
+	st, err := OpenStore(context.Background(), dir, "", warn)
 	require.NoError(t, err)
 	require.NoError(t, st.Update(context.Background(), func(q core.Queries) error { return nil }))
 	require.Len(t, warnings, 1)
@@ -43,7 +43,7 @@ func TestOpenStoreModes(t *testing.T) {
 	}
 	require.NoError(t, os.Chmod(dir, 0o700))
 	warnings = nil
-	st, err = OpenStore(context.Background(), dir, warn)
+	st, err = OpenStore(context.Background(), dir, "", warn)
 	require.NoError(t, err)
 	require.NoError(t, st.Close())
 	assert.Empty(t, warnings)
@@ -52,7 +52,7 @@ func TestOpenStoreModes(t *testing.T) {
 	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm(), "an older 0644 file is made private")
 
 	require.NoError(t, os.Chmod(dir, 0o777))
-	_, err = OpenStore(context.Background(), dir, warn)
+	_, err = OpenStore(context.Background(), dir, "", warn)
 	assert.ErrorContains(t, err, "writable by other users")
 	assert.Contains(t, core.ErrorHint(err), "chmod 700 "+dir)
 }

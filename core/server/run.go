@@ -14,6 +14,7 @@ import (
 
 	"github.com/pakyas/pakyas/core"
 	"github.com/pakyas/pakyas/core/alert"
+	"github.com/pakyas/pakyas/core/store/postgres"
 	"github.com/pakyas/pakyas/core/store/sqlite"
 )
 
@@ -34,11 +35,20 @@ func DefaultDataDir(getenv func(string) string) string {
 	return "pakyas-data"
 }
 
-// OpenStore opens the SQLite store in the data directory dir, creating
-// both (mode 0700; the database files 0600) if needed. It refuses a
+// OpenStore opens the PostgreSQL database at databaseURL when it is set,
+// and otherwise the SQLite store in the data directory dir, creating both
+// (mode 0700; the database files 0600) if needed. It refuses a data
 // directory other users can write to (they could replace the database)
 // and warns, through warn, about one they can read.
-func OpenStore(ctx context.Context, dir string, warn func(format string, args ...any)) (*sqlite.Store, error) {
+func OpenStore(ctx context.Context, dir, databaseURL string, warn func(format string, args ...any)) (core.Store, error) {
+	if databaseURL != "" {
+		st, err := postgres.Open(ctx, databaseURL)
+		if err != nil {
+			return nil, core.Errorf(core.EUNAVAILABLE, "%v", err).
+				WithHint("check --database-url (PAKYAS_DATABASE_URL), e.g. postgres://pakyas@db.example.com:5432/pakyas, and that the server accepts connections")
+		}
+		return st, nil
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
@@ -56,6 +66,9 @@ func OpenStore(ctx context.Context, dir string, warn func(format string, args ..
 type Options struct {
 	Listen  string // HOST:PORT; "": DefaultListen
 	DataDir string
+	// DatabaseURL, when set, keeps the data in PostgreSQL instead of
+	// SQLite in DataDir (--database-url).
+	DatabaseURL string
 	// Dev creates a dev user, organization, project and API key on an
 	// empty store and writes the `pakyas login ...` line to Stdout.
 	Dev    bool
@@ -73,7 +86,7 @@ func Run(ctx context.Context, opts Options) error {
 	if opts.Config.Logger == nil {
 		logf = log.Printf
 	}
-	st, err := OpenStore(ctx, opts.DataDir, logf)
+	st, err := OpenStore(ctx, opts.DataDir, opts.DatabaseURL, logf)
 	if err != nil {
 		return err
 	}
@@ -102,7 +115,11 @@ func Run(ctx context.Context, opts Options) error {
 		fmt.Fprintf(opts.Stdout, "pakyas login --api-url %s --api-key %s\n", cfg.PublicURL, key)
 	}
 	srv := New(st, clock, cfg)
-	srv.logf("listening on %s (data in %s)", base, opts.DataDir)
+	where := opts.DataDir
+	if opts.DatabaseURL != "" {
+		where = "PostgreSQL " + postgres.Redact(opts.DatabaseURL)
+	}
+	srv.logf("listening on %s (data in %s)", base, where)
 	err = srv.Serve(ctx, ln)
 	srv.logf("stopped")
 	return err

@@ -3,8 +3,8 @@
 // the data survives a crash of the process and of the machine.
 //
 // Writes go through one dedicated connection, which serialises them; reads
-// use a separate pool and never wait for a writer. Statements are prepared
-// once per Store and reused.
+// use a separate pool and never wait for a writer. The queries are
+// core/store/sqlstore's, shared with PostgreSQL.
 package sqlite
 
 import (
@@ -19,6 +19,7 @@ import (
 	"runtime"
 
 	"github.com/pakyas/pakyas/core"
+	"github.com/pakyas/pakyas/core/store/sqlstore"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -27,19 +28,15 @@ import (
 // process (a backup, the sqlite3 shell) before it fails with SQLITE_BUSY.
 const busyTimeoutMS = 10_000
 
+// ErrNewerSchema is returned (wrapped) by Open when the database was
+// written by a newer Pakyas.
+var ErrNewerSchema = sqlstore.ErrNewerSchema
+
 // Store is a core.Store kept in one SQLite database file. It is safe for
 // concurrent use.
 type Store struct {
-	path  string
-	write *sql.DB // one connection: every write, serialised
-	read  *sql.DB // a pool for lookups outside Update
-
-	writeStmts *stmtCache
-	readStmts  *stmtCache
-
-	// queries runs the core.Queries methods called on the Store itself:
-	// lookups on the read pool, writes on the write connection.
-	queries
+	*sqlstore.Store
+	path string
 }
 
 var _ core.Store = (*Store)(nil)
@@ -59,40 +56,39 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 
-	s := &Store{path: abs}
 	// _txlock=immediate: every write transaction takes the write lock at
 	// BEGIN, so it cannot fail later when upgrading a read lock.
-	if s.write, err = sql.Open("sqlite", dsn(abs, "_txlock=immediate")); err != nil {
+	write, err := sql.Open("sqlite", dsn(abs, "_txlock=immediate"))
+	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	s.write.SetMaxOpenConns(1)
-	s.write.SetMaxIdleConns(1)
-	s.write.SetConnMaxIdleTime(0)
-	s.write.SetConnMaxLifetime(0)
+	// One connection: every write, serialised.
+	write.SetMaxOpenConns(1)
+	write.SetMaxIdleConns(1)
+	write.SetConnMaxIdleTime(0)
+	write.SetConnMaxLifetime(0)
 
-	if err := migrate(ctx, s.write); err != nil {
-		s.write.Close()
+	if err := sqlstore.Migrate(ctx, write, sqlstore.SQLite); err != nil {
+		write.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 
 	// query_only: a read connection refuses to write, so a write method
 	// routed to the wrong pool fails loudly instead of racing the writer.
-	if s.read, err = sql.Open("sqlite", dsn(abs, "_query_only=1")); err != nil {
-		s.write.Close()
+	read, err := sql.Open("sqlite", dsn(abs, "_query_only=1"))
+	if err != nil {
+		write.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	n := max(4, runtime.GOMAXPROCS(0))
-	s.read.SetMaxOpenConns(n)
-	s.read.SetMaxIdleConns(n)
-	if err := s.read.PingContext(ctx); err != nil {
-		s.Close()
+	read.SetMaxOpenConns(n)
+	read.SetMaxIdleConns(n)
+	if err := read.PingContext(ctx); err != nil {
+		write.Close()
+		read.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-
-	s.writeStmts = newStmtCache(s.write)
-	s.readStmts = newStmtCache(s.read)
-	s.queries = queries{rd: s.readStmts, wr: s.writeStmts, begin: s.update}
-	return s, nil
+	return &Store{Store: sqlstore.New(sqlstore.SQLite, write, read), path: abs}, nil
 }
 
 // dsn returns the data source name of the database file at path. The
@@ -113,73 +109,6 @@ func dsn(path string, extra ...string) string {
 
 // Path returns the absolute path of the database file.
 func (s *Store) Path() string { return s.path }
-
-// Update runs fn in one write transaction (BEGIN IMMEDIATE on the write
-// connection) and commits it when fn returns nil; otherwise it rolls back
-// and returns fn's error. fn must use only the Queries it is given: calling
-// a write method of s itself from fn waits for the connection fn holds.
-func (s *Store) Update(ctx context.Context, fn func(q core.Queries) error) error {
-	return s.update(ctx, func(q *queries) error { return fn(q) })
-}
-
-// update is Update for callers inside the package.
-func (s *Store) update(ctx context.Context, fn func(q *queries) error) error {
-	tx, err := s.write.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	e := &txExec{tx: tx, base: s.writeStmts, stmts: make(map[string]*sql.Stmt)}
-	err = runTx(tx, e, fn)
-	// Now that the write connection is free, prepare what the transaction
-	// lacked, for the next one. A failure here only means the statement is
-	// prepared again next time.
-	for _, query := range e.missed {
-		_, _ = s.writeStmts.stmt(context.WithoutCancel(ctx), query)
-	}
-	return err
-}
-
-// runTx runs fn on tx and commits, or rolls back when fn fails or panics.
-func runTx(tx *sql.Tx, e *txExec, fn func(q *queries) error) error {
-	defer func() {
-		if p := recover(); p != nil {
-			_ = tx.Rollback()
-			panic(p)
-		}
-	}()
-	if err := fn(&queries{rd: e, wr: e}); err != nil {
-		_ = tx.Rollback() // fn's error is the one that matters
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
-}
-
-// Close closes the database. It is safe to call once all users are done.
-func (s *Store) Close() error {
-	if s.readStmts != nil {
-		s.readStmts.close()
-	}
-	if s.writeStmts != nil {
-		s.writeStmts.close()
-	}
-	var errRead, errWrite error
-	if s.read != nil {
-		errRead = s.read.Close()
-	}
-	if s.write != nil {
-		errWrite = s.write.Close()
-	}
-	if errWrite != nil {
-		return fmt.Errorf("close store %s: %w", s.path, errWrite)
-	}
-	if errRead != nil {
-		return fmt.Errorf("close store %s: %w", s.path, errRead)
-	}
-	return nil
-}
 
 // private makes the database file (created empty if missing) and its
 // -wal and -shm files, if any, readable by their owner only: they hold

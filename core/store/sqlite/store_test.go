@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -33,6 +32,7 @@ func TestStore(t *testing.T) {
 
 func TestPragmas(t *testing.T) {
 	s := open(t)
+	write, read := s.DB()
 	ctx := context.Background()
 	tests := []struct {
 		pragma string
@@ -43,7 +43,7 @@ func TestPragmas(t *testing.T) {
 		{"foreign_keys", "1"},
 		{"busy_timeout", "10000"},
 	}
-	for name, db := range map[string]*sql.DB{"write": s.write, "read": s.read} {
+	for name, db := range map[string]*sql.DB{"write": write, "read": read} {
 		// Hold several read connections at once, so the pool opens more
 		// than one and each of them is checked.
 		var conns []*sql.Conn
@@ -66,9 +66,9 @@ func TestPragmas(t *testing.T) {
 	}
 
 	var n int
-	require.NoError(t, s.read.QueryRowContext(ctx, "PRAGMA query_only").Scan(&n))
+	require.NoError(t, read.QueryRowContext(ctx, "PRAGMA query_only").Scan(&n))
 	assert.Equal(t, 1, n, "read connections cannot write")
-	require.NoError(t, s.write.QueryRowContext(ctx, "PRAGMA query_only").Scan(&n))
+	require.NoError(t, write.QueryRowContext(ctx, "PRAGMA query_only").Scan(&n))
 	assert.Equal(t, 0, n)
 }
 
@@ -93,8 +93,9 @@ func TestReopen(t *testing.T) {
 		assert.Equal(t, u, got, "data survives Close and Open")
 
 		var versions int
-		require.NoError(t, s.read.QueryRowContext(ctx, "SELECT count(*) FROM schema_migrations").Scan(&versions))
-		ms, err := migrations()
+		_, read := s.DB()
+		require.NoError(t, read.QueryRowContext(ctx, "SELECT count(*) FROM schema_migrations").Scan(&versions))
+		ms, err := os.ReadDir("../sqlstore/migrations/sqlite")
 		require.NoError(t, err)
 		assert.Equal(t, len(ms), versions)
 		require.NoError(t, s.Close())
@@ -106,7 +107,8 @@ func TestNewerSchema(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "pakyas.db")
 	s, err := Open(ctx, path)
 	require.NoError(t, err)
-	_, err = s.write.ExecContext(ctx, "INSERT INTO schema_migrations (version, applied_at) VALUES (9999, 0)")
+	write, _ := s.DB()
+	_, err = write.ExecContext(ctx, "INSERT INTO schema_migrations (version, applied_at) VALUES (9999, 0)")
 	require.NoError(t, err)
 	require.NoError(t, s.Close())
 
@@ -117,49 +119,6 @@ func TestNewerSchema(t *testing.T) {
 	assert.Contains(t, err.Error(), path)
 }
 
-func TestMigrationsInOrder(t *testing.T) {
-	ctx := context.Background()
-	fsys := fstest.MapFS{
-		"m/0002_second.sql": {Data: []byte("INSERT INTO t VALUES (2);")},
-		"m/0001_first.sql":  {Data: []byte("CREATE TABLE t (v INTEGER); INSERT INTO t VALUES (1);")},
-		"m/0010_tenth.sql":  {Data: []byte("INSERT INTO t VALUES (10);")},
-	}
-	ms, err := loadMigrations(fsys, "m")
-	require.NoError(t, err)
-	require.Len(t, ms, 3)
-	assert.Equal(t, []int{1, 2, 10}, []int{ms[0].version, ms[1].version, ms[2].version})
-
-	db, err := sql.Open("sqlite", dsn(filepath.Join(t.TempDir(), "m.db"), "_txlock=immediate"))
-	require.NoError(t, err)
-	defer db.Close()
-	now := func() time.Time { return time.Unix(100, 0) }
-	require.NoError(t, applyMigrations(ctx, db, ms[:2], now))
-	require.NoError(t, applyMigrations(ctx, db, ms, now), "only the new one runs")
-
-	var vs []int
-	rows, err := db.QueryContext(ctx, "SELECT v FROM t ORDER BY rowid")
-	require.NoError(t, err)
-	for rows.Next() {
-		var v int
-		require.NoError(t, rows.Scan(&v))
-		vs = append(vs, v)
-	}
-	require.NoError(t, rows.Err())
-	assert.Equal(t, []int{1, 2, 10}, vs)
-
-	// A failing migration leaves nothing behind.
-	bad := append(ms, migration{version: 11, name: "0011_bad.sql", sql: "INSERT INTO t VALUES (11); SELECT * FROM nope;"})
-	require.Error(t, applyMigrations(ctx, db, bad, now))
-	var n int
-	require.NoError(t, db.QueryRowContext(ctx, "SELECT count(*) FROM t WHERE v = 11").Scan(&n))
-	assert.Zero(t, n)
-
-	for _, name := range []string{"m/first.sql", "m/0001.sql", "m/0000_zero.sql"} {
-		_, err := loadMigrations(fstest.MapFS{name: {Data: []byte("")}}, "m")
-		assert.Error(t, err, name)
-	}
-}
-
 func TestPathWithSpecialCharacters(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "a dir?x=1#frag%20", "pakyas.db")
@@ -168,60 +127,6 @@ func TestPathWithSpecialCharacters(t *testing.T) {
 	require.NoError(t, s.Close())
 	_, err = os.Stat(path)
 	assert.NoError(t, err, "the file is where the path says")
-}
-
-func TestErrorCodes(t *testing.T) {
-	s := open(t)
-	ctx := context.Background()
-	err := s.CreateUser(ctx, &core.User{ID: "u"})
-	require.NoError(t, err)
-	err = s.CreateUser(ctx, &core.User{ID: "u"})
-	var ce *core.Error
-	require.ErrorAs(t, err, &ce)
-	assert.Equal(t, core.ECONFLICT, ce.Code)
-
-	// Other driver errors are wrapped, not hidden.
-	_, err = s.exec(ctx, "INSERT INTO nope VALUES (1)")
-	require.Error(t, err)
-	assert.NotZero(t, code(err))
-	assert.Equal(t, core.EINTERNAL, core.ErrorCode(writeErr("op", err, "c", "m")))
-}
-
-func TestQueryPlans(t *testing.T) {
-	s := open(t)
-	ctx := context.Background()
-	tests := []struct {
-		name, query string
-		args        []any
-		want        string // an index the plan must use
-	}{
-		{"due checks", sqlDueChecks, []any{1, 10}, "checks_next_eval"},
-		{"next eval", sqlNextEvalAt, nil, "checks_next_eval"},
-		{"timeline", sqlTimeline, []any{"c", 1, 1, nil, 50}, "timeline_check_at"},
-		{"prune by age", sqlPruneByAge, []any{1}, "timeline_check_at"},
-		{"prune by count", sqlPruneByCount, []any{10}, "timeline_check_at"},
-		{"due alerts", sqlDueAlerts, []any{1, 10}, "alerts_due"},
-		{"next alert", sqlNextAlertAt, nil, "alerts_due"},
-		{"count by status", sqlCountByStatus, nil, "checks_status"},
-		{"check by public id", sqlCheckByPublicID, []any{"p"}, "SEARCH checks USING INDEX"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			rows, err := s.write.QueryContext(ctx, "EXPLAIN QUERY PLAN "+tt.query, tt.args...)
-			require.NoError(t, err)
-			defer rows.Close()
-			var plan string
-			for rows.Next() {
-				var id, parent, unused int
-				var detail string
-				require.NoError(t, rows.Scan(&id, &parent, &unused, &detail))
-				plan += detail + "\n"
-			}
-			require.NoError(t, rows.Err())
-			assert.Contains(t, plan, tt.want, plan)
-			assert.NotRegexp(t, `SCAN (t|timeline)\b`, plan, "no full scan of the timeline")
-		})
-	}
 }
 
 func TestTimes(t *testing.T) {

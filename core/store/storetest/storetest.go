@@ -54,6 +54,7 @@ func Run(t *testing.T, open func(t *testing.T) core.Store) {
 		{"UpdateCommit", testUpdateCommit},
 		{"UpdateRollback", testUpdateRollback},
 		{"UpdateConcurrent", testUpdateConcurrent},
+		{"ChecksByPublicID", testChecksByPublicID},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -148,4 +149,62 @@ func testUpdateConcurrent(t *testing.T, s core.Store) {
 	require.NoError(t, err)
 	assert.Equal(t, -1+writers*updates, got.State.LastExitCode, "every update saw the previous one")
 	assert.Len(t, timelineIDs(t, s, c.ID), writers*updates)
+}
+
+// testChecksByPublicID: the checks of a list of public IDs, by ID, the
+// unknown ones left out; writers that lock several checks through it, in
+// whatever order their signals came, never deadlock nor lose an update.
+func testChecksByPublicID(t *testing.T, s core.Store) {
+	ctx := context.Background()
+	f := newFixture(t, s)
+	var cs []*core.Check
+	for i := range 4 {
+		cs = append(cs, f.check(t, s, fmt.Sprint("many-", i)))
+	}
+	got, err := s.ChecksByPublicID(ctx, []string{cs[2].PublicID, "nope", cs[0].PublicID, cs[3].PublicID})
+	require.NoError(t, err)
+	require.Len(t, got, 3)
+	for i := 1; i < len(got); i++ {
+		assert.Less(t, got[i-1].ID, got[i].ID, "ordered by ID")
+	}
+	none, err := s.ChecksByPublicID(ctx, nil)
+	require.NoError(t, err)
+	assert.Empty(t, none)
+
+	const writers, updates = 4, 10
+	var wg sync.WaitGroup
+	errs := make(chan error, writers*updates)
+	for w := range writers {
+		wg.Go(func() {
+			for i := range updates {
+				ids := []string{cs[0].PublicID, cs[1].PublicID, cs[2].PublicID, cs[3].PublicID}
+				if (w+i)%2 == 1 {
+					slices.Reverse(ids) // signals in another order
+				}
+				errs <- s.Update(ctx, func(q core.Queries) error {
+					locked, err := q.ChecksByPublicID(ctx, ids)
+					if err != nil {
+						return err
+					}
+					for _, c := range locked {
+						c.State.LastExitCode++
+						if err := q.SaveCheckState(ctx, c.ID, c.State); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	for _, c := range cs {
+		got, err := s.Check(ctx, c.ID)
+		require.NoError(t, err)
+		assert.Equal(t, c.State.LastExitCode+writers*updates, got.State.LastExitCode, "no update lost")
+	}
 }

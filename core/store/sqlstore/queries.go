@@ -1,9 +1,10 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"sync"
 	"time"
 
@@ -16,6 +17,10 @@ import (
 type queries struct {
 	rd executor // lookups
 	wr executor // writes
+	d  *Dialect
+	// inTx: the queries of an Update, whose reads of checks lock them
+	// where the dialect locks rows.
+	inTx bool
 
 	// begin runs fn in a write transaction, for the few methods made of
 	// several statements; nil inside Update, whose transaction they join.
@@ -43,12 +48,13 @@ type executor interface {
 // first time it runs there.
 type stmtCache struct {
 	db *sql.DB
+	d  *Dialect
 	mu sync.RWMutex
 	m  map[string]*sql.Stmt
 }
 
-func newStmtCache(db *sql.DB) *stmtCache {
-	return &stmtCache{db: db, m: make(map[string]*sql.Stmt)}
+func newStmtCache(db *sql.DB, d *Dialect) *stmtCache {
+	return &stmtCache{db: db, d: d, m: make(map[string]*sql.Stmt)}
 }
 
 func (c *stmtCache) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
@@ -57,7 +63,7 @@ func (c *stmtCache) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	}
 	// Prepare without the lock: on the read pool it may wait for a
 	// connection, and other lookups must not wait behind it.
-	st, err := c.db.PrepareContext(ctx, query)
+	st, err := c.db.PrepareContext(ctx, c.d.SQL(query))
 	if err != nil {
 		return nil, fmt.Errorf("prepare: %w", err)
 	}
@@ -112,7 +118,7 @@ func (e *txExec) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 		st = e.tx.StmtContext(ctx, base)
 	} else {
 		var err error
-		if st, err = e.tx.PrepareContext(ctx, query); err != nil {
+		if st, err = e.tx.PrepareContext(ctx, e.base.d.SQL(query)); err != nil {
 			return nil, fmt.Errorf("prepare: %w", err)
 		}
 		e.missed = append(e.missed, query)
@@ -128,6 +134,17 @@ func (q *queries) exec(ctx context.Context, query string, args ...any) (sql.Resu
 		return nil, err
 	}
 	return st.ExecContext(ctx, args...)
+}
+
+// insertID runs an INSERT ... RETURNING id and returns the id.
+func (q *queries) insertID(ctx context.Context, query string, args ...any) (int64, error) {
+	st, err := q.wr.stmt(ctx, query)
+	if err != nil {
+		return 0, err
+	}
+	var id int64
+	err = st.QueryRowContext(ctx, args...).Scan(&id)
+	return id, err
 }
 
 // query runs a lookup returning rows.
@@ -204,10 +221,10 @@ func fromNanos(n int64) time.Time {
 	return time.Unix(0, n).UTC()
 }
 
-// limitArg returns n as a LIMIT: -1 (none) when n <= 0.
-func limitArg(n int) int {
+// limitArg returns n as a LIMIT: no limit when n <= 0.
+func limitArg(n int) int64 {
 	if n <= 0 {
-		return -1
+		return math.MaxInt64
 	}
-	return n
+	return int64(n)
 }

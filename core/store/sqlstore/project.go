@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -21,7 +21,7 @@ const (
 func (q *queries) CreateProject(ctx context.Context, p *core.Project) error {
 	_, err := q.exec(ctx, sqlCreateProject, p.ID, p.OrgID, p.Name, nanos(p.CreatedAt), p.PingKey)
 	if err != nil {
-		return writeErr("create project", err,
+		return q.writeErr("create project", err,
 			fmt.Sprintf("project %q already exists", p.ID),
 			fmt.Sprintf("org %q not found", p.OrgID))
 	}
@@ -62,7 +62,7 @@ func (q *queries) ProjectByPingKey(ctx context.Context, key string) (*core.Proje
 func (q *queries) SetPingKey(ctx context.Context, projectID, key string) error {
 	res, err := q.exec(ctx, sqlSetPingKey, key, projectID)
 	if err != nil {
-		return writeErr("set ping key", err, "another project has this ping key", "project not found")
+		return q.writeErr("set ping key", err, "another project has this ping key", "project not found")
 	}
 	return affected("set ping key", "project", res)
 }

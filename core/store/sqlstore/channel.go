@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -20,7 +20,7 @@ const (
 func (q *queries) CreateChannel(ctx context.Context, ch *core.Channel) error {
 	_, err := q.exec(ctx, sqlCreateChannel, ch.ID, ch.OrgID, ch.Name, string(ch.Kind), ch.Target, ch.Secret, nanos(ch.CreatedAt))
 	if err != nil {
-		return writeErr("create channel", err,
+		return q.writeErr("create channel", err,
 			fmt.Sprintf("channel %q already exists", ch.ID),
 			fmt.Sprintf("org %q not found", ch.OrgID))
 	}

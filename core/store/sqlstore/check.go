@@ -1,8 +1,10 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/pakyas/pakyas/core"
@@ -17,15 +19,15 @@ const (
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	sqlCheck           = `SELECT ` + checkColumns + ` FROM checks WHERE id = ?`
 	sqlCheckByPublicID = `SELECT ` + checkColumns + ` FROM checks WHERE public_id = ?`
-	sqlCheckBySlug     = `SELECT ` + checkColumns + ` FROM checks WHERE project_id = ? AND slug = ?`
-	sqlChecks          = `SELECT ` + checkColumns + ` FROM checks WHERE project_id = ? ORDER BY slug`
-	sqlUpdateCheck     = `UPDATE checks SET public_id = ?, org_id = ?, project_id = ?, name = ?, slug = ?,
+	// ?1 is a JSON array of public IDs.
+	sqlChecksByPublicID = `SELECT ` + checkColumns + ` FROM checks
+		WHERE public_id IN (SELECT value FROM json_each(?1)) ORDER BY id`
+	sqlCheckBySlug = `SELECT ` + checkColumns + ` FROM checks WHERE project_id = ? AND slug = ?`
+	sqlChecks      = `SELECT ` + checkColumns + ` FROM checks WHERE project_id = ? ORDER BY slug`
+	sqlUpdateCheck = `UPDATE checks SET public_id = ?, org_id = ?, project_id = ?, name = ?, slug = ?,
 		schedule_kind = ?, period = ?, cron = ?, tz = ?, grace = ?, max_runtime = ?, updated_at = ?,
 		` + stateAssignments + ` WHERE id = ?`
 	sqlDeleteCheck = `DELETE FROM checks WHERE id = ?`
-
-	sqlSlugTaken     = `SELECT count(*) FROM checks WHERE project_id = ? AND slug = ? AND id <> ?`
-	sqlPublicIDTaken = `SELECT count(*) FROM checks WHERE public_id = ? AND id <> ?`
 )
 
 // CreateCheck inserts c with its state; ECONFLICT when its slug is taken in
@@ -40,10 +42,10 @@ func (q *queries) CreateCheck(ctx context.Context, c *core.Check) error {
 		return fmt.Errorf("create check: %w", err)
 	}
 	if _, err := q.exec(ctx, sqlCreateCheck, args...); err != nil {
-		if isConflict(err) {
-			return q.checkConflict(ctx, c)
+		if q.d.conflict(err) {
+			return checkConflict(q.d.constraint(err), c)
 		}
-		return writeErr("create check", err, "",
+		return q.writeErr("create check", err, "",
 			fmt.Sprintf("project %q or org %q not found", c.ProjectID, c.OrgID))
 	}
 	return nil
@@ -51,17 +53,34 @@ func (q *queries) CreateCheck(ctx context.Context, c *core.Check) error {
 
 // Check returns the check with the given ID.
 func (q *queries) Check(ctx context.Context, id string) (*core.Check, error) {
-	return q.getCheck(ctx, sqlCheck, id)
+	return q.getCheck(ctx, sqlCheck+q.d.forUpdate(q.inTx), id)
 }
 
 // CheckByPublicID returns the check with the given public ID.
 func (q *queries) CheckByPublicID(ctx context.Context, publicID string) (*core.Check, error) {
-	return q.getCheck(ctx, sqlCheckByPublicID, publicID)
+	return q.getCheck(ctx, sqlCheckByPublicID+q.d.forUpdate(q.inTx), publicID)
+}
+
+// ChecksByPublicID returns the checks with these public IDs, by ID,
+// locking them inside Update where the dialect locks rows.
+func (q *queries) ChecksByPublicID(ctx context.Context, publicIDs []string) ([]core.Check, error) {
+	if len(publicIDs) == 0 {
+		return nil, nil
+	}
+	ids, err := json.Marshal(publicIDs)
+	if err != nil {
+		return nil, fmt.Errorf("checks by public id: %w", err)
+	}
+	cs, err := list(ctx, q, sqlChecksByPublicID+q.d.forUpdate(q.inTx), scanCheck, string(ids))
+	if err != nil {
+		return nil, fmt.Errorf("checks by public id: %w", err)
+	}
+	return cs, nil
 }
 
 // CheckBySlug returns the check with the given slug in projectID.
 func (q *queries) CheckBySlug(ctx context.Context, projectID, slug string) (*core.Check, error) {
-	return q.getCheck(ctx, sqlCheckBySlug, projectID, slug)
+	return q.getCheck(ctx, sqlCheckBySlug+q.d.forUpdate(q.inTx), projectID, slug)
 }
 
 func (q *queries) getCheck(ctx context.Context, query string, args ...any) (*core.Check, error) {
@@ -94,29 +113,24 @@ func (q *queries) UpdateCheck(ctx context.Context, c *core.Check) error {
 	}
 	res, err := q.exec(ctx, sqlUpdateCheck, append(args, c.ID)...)
 	if err != nil {
-		if isConflict(err) {
-			return q.checkConflict(ctx, c)
+		if q.d.conflict(err) {
+			return checkConflict(q.d.constraint(err), c)
 		}
-		return writeErr("update check", err, "",
+		return q.writeErr("update check", err, "",
 			fmt.Sprintf("project %q or org %q not found", c.ProjectID, c.OrgID))
 	}
 	return affected("update check", "check", res)
 }
 
 // checkConflict returns the ECONFLICT error for writing c after the write
-// broke a uniqueness rule, saying which one.
-func (q *queries) checkConflict(ctx context.Context, c *core.Check) error {
-	var n int
-	if err := q.queryRow(ctx, sqlSlugTaken, c.ProjectID, c.Slug, c.ID).Scan(&n); err != nil {
-		return fmt.Errorf("write check: %w", err)
-	}
-	if n > 0 {
+// broke the uniqueness rule named by constraint (as the database names it:
+// it holds the column names). It asks the database nothing: in PostgreSQL
+// the transaction is aborted by then.
+func checkConflict(constraint string, c *core.Check) error {
+	switch {
+	case strings.Contains(constraint, "slug"):
 		return core.Errorf(core.ECONFLICT, "check slug %q already exists in this project", c.Slug)
-	}
-	if err := q.queryRow(ctx, sqlPublicIDTaken, c.PublicID, c.ID).Scan(&n); err != nil {
-		return fmt.Errorf("write check: %w", err)
-	}
-	if n > 0 {
+	case strings.Contains(constraint, "public_id"):
 		return core.Errorf(core.ECONFLICT, "check public id %q already exists", c.PublicID)
 	}
 	return core.Errorf(core.ECONFLICT, "check %q already exists", c.ID)

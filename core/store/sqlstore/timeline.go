@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -22,7 +22,7 @@ const (
 		body, truncated, received_at, method, remote_addr, user_agent, from_status, to_status, reason`
 	sqlAddTimeline = `INSERT INTO timeline (check_id, at, kind, signal_kind, exit_code, run_id, duration,
 		host, body, truncated, received_at, method, remote_addr, user_agent, from_status, to_status, reason)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
 
 	// The row value (at, id) < (?2, ?3) is a range on the index
 	// timeline_check_at, so a page deep in the past costs what the first
@@ -74,15 +74,11 @@ func (q *queries) AddTimeline(ctx context.Context, e *core.TimelineEntry) error 
 		}
 		duration, received, truncated = int64(s.Duration), nanos(s.ReceivedAt), s.Truncated
 	}
-	res, err := q.exec(ctx, sqlAddTimeline, e.CheckID, nanos(e.At), string(e.Kind),
+	id, err := q.insertID(ctx, sqlAddTimeline, e.CheckID, nanos(e.At), string(e.Kind),
 		sigKind, exit, runID, duration, host, body, truncated, received, method, remote, ua,
 		string(e.From), string(e.To), e.Reason)
 	if err != nil {
-		return writeErr("add timeline", err, "", fmt.Sprintf("check %q not found", e.CheckID))
-	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return fmt.Errorf("add timeline: %w", err)
+		return q.writeErr("add timeline", err, "", fmt.Sprintf("check %q not found", e.CheckID))
 	}
 	e.ID = id
 	if e.Signal != nil {

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -18,7 +18,7 @@ const (
 func (q *queries) CreateUser(ctx context.Context, u *core.User) error {
 	_, err := q.exec(ctx, sqlCreateUser, u.ID, u.Email, u.Name, nanos(u.CreatedAt))
 	if err != nil {
-		return writeErr("create user", err, fmt.Sprintf("user %q already exists", u.ID), "")
+		return q.writeErr("create user", err, fmt.Sprintf("user %q already exists", u.ID), "")
 	}
 	return nil
 }

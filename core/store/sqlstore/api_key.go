@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -26,7 +26,7 @@ func (q *queries) CreateAPIKey(ctx context.Context, k *core.APIKey) error {
 	_, err := q.exec(ctx, sqlCreateAPIKey, k.ID, k.UserID, k.Name, k.Hash, k.Hint,
 		nanos(k.CreatedAt), nanos(k.RevokedAt))
 	if err != nil {
-		return writeErr("create api key", err, "api key already exists",
+		return q.writeErr("create api key", err, "api key already exists",
 			fmt.Sprintf("user %q not found", k.UserID))
 	}
 	return nil

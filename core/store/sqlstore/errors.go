@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"database/sql"
@@ -6,30 +6,7 @@ import (
 	"fmt"
 
 	"github.com/pakyas/pakyas/core"
-	sqlitedriver "modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
 )
-
-// code returns the SQLite (extended) result code of err, or 0.
-func code(err error) int {
-	var e *sqlitedriver.Error
-	if errors.As(err, &e) {
-		return e.Code()
-	}
-	return 0
-}
-
-// isConflict reports whether err broke a UNIQUE or PRIMARY KEY rule.
-func isConflict(err error) bool {
-	c := code(err)
-	return c == sqlite3.SQLITE_CONSTRAINT_UNIQUE || c == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
-}
-
-// isMissingRef reports whether err broke a FOREIGN KEY rule: the row
-// written refers to one that does not exist.
-func isMissingRef(err error) bool {
-	return code(err) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
-}
 
 // notFound returns the ENOTFOUND error for a missing what ("check").
 func notFound(what string) error {
@@ -49,13 +26,13 @@ func lookupErr(op, what string, err error) error {
 // it broke a uniqueness rule, into ENOTFOUND with message missing when it
 // referred to a row that does not exist, and wraps it with op otherwise.
 // An empty message leaves that case wrapped.
-func writeErr(op string, err error, conflict, missing string) error {
+func (q *queries) writeErr(op string, err error, conflict, missing string) error {
 	switch {
 	case err == nil:
 		return nil
-	case conflict != "" && isConflict(err):
+	case conflict != "" && q.d.conflict(err):
 		return core.Errorf(core.ECONFLICT, "%s", conflict)
-	case missing != "" && isMissingRef(err):
+	case missing != "" && q.d.missingRef(err):
 		return core.Errorf(core.ENOTFOUND, "%s", missing)
 	}
 	return fmt.Errorf("%s: %w", op, err)

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 const (
 	alertColumns    = `id, check_id, channel_id, message, state, attempts, next_attempt_at, last_error, created_at, delivered_at`
 	sqlEnqueueAlert = `INSERT INTO alerts (check_id, channel_id, message, state, attempts,
-		next_attempt_at, last_error, created_at, delivered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		next_attempt_at, last_error, created_at, delivered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
 	// alerts_due (state, next_attempt_at) finds the due alerts;
 	// alerts_order (channel_id, check_id, state, id) tells whether an
 	// older one of the same check and channel is still pending.
@@ -41,15 +41,13 @@ func (q *queries) EnqueueAlert(ctx context.Context, a *core.Alert) error {
 	if a.CheckID != "" {
 		checkID = a.CheckID
 	}
-	res, err := q.exec(ctx, sqlEnqueueAlert, checkID, a.ChannelID, string(msg), a.State, a.Attempts,
+	id, err := q.insertID(ctx, sqlEnqueueAlert, checkID, a.ChannelID, string(msg), a.State, a.Attempts,
 		nanos(a.NextAttemptAt), a.LastError, nanos(a.CreatedAt), nanos(a.DeliveredAt))
 	if err != nil {
-		return writeErr("enqueue alert", err, "",
+		return q.writeErr("enqueue alert", err, "",
 			fmt.Sprintf("check %q or channel %q not found", a.CheckID, a.ChannelID))
 	}
-	if a.ID, err = res.LastInsertId(); err != nil {
-		return fmt.Errorf("enqueue alert: %w", err)
-	}
+	a.ID = id
 	return nil
 }
 

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 	"time"
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations
 var migrationFS embed.FS
 
 // ErrNewerSchema is returned (wrapped) by Open when the database has a
@@ -28,9 +28,9 @@ type migration struct {
 	sql     string
 }
 
-// migrations returns the embedded migrations in version order.
-func migrations() ([]migration, error) {
-	return loadMigrations(migrationFS, "migrations")
+// migrations returns d's embedded migrations in version order.
+func migrations(d *Dialect) ([]migration, error) {
+	return loadMigrations(migrationFS, "migrations/"+d.Name)
 }
 
 // loadMigrations reads the NNNN_name.sql files of dir in fsys.
@@ -65,18 +65,21 @@ func loadMigrations(fsys fs.FS, dir string) ([]migration, error) {
 	return ms, nil
 }
 
-// migrate applies the embedded migrations db lacks, in order, in one
-// transaction, and records each in schema_migrations.
-func migrate(ctx context.Context, db *sql.DB) error {
-	ms, err := migrations()
+// Migrate applies the embedded migrations of d that db lacks, in order,
+// in one transaction, and records each in schema_migrations. Processes
+// starting at once on one database migrate one after the other: SQLite's
+// write lock or PostgreSQL's advisory lock is taken first. It fails with
+// ErrNewerSchema when db has a migration this binary does not know.
+func Migrate(ctx context.Context, db *sql.DB, d *Dialect) error {
+	ms, err := migrations(d)
 	if err != nil {
 		return err
 	}
-	return applyMigrations(ctx, db, ms, time.Now)
+	return applyMigrations(ctx, db, d, ms, time.Now)
 }
 
-// applyMigrations is migrate with the migrations and the clock given.
-func applyMigrations(ctx context.Context, db *sql.DB, ms []migration, now func() time.Time) (err error) {
+// applyMigrations is Migrate with the migrations and the clock given.
+func applyMigrations(ctx context.Context, db *sql.DB, d *Dialect, ms []migration, now func() time.Time) (err error) {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("migrate: begin: %w", err)
@@ -86,10 +89,15 @@ func applyMigrations(ctx context.Context, db *sql.DB, ms []migration, now func()
 			_ = tx.Rollback()
 		}
 	}()
+	if d.migrationLock != "" {
+		if _, err := tx.ExecContext(ctx, d.migrationLock); err != nil {
+			return fmt.Errorf("migrate: lock: %w", err)
+		}
+	}
 
 	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    INTEGER PRIMARY KEY,
-		applied_at INTEGER NOT NULL
+		applied_at BIGINT NOT NULL
 	)`); err != nil {
 		return fmt.Errorf("migrate: create schema_migrations: %w", err)
 	}
@@ -123,7 +131,7 @@ func applyMigrations(ctx context.Context, db *sql.DB, ms []migration, now func()
 		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 			return fmt.Errorf("migrate %s: %w", m.name, err)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`,
+		if _, err := tx.ExecContext(ctx, d.SQL(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`),
 			m.version, now().UnixNano()); err != nil {
 			return fmt.Errorf("migrate %s: record: %w", m.name, err)
 		}

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -20,7 +20,7 @@ const (
 func (q *queries) CreateOrg(ctx context.Context, o *core.Org) error {
 	_, err := q.exec(ctx, sqlCreateOrg, o.ID, o.Name, nanos(o.CreatedAt))
 	if err != nil {
-		return writeErr("create org", err, fmt.Sprintf("org %q already exists", o.ID), "")
+		return q.writeErr("create org", err, fmt.Sprintf("org %q already exists", o.ID), "")
 	}
 	return nil
 }
@@ -30,7 +30,7 @@ func (q *queries) CreateOrg(ctx context.Context, o *core.Org) error {
 func (q *queries) AddMember(ctx context.Context, orgID, userID, role string) error {
 	_, err := q.exec(ctx, sqlAddMember, orgID, userID, role)
 	if err != nil {
-		return writeErr("add member", err, "", fmt.Sprintf("org %q or user %q not found", orgID, userID))
+		return q.writeErr("add member", err, "", fmt.Sprintf("org %q or user %q not found", orgID, userID))
 	}
 	return nil
 }
