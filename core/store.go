@@ -76,7 +76,9 @@ type Queries interface {
 	// DeleteCheck deletes the check, its timeline and its queued alerts.
 	DeleteCheck(ctx context.Context, id string) error
 	// DueChecks returns up to limit checks whose State.NextEvalAt is set
-	// and not after t, earliest first.
+	// and not after t, earliest first. Inside Update on a database that
+	// locks rows it claims them: locks them and skips those another
+	// transaction holds.
 	DueChecks(ctx context.Context, t time.Time, limit int) ([]Check, error)
 	// NextEvalAt returns the earliest State.NextEvalAt of all checks, and
 	// false when no check has one.

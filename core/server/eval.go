@@ -26,26 +26,20 @@ func (s *Server) EvaluateDue(ctx context.Context) (int, error) {
 	total := 0
 	for round := 0; round < 1000; round++ {
 		now := s.clock.Now()
-		due, err := s.store.DueChecks(ctx, now, evalBatch)
-		if err != nil || len(due) == 0 {
-			return total, err
-		}
-		var alerts int
-		err = s.store.Update(ctx, func(q core.Queries) error {
+		var alerts, n int
+		err := s.store.Update(ctx, func(q core.Queries) error {
+			// Claimed inside the transaction: on PostgreSQL the due
+			// checks are locked until it commits, and those another
+			// server holds are skipped, so each deadline is judged by
+			// exactly one server, on the state the last signal left.
+			due, err := q.DueChecks(ctx, now, evalBatch)
+			if err != nil {
+				return err
+			}
+			n = len(due)
 			w := newWriter(ctx, s, q)
 			for i := range due {
-				// Re-read inside the transaction: a signal may have
-				// moved the deadline since DueChecks.
-				c, err := q.Check(ctx, due[i].ID)
-				if core.IsNotFound(err) {
-					continue
-				}
-				if err != nil {
-					return err
-				}
-				if c.State.NextEvalAt.IsZero() || c.State.NextEvalAt.After(now) {
-					continue
-				}
+				c := &due[i]
 				if err := w.apply(c, status.Evaluate(c, now), now); err != nil {
 					return err
 				}
@@ -57,11 +51,11 @@ func (s *Server) EvaluateDue(ctx context.Context) (int, error) {
 		if err != nil {
 			return total, err
 		}
-		total += len(due)
+		total += n
 		if alerts > 0 {
 			wake(s.alertWake)
 		}
-		if len(due) < evalBatch {
+		if n < evalBatch {
 			return total, nil
 		}
 	}

@@ -57,7 +57,7 @@ func (q *queries) DueChecks(ctx context.Context, t time.Time, limit int) ([]core
 	if t.IsZero() {
 		return nil, nil
 	}
-	cs, err := list(ctx, q, sqlDueChecks, scanCheck, nanos(t), limitArg(limit))
+	cs, err := list(ctx, q, sqlDueChecks+q.d.skipLocked(q.inTx), scanCheck, nanos(t), limitArg(limit))
 	if err != nil {
 		return nil, fmt.Errorf("due checks: %w", err)
 	}

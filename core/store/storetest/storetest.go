@@ -55,6 +55,7 @@ func Run(t *testing.T, open func(t *testing.T) core.Store) {
 		{"UpdateRollback", testUpdateRollback},
 		{"UpdateConcurrent", testUpdateConcurrent},
 		{"ChecksByPublicID", testChecksByPublicID},
+		{"ClaimDueChecks", testClaimDueChecks},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

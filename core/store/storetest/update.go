@@ -208,3 +208,63 @@ func testChecksByPublicID(t *testing.T, s core.Store) {
 		assert.Equal(t, c.State.LastExitCode+writers*updates, got.State.LastExitCode, "no update lost")
 	}
 }
+
+// testClaimDueChecks: writers claiming due checks at once, each judging
+// what it claimed (moving the deadline) in its transaction, judge every
+// check exactly once between them.
+func testClaimDueChecks(t *testing.T, s core.Store) {
+	ctx := context.Background()
+	f := newFixture(t, s)
+	const checks, writers = 40, 4
+	for i := range checks {
+		f.check(t, s, fmt.Sprint("due-", i), func(c *core.Check) { c.State.NextEvalAt = at(-time.Minute) })
+	}
+	var (
+		mu      sync.Mutex
+		judged  = map[string]int{}
+		wg      sync.WaitGroup
+		errs    = make(chan error, writers*checks)
+		started = make(chan struct{})
+	)
+	for range writers {
+		wg.Go(func() {
+			<-started
+			for {
+				var n int
+				err := s.Update(ctx, func(q core.Queries) error {
+					due, err := q.DueChecks(ctx, at(0), 5)
+					if err != nil {
+						return err
+					}
+					n = len(due)
+					for _, c := range due {
+						c.State.NextEvalAt = time.Time{}
+						if err := q.SaveCheckState(ctx, c.ID, c.State); err != nil {
+							return err
+						}
+					}
+					mu.Lock()
+					for _, c := range due {
+						judged[c.ID]++
+					}
+					mu.Unlock()
+					return nil
+				})
+				errs <- err
+				if err != nil || n == 0 {
+					return
+				}
+			}
+		})
+	}
+	close(started)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	assert.Len(t, judged, checks)
+	for id, n := range judged {
+		assert.Equal(t, 1, n, "check %s judged %d times", id, n)
+	}
+}
