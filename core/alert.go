@@ -71,4 +71,8 @@ type Alert struct {
 	LastError     string
 	CreatedAt     time.Time
 	DeliveredAt   time.Time
+	// LeaseToken and LeaseUntil: the server delivering the alert holds it
+	// until then (Queries.ClaimAlerts); "" when no one does.
+	LeaseToken string
+	LeaseUntil time.Time
 }

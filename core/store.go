@@ -117,8 +117,18 @@ type Queries interface {
 	// NextAlertAt returns the earliest NextAttemptAt of pending alerts,
 	// and false when there is none.
 	NextAlertAt(ctx context.Context) (time.Time, bool, error)
+	// ClaimAlerts leases the alerts DueAlerts would return at now whose
+	// lease is free (never taken or ended before now) to token until
+	// until, and returns them, oldest first: several servers on one
+	// database each deliver different alerts, and the alerts of one that
+	// died are taken over once its lease ends.
+	ClaimAlerts(ctx context.Context, now, until time.Time, token string, limit int) ([]Alert, error)
+	// RenewAlertLease extends token's lease on a pending alert to until
+	// (ECONFLICT when token no longer holds it).
+	RenewAlertLease(ctx context.Context, id int64, token string, until time.Time) error
 	// UpdateAlert saves a's State, Attempts, NextAttemptAt, LastError and
-	// DeliveredAt.
+	// DeliveredAt and ends its lease; with a.LeaseToken set, only while
+	// that token holds the lease (ECONFLICT otherwise).
 	UpdateAlert(ctx context.Context, a *Alert) error
 	// PruneAlerts deletes delivered and failed alerts created before
 	// before, and returns how many it deleted. Pending alerts are kept

@@ -3,6 +3,8 @@ package alert
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -19,6 +21,10 @@ const (
 	DefaultMaxAttempts    = 10
 	DefaultAttemptTimeout = 15 * time.Second
 	DefaultConcurrency    = 4
+	// DefaultLease is how long a claimed page of alerts is held before
+	// another server may take it over; each alert's lease is renewed
+	// for its attempt just before it is tried.
+	DefaultLease = time.Minute
 
 	batchSize    = 100
 	maxBackoff   = time.Hour
@@ -69,6 +75,13 @@ type Dispatcher struct {
 	Concurrency int
 	// Logf, when set, is told about failed attempts and store errors.
 	Logf func(format string, args ...any)
+	// Lease is how long claimed alerts are held (DefaultLease when 0):
+	// servers sharing a database deliver each alert once, and take over
+	// the alerts of one that died when their lease ends.
+	Lease time.Duration
+
+	tokenOnce sync.Once
+	token     string // this dispatcher's lease token
 
 	mu       sync.Mutex
 	inflight map[int64]bool // alerts being delivered, by ID
@@ -139,9 +152,10 @@ func (d *Dispatcher) idle(ctx context.Context, n int, runErr error) time.Duratio
 func (d *Dispatcher) RunOnce(ctx context.Context) (n int, err error) {
 	tried := map[int64]bool{}
 	for ctx.Err() == nil {
-		due, err := d.Store.DueAlerts(ctx, d.now(), batchSize)
+		now := d.now()
+		due, err := d.Store.ClaimAlerts(ctx, now, now.Add(cmp.Or(d.Lease, DefaultLease)), d.leaseToken(), batchSize)
 		if err != nil {
-			return n, fmt.Errorf("due alerts: %w", err)
+			return n, fmt.Errorf("claim alerts: %w", err)
 		}
 		claimed := d.claim(due, tried)
 		if len(claimed) == 0 {
@@ -156,6 +170,17 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (n int, err error) {
 		// queue makes the next alert of that queue due.
 	}
 	return n, ctx.Err()
+}
+
+// leaseToken returns the token this dispatcher claims alerts with:
+// random, so two servers (or two dispatchers) never share one.
+func (d *Dispatcher) leaseToken() string {
+	d.tokenOnce.Do(func() {
+		b := make([]byte, 12)
+		_, _ = rand.Read(b)
+		d.token = "lease_" + hex.EncodeToString(b)
+	})
+	return d.token
 }
 
 // claim marks the alerts of due that are neither in flight nor already
@@ -263,6 +288,18 @@ func (d *Dispatcher) deliver(ctx context.Context, a *core.Alert) (bool, error) {
 		d.gaveUp.Add(1)
 		return d.save(ctx, a, d.now(), "alert to a deleted channel gave up: the channel was deleted")
 	}
+	// Hold the alert for this attempt and the saving of its outcome: a
+	// lease that ended while the alert waited its turn may have been
+	// taken over by another server, which delivers it instead.
+	if a.LeaseToken != "" {
+		until := d.now().Add(d.attemptTimeout() + recordWithin)
+		if err := d.Store.RenewAlertLease(ctx, a.ID, a.LeaseToken, until); err != nil {
+			if core.ErrorCode(err) == core.ECONFLICT {
+				return false, nil
+			}
+			return false, fmt.Errorf("alert %d: renew lease: %w", a.ID, err)
+		}
+	}
 	msg := a.Message
 	msg.DeliveryID = fmt.Sprintf("msg_%d", a.ID)
 	nerr := d.attempt(ctx, *ch, msg)
@@ -280,10 +317,7 @@ func (d *Dispatcher) deliver(ctx context.Context, a *core.Alert) (bool, error) {
 
 // attempt calls the channel's notifier under the attempt timeout.
 func (d *Dispatcher) attempt(ctx context.Context, ch core.Channel, msg core.AlertMessage) error {
-	timeout := d.AttemptTimeout
-	if timeout <= 0 {
-		timeout = DefaultAttemptTimeout
-	}
+	timeout := d.attemptTimeout()
 	actx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	err := d.Notifiers.Notify(actx, ch, msg)
@@ -291,6 +325,13 @@ func (d *Dispatcher) attempt(ctx context.Context, ch core.Channel, msg core.Aler
 		err = fmt.Errorf("no answer within %v: %w", timeout, err)
 	}
 	return err
+}
+
+func (d *Dispatcher) attemptTimeout() time.Duration {
+	if d.AttemptTimeout <= 0 {
+		return DefaultAttemptTimeout
+	}
+	return d.AttemptTimeout
 }
 
 // outcome updates a after an attempt that ended with err at now, counts it
@@ -366,6 +407,12 @@ func (d *Dispatcher) save(ctx context.Context, a *core.Alert, at time.Time, reas
 		}
 		return nil
 	})
+	if core.ErrorCode(err) == core.ECONFLICT {
+		// Another server took the alert over: it delivers it again, with
+		// the same webhook-id, and records the outcome.
+		d.logf("alert dispatcher: %v", err)
+		return false, nil
+	}
 	if err != nil {
 		d.logf("alert dispatcher: save alert %d: %v", a.ID, err)
 		return false, fmt.Errorf("save alert %d: %w", a.ID, err)

@@ -488,3 +488,54 @@ func TestDispatcherReadsBoundedPages(t *testing.T) {
 		assert.Equal(t, batchSize, l, "never all pending alerts at once")
 	}
 }
+
+// TestDispatcherLeases: two servers' dispatchers on one outbox deliver
+// each alert once; the alerts a dead server had claimed are taken over
+// when its lease ends, with the same delivery ID.
+func TestDispatcherLeases(t *testing.T) {
+	chans := []core.Channel{{ID: "ch1", Name: "one", Kind: core.ChannelWebhook}, {ID: "ch2", Name: "two", Kind: core.ChannelWebhook}}
+	store := newFakeStore(chans...)
+	clock := newFakeClock()
+	var mu sync.Mutex
+	got := map[string]int{}
+	notifiers := Notifiers{core.ChannelWebhook: notifierFunc(func(_ context.Context, ch core.Channel, msg core.AlertMessage) error {
+		mu.Lock()
+		got[msg.DeliveryID]++
+		mu.Unlock()
+		return nil
+	})}
+	for i := range 20 {
+		msg := downMsg()
+		msg.CheckID = fmt.Sprint("check-", i)
+		store.enqueue(chans[i%2].ID, msg)
+	}
+	a := &Dispatcher{Store: store, Clock: clock, Notifiers: notifiers}
+	b := &Dispatcher{Store: store, Clock: clock, Notifiers: notifiers}
+	var wg sync.WaitGroup
+	for _, d := range []*Dispatcher{a, b} {
+		wg.Go(func() {
+			_, err := d.RunOnce(context.Background())
+			assert.NoError(t, err)
+		})
+	}
+	wg.Wait()
+	require.Len(t, got, 20)
+	for id, n := range got {
+		assert.Equal(t, 1, n, id)
+	}
+
+	// A server claims an alert and dies before delivering it.
+	id := store.enqueue("ch1", downMsg())
+	claimed, err := store.ClaimAlerts(context.Background(), clock.Now(), clock.Now().Add(DefaultLease), "lease_dead", 10)
+	require.NoError(t, err)
+	require.Len(t, claimed, 1)
+	n, err := a.RunOnce(context.Background())
+	require.NoError(t, err)
+	assert.Zero(t, n, "held by the dead server's lease")
+	clock.Add(DefaultLease)
+	n, err = a.RunOnce(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, 1, n, "taken over once the lease ended")
+	assert.Equal(t, 1, got[fmt.Sprintf("msg_%d", id)])
+	assert.Equal(t, core.AlertDelivered, store.alert(id).State)
+}

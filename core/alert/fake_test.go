@@ -124,7 +124,8 @@ func (s *fakeStore) DueAlerts(ctx context.Context, t time.Time, limit int) ([]co
 	var out []core.Alert
 	for _, a := range s.alerts {
 		k := alertKey{ChannelID: a.ChannelID, CheckID: a.CheckID}
-		if a.State == core.AlertPending && !a.NextAttemptAt.After(t) && (a.CheckID == "" || head[k] == a.ID) {
+		if a.State == core.AlertPending && !a.NextAttemptAt.After(t) && (a.CheckID == "" || head[k] == a.ID) &&
+			!a.LeaseUntil.After(t) {
 			out = append(out, *a)
 		}
 	}
@@ -133,6 +134,32 @@ func (s *fakeStore) DueAlerts(ctx context.Context, t time.Time, limit int) ([]co
 		out = out[:limit]
 	}
 	return out, nil
+}
+
+func (s *fakeStore) ClaimAlerts(ctx context.Context, now, until time.Time, token string, limit int) ([]core.Alert, error) {
+	due, err := s.DueAlerts(ctx, now, limit)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range due {
+		a := s.alerts[due[i].ID]
+		a.LeaseToken, a.LeaseUntil = token, until
+		due[i] = *a
+	}
+	return due, nil
+}
+
+func (s *fakeStore) RenewAlertLease(ctx context.Context, id int64, token string, until time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.alerts[id]
+	if !ok || a.LeaseToken != token || a.State != core.AlertPending {
+		return core.Errorf(core.ECONFLICT, "alert %d: lease lost", id)
+	}
+	a.LeaseUntil = until
+	return nil
 }
 
 func (s *fakeStore) NextAlertAt(ctx context.Context) (time.Time, bool, error) {
@@ -154,6 +181,10 @@ func (s *fakeStore) UpdateAlert(ctx context.Context, a *core.Alert) error {
 	if !ok {
 		return core.Errorf(core.ENOTFOUND, "alert %d not found", a.ID)
 	}
+	if a.LeaseToken != "" && a.LeaseToken != old.LeaseToken {
+		return core.Errorf(core.ECONFLICT, "alert %d: lease lost", a.ID)
+	}
+	old.LeaseToken, old.LeaseUntil = "", time.Time{}
 	old.State, old.Attempts, old.NextAttemptAt = a.State, a.Attempts, a.NextAttemptAt
 	old.LastError, old.DeliveredAt = a.LastError, a.DeliveredAt
 	return nil

@@ -114,6 +114,14 @@ func (d *Dialect) skipLocked(inTx bool) string {
 	return ""
 }
 
+// skipLockedOf is skipLocked for the rows of one table of a join.
+func (d *Dialect) skipLockedOf(table string, inTx bool) string {
+	if d.lockRows {
+		return " FOR UPDATE OF " + table + " SKIP LOCKED"
+	}
+	return ""
+}
+
 // numberPlaceholders turns '?N' into '$N' and each bare '?' into the next
 // '$N', outside string literals.
 func numberPlaceholders(q string) string {

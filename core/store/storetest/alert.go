@@ -171,3 +171,51 @@ func testPruneAlerts(t *testing.T, s core.Store) {
 	require.NoError(t, err)
 	assert.Zero(t, n)
 }
+
+// testAlertLeases: a claimed alert is leased to one server until its lease
+// ends; another gets it only then, and the first can then neither renew
+// nor save it.
+func testAlertLeases(t *testing.T, s core.Store) {
+	ctx := context.Background()
+	f := newFixture(t, s)
+	c := f.check(t, s, "leased")
+	ch := &core.Channel{ID: id(), OrgID: f.org.ID, Name: "hook", Kind: core.ChannelWebhook, Target: "https://example.com/hook", CreatedAt: at(0)}
+	require.NoError(t, s.CreateChannel(ctx, ch))
+	first := &core.Alert{CheckID: c.ID, ChannelID: ch.ID, State: core.AlertPending, NextAttemptAt: at(0), CreatedAt: at(0)}
+	second := &core.Alert{CheckID: c.ID, ChannelID: ch.ID, State: core.AlertPending, NextAttemptAt: at(0), CreatedAt: at(0)}
+	require.NoError(t, s.EnqueueAlert(ctx, first))
+	require.NoError(t, s.EnqueueAlert(ctx, second))
+
+	got, err := s.ClaimAlerts(ctx, at(time.Minute), at(2*time.Minute), "server-a", 10)
+	require.NoError(t, err)
+	require.Len(t, got, 1, "the head of the queue only")
+	assert.Equal(t, first.ID, got[0].ID)
+	assert.Equal(t, "server-a", got[0].LeaseToken)
+	assert.True(t, at(2*time.Minute).Equal(got[0].LeaseUntil))
+
+	other, err := s.ClaimAlerts(ctx, at(time.Minute), at(3*time.Minute), "server-b", 10)
+	require.NoError(t, err)
+	assert.Empty(t, other, "leased to server-a, and the second waits behind the first")
+
+	require.NoError(t, s.RenewAlertLease(ctx, first.ID, "server-a", at(4*time.Minute)))
+	other, err = s.ClaimAlerts(ctx, at(3*time.Minute), at(5*time.Minute), "server-b", 10)
+	require.NoError(t, err)
+	assert.Empty(t, other, "renewed")
+
+	other, err = s.ClaimAlerts(ctx, at(4*time.Minute), at(6*time.Minute), "server-b", 10)
+	require.NoError(t, err)
+	require.Len(t, other, 1, "taken over when the lease ended")
+	requireCode(t, core.ECONFLICT, s.RenewAlertLease(ctx, first.ID, "server-a", at(7*time.Minute)))
+	lost := got[0]
+	lost.State = core.AlertDelivered
+	requireCode(t, core.ECONFLICT, s.UpdateAlert(ctx, &lost))
+
+	done := other[0]
+	done.State, done.DeliveredAt = core.AlertDelivered, at(5*time.Minute)
+	require.NoError(t, s.UpdateAlert(ctx, &done))
+	assert.Empty(t, done.LeaseToken)
+	next, err := s.ClaimAlerts(ctx, at(5*time.Minute), at(7*time.Minute), "server-a", 10)
+	require.NoError(t, err)
+	require.Len(t, next, 1)
+	assert.Equal(t, second.ID, next[0].ID, "the next of the queue once the first is delivered")
+}

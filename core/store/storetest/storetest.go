@@ -50,6 +50,7 @@ func Run(t *testing.T, open func(t *testing.T) core.Store) {
 		{"Channels", testChannels},
 		{"Alerts", testAlerts},
 		{"AlertCascade", testAlertCascade},
+		{"AlertLeases", testAlertLeases},
 		{"PruneAlerts", testPruneAlerts},
 		{"UpdateCommit", testUpdateCommit},
 		{"UpdateRollback", testUpdateRollback},
