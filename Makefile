@@ -64,11 +64,14 @@ crosscheck:
 	@echo "== cross-check every release platform (darwin, windows, linux/arm64)"
 	@cd tools && $(GO) run ./crosscheck -C .. -tags '$(TAGS)' darwin/amd64 darwin/arm64 windows/amd64 windows/arm64 linux/arm64
 
-## bench: benchmarks that print figures: the Go benchmarks, then
-## scripts/bench.sh (pakyas monitor and ping against curl, and pakyas's
-## memory while a job prints 100 MB; see docs/benchmarks.md)
+## bench: benchmarks that print figures: the Go benchmarks (ping ingest
+## on SQLite and PostgreSQL against a bare Go HTTP server, and 100,000
+## checks falling due at once), then scripts/bench.sh (pakyas monitor and
+## ping against curl, and pakyas's memory while a job prints 100 MB; see
+## docs/benchmarks.md)
 bench:
-	CGO_ENABLED=1 $(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./core/...
+	CGO_ENABLED=1 $(GO) test -run '^$$' -bench . -skip Evaluate100k -benchmem -benchtime 2s ./core/...
+	CGO_ENABLED=1 $(GO) test -run '^$$' -bench Evaluate100k -benchtime 1x -timeout 30m ./core/server
 	GO=$(GO) scripts/bench.sh
 
 ## proto: regenerate proto/target/v1/*.pb.go from target.proto with Debian's

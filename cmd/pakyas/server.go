@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"path/filepath"
 	"time"
 
 	"github.com/pakyas/pakyas/core/alert"
 	"github.com/pakyas/pakyas/core/server"
+	"github.com/pakyas/pakyas/core/store/postgres"
 	"github.com/urfave/cli/v3"
 )
 
@@ -61,7 +63,7 @@ Examples:
 			&cli.StringSliceFlag{Name: "trusted-proxy", Usage: "address or CIDR prefix of a reverse proxy in front of the server (repeatable): the client address of its requests is read from X-Forwarded-For", Sources: cli.EnvVars("PAKYAS_TRUSTED_PROXIES")},
 			&cli.BoolFlag{Name: "allow-private-ips", Usage: "let webhook, Slack and email alerts reach loopback, private and link-local addresses (on with --dev)", Sources: e.envBool("PAKYAS_ALLOW_PRIVATE_IPS")},
 		},
-		Commands: []*cli.Command{serverInitCommand(e)},
+		Commands: []*cli.Command{serverInitCommand(e), serverCopyCommand(e)},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			return runServer(ctx, e, cmd)
 		},
@@ -117,6 +119,41 @@ Example:
 			fmt.Fprintf(e.stdout, "Created %s in organization %q, project %q.\n", cmd.String("email"), cmd.String("org"), cmd.String("project"))
 			fmt.Fprintf(e.stdout, "API key (shown once, store it now): %s\n", key)
 			fmt.Fprintf(e.stdout, "Log in with: pakyas login --api-key %s\n", key)
+			return nil
+		},
+	}
+}
+
+func serverCopyCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:  "copy",
+		Usage: "copy a stopped SQLite server's data into an empty PostgreSQL database",
+		UsageText: `pakyas server copy --data-dir DIR --database-url URL
+
+Stop the server first. Every row is copied in one transaction and counted
+on both sides; the data directory is left as it was.
+
+Example:
+  pakyas server copy --data-dir /var/lib/pakyas --database-url postgres://pakyas@db:5432/pakyas`,
+		Flags: []cli.Flag{dataDirFlag(), databaseURLFlag()},
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			url := cmd.String("database-url")
+			if url == "" {
+				return usagef("pakyas server copy needs --database-url (or PAKYAS_DATABASE_URL): the empty PostgreSQL database to copy into")
+			}
+			dir := e.dataDir(cmd)
+			counts, err := server.CopyToPostgres(ctx, dir, url)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "Copied %s to PostgreSQL %s:\n", filepath.Join(dir, server.DBFile), postgres.Redact(url))
+			for _, c := range counts {
+				fmt.Fprintf(e.stdout, "  %-12s %d rows (%d in SQLite)\n", c.Table, c.Copied, c.Source)
+			}
+			fmt.Fprintf(e.stdout, "Every count matches. Next:\n"+
+				"  1. start the server on PostgreSQL: pakyas server --database-url URL (with the same --public-url);\n"+
+				"     API keys, ping URLs and webhook secrets are unchanged\n"+
+				"  2. keep %s as a backup until the new server has run for a while\n", dir)
 			return nil
 		},
 	}

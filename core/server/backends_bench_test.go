@@ -1,0 +1,233 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/pakyas/pakyas/core"
+	"github.com/pakyas/pakyas/core/api"
+	"github.com/pakyas/pakyas/core/server"
+	corestatus "github.com/pakyas/pakyas/core/status"
+	"github.com/pakyas/pakyas/core/store/postgres"
+	"github.com/pakyas/pakyas/core/store/postgres/pgtest"
+	"github.com/pakyas/pakyas/core/store/sqlite"
+	"github.com/pakyas/pakyas/internal/testutil"
+)
+
+// serve starts a server over st on 127.0.0.1 and returns its URL.
+func serve(b *testing.B, st core.Store, clock core.Clock) (*server.Server, string) {
+	b.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(b, err)
+	srv := server.New(st, clock, server.Config{Manual: true, PublicURL: "http://" + ln.Addr().String()})
+	hs := &http.Server{Handler: srv.Handler()}
+	go func() { _ = hs.Serve(ln) }()
+	srv.Start()
+	b.Cleanup(func() { hs.Close(); srv.Stop() })
+	return srv, "http://" + ln.Addr().String()
+}
+
+// openStore opens a store of kind "sqlite" or "postgres" (a schema of its
+// own per benchmark; the same database for every call with the same url).
+func openStore(b *testing.B, kind, url string) core.Store {
+	b.Helper()
+	var st core.Store
+	var err error
+	if kind == "sqlite" {
+		st, err = sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "pakyas.db"))
+	} else {
+		st, err = postgres.Open(context.Background(), url)
+	}
+	require.NoError(b, err)
+	b.Cleanup(func() { st.Close() })
+	return st
+}
+
+// bareRate is the pings/s of a bare Go HTTP server in this run: the
+// other backends report their rate as a fraction of it.
+var bareRate float64
+
+// BenchmarkIngestBackends: acknowledged pings per second, 128 ×
+// GOMAXPROCS concurrent senders, through a bare Go HTTP server (reads the
+// body, answers OK: the ceiling of this machine), the real server on
+// SQLite, on PostgreSQL, and two servers on one PostgreSQL database
+// (senders alternate). Each reports x_bare, its rate over the bare one.
+func BenchmarkIngestBackends(b *testing.B) {
+	b.Run("bare-http", func(b *testing.B) {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.Copy(io.Discard, r.Body)
+			_, _ = io.WriteString(w, "OK")
+		}))
+		defer srv.Close()
+		bareRate = sendPings(b, []string{srv.URL}, []string{uuid.NewString()})
+	})
+	for _, tc := range []struct {
+		name     string
+		kind     string
+		replicas int
+	}{{"sqlite", "sqlite", 1}, {"postgres", "postgres", 1}, {"postgres-2-replicas", "postgres", 2}} {
+		b.Run(tc.name, func(b *testing.B) {
+			var url string
+			if tc.kind == "postgres" {
+				url = pgtest.URL(b)
+			}
+			var urls []string
+			var key string
+			for i := range tc.replicas {
+				st := openStore(b, tc.kind, url)
+				if i == 0 {
+					var err error
+					key, err = server.Init(context.Background(), st, time.Now(), server.Admin{Email: "a@example.com", Org: "O", Project: "P"})
+					require.NoError(b, err)
+				}
+				_, u := serve(b, st, core.SystemClock{})
+				urls = append(urls, u)
+			}
+			ids := createChecks(b, &api.Client{BaseURL: urls[0], APIKey: key}, 100)
+			rate := sendPings(b, urls, ids)
+			if bareRate > 0 {
+				b.ReportMetric(rate/bareRate, "x_bare")
+			}
+		})
+	}
+}
+
+func createChecks(b *testing.B, c *api.Client, n int) []string {
+	b.Helper()
+	ctx := context.Background()
+	me, err := c.Me(ctx)
+	require.NoError(b, err)
+	var ids []string
+	for i := range n {
+		ch, err := c.CreateCheck(ctx, me.Orgs[0].Projects[0].ID, api.CheckInput{Slug: ptr(fmt.Sprintf("job-%d", i)), Period: ptr[int64](3600)})
+		require.NoError(b, err)
+		ids = append(ids, ch.PublicID)
+	}
+	return ids
+}
+
+// sendPings sends b.N pings over urls and ids and returns pings/s.
+func sendPings(b *testing.B, urls, ids []string) float64 {
+	tr := &http.Transport{MaxIdleConns: 1024, MaxIdleConnsPerHost: 1024}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr}
+	body := strings.Repeat("x", 200)
+	var n atomic.Int64
+	b.SetParallelism(128)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := n.Add(1)
+			u := urls[i%int64(len(urls))]
+			resp, err := client.Post(u+"/ping/"+ids[i%int64(len(ids))], "text/plain", strings.NewReader(body))
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				b.Errorf("status %d", resp.StatusCode)
+				return
+			}
+		}
+	})
+	rate := float64(b.N) / b.Elapsed().Seconds()
+	b.ReportMetric(rate, "pings/s")
+	return rate
+}
+
+// BenchmarkEvaluate100k: 100,000 checks fall due at the same instant;
+// the servers judge them (each one down, exactly once) and the time it
+// took is reported. Run it with -benchtime 1x (make bench does).
+func BenchmarkEvaluate100k(b *testing.B) {
+	const checks = 100_000
+	for _, tc := range []struct {
+		name     string
+		kind     string
+		replicas int
+	}{{"sqlite", "sqlite", 1}, {"postgres", "postgres", 1}, {"postgres-2-replicas", "postgres", 2}} {
+		b.Run(tc.name, func(b *testing.B) {
+			for range b.N {
+				b.StopTimer()
+				var url string
+				if tc.kind == "postgres" {
+					url = pgtest.URL(b)
+				}
+				clock := testutil.NewClock(testutil.Epoch)
+				var servers []*server.Server
+				var first core.Store
+				for i := range tc.replicas {
+					st := openStore(b, tc.kind, url)
+					if i == 0 {
+						first = st
+					}
+					servers = append(servers, server.New(st, clock, server.Config{Manual: true}))
+				}
+				seedDue(b, first, checks, clock.Now())
+				clock.Add(2 * time.Hour)
+				b.StartTimer()
+				start := time.Now()
+				judged := make(chan int, len(servers))
+				for _, srv := range servers {
+					go func() {
+						n, err := srv.EvaluateDue(context.Background())
+						require.NoError(b, err)
+						judged <- n
+					}()
+				}
+				total := 0
+				for range servers {
+					total += <-judged
+				}
+				took := time.Since(start)
+				b.StopTimer()
+				require.Equal(b, checks, total, "each check judged once")
+				counts, err := first.CountByStatus(context.Background())
+				require.NoError(b, err)
+				require.Equal(b, checks, counts[core.StatusDown])
+				b.ReportMetric(took.Seconds(), "s/100k")
+				b.ReportMetric(checks/took.Seconds(), "checks/s")
+			}
+		})
+	}
+}
+
+// seedDue creates n up checks whose deadline (down, no grace) is at now
+// plus an hour, in transactions of 5,000.
+func seedDue(b *testing.B, st core.Store, n int, now time.Time) {
+	b.Helper()
+	ctx := context.Background()
+	org := &core.Org{ID: uuid.NewString(), Name: "O", CreatedAt: now}
+	require.NoError(b, st.CreateOrg(ctx, org))
+	p := &core.Project{ID: uuid.NewString(), OrgID: org.ID, Name: "P", CreatedAt: now}
+	require.NoError(b, st.CreateProject(ctx, p))
+	for start := 0; start < n; start += 5000 {
+		require.NoError(b, st.Update(ctx, func(q core.Queries) error {
+			for i := start; i < min(n, start+5000); i++ {
+				c := &core.Check{ID: uuid.NewString(), PublicID: uuid.NewString(), OrgID: org.ID, ProjectID: p.ID,
+					Name: "c", Slug: fmt.Sprint("c-", i), CreatedAt: now, UpdatedAt: now,
+					Schedule: core.Schedule{Kind: core.SchedulePeriod, Period: time.Hour}}
+				c.State = corestatus.NewState(now)
+				res := corestatus.Apply(c, &core.Signal{Kind: core.SignalSuccess, OccurredAt: now, ReceivedAt: now}, now)
+				c.State = res.State
+				if err := q.CreateCheck(ctx, c); err != nil {
+					return err
+				}
+			}
+			return nil
+		}))
+	}
+}

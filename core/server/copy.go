@@ -1,0 +1,43 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/pakyas/pakyas/core"
+	"github.com/pakyas/pakyas/core/store/postgres"
+	"github.com/pakyas/pakyas/core/store/sqlite"
+)
+
+// CopyToPostgres copies the data of a stopped server, the SQLite database
+// in dataDir, into the empty PostgreSQL database at databaseURL, in one
+// transaction, and returns the row counts of both sides (equal, or it
+// fails). The data directory is not changed.
+func CopyToPostgres(ctx context.Context, dataDir, databaseURL string) ([]postgres.Count, error) {
+	path := filepath.Join(dataDir, DBFile)
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, core.Errorf(core.ENOTFOUND, "no Pakyas database at %s", path).
+			WithHint("pass the server's data directory with --data-dir (PAKYAS_DATA_DIR)")
+	}
+	src, err := sqlite.Open(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	dst, err := postgres.Open(ctx, databaseURL)
+	if err != nil {
+		return nil, core.Errorf(core.EUNAVAILABLE, "%v", err).
+			WithHint("check --database-url (PAKYAS_DATABASE_URL) and that the server accepts connections")
+	}
+	defer dst.Close()
+	_, read := src.DB()
+	counts, err := dst.CopyFrom(ctx, read)
+	if err != nil {
+		return nil, fmt.Errorf("%s to %s: %w", path, postgres.Redact(databaseURL), err)
+	}
+	return counts, nil
+}
