@@ -1,8 +1,10 @@
 package server
 
 import (
+	"context"
 	"io"
 	"net/http"
+	"time"
 )
 
 // Handler returns the server's HTTP handler: the ping endpoints, the JSON
@@ -49,8 +51,15 @@ func (s *Server) apiNotFound(w http.ResponseWriter, r *http.Request) {
 	s.writeError(w, r, notFound("API route "+r.Method+" "+r.URL.Path).WithHint("docs/api.md lists the routes"))
 }
 
+// healthzTimeout bounds /healthz's database query.
+const healthzTimeout = 2 * time.Second
+
 func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
-	if _, err := s.store.CountUsers(r.Context()); err != nil {
+	// Bounded: a load balancer's probe must get an answer even when the
+	// database hangs.
+	ctx, cancel := context.WithTimeout(r.Context(), healthzTimeout)
+	defer cancel()
+	if _, err := s.store.CountUsers(ctx); err != nil {
 		http.Error(w, "store unavailable", http.StatusServiceUnavailable)
 		return
 	}
