@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"os"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -77,8 +78,9 @@ func startReplica(t *testing.T, dbURL string, dev bool) *proc {
 
 // TestReplicas runs two `pakyas server` processes on one PostgreSQL
 // database: what one writes the other serves, pings to either move the
-// check, a deadline is judged once with one alert, and when one is killed
-// under load the other goes on with nothing acknowledged lost.
+// check (through the API and the built CLI), a deadline is judged once
+// with one alert, and when one is killed under load the other goes on
+// with nothing acknowledged lost.
 func TestReplicas(t *testing.T) {
 	if testing.Short() {
 		t.Skip("process test")
@@ -92,15 +94,26 @@ func TestReplicas(t *testing.T) {
 
 	me, err := cb.Me(ctx)
 	require.NoError(t, err, "the key made by one replica works on the other")
-	org, project := me.Orgs[0].ID, me.Orgs[0].Projects[0].ID
+	org := me.Orgs[0].ID
 	hook := testutil.NewReceiver(t, http.StatusOK)
 	_, err = ca.CreateChannel(ctx, org, api.ChannelInput{Name: "hook", Kind: "webhook", Target: hook.URL})
 	require.NoError(t, err)
-	chk, err := ca.CreateCheck(ctx, project, api.CheckInput{Slug: ptr("nightly"), Period: ptr[int64](30), Grace: ptr[int64](0)})
-	require.NoError(t, err)
-	seen, err := cb.Check(ctx, chk.ID)
-	require.NoError(t, err, "created through one, seen by the other")
-	assert.Equal(t, "nightly", seen.Slug)
+	// The built CLI: created through one replica, shown by the other.
+	cli := func(p *proc, args ...string) string {
+		cmd := exec.Command(testutil.Binary(t, "./cmd/pakyas", "pakyas"), args...)
+		home := t.TempDir()
+		cmd.Env = append(os.Environ(), "HOME="+home, "XDG_CONFIG_HOME="+home, "XDG_STATE_HOME="+home,
+			"PAKYAS_API_URL="+p.url, "PAKYAS_API_KEY="+a.key, "PAKYAS_EXTERNAL_CONFIG=", "PAKYAS_NO_EXTERNAL=1")
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "pakyas %s: %s", strings.Join(args, " "), out)
+		return string(out)
+	}
+	cli(a, "check", "create", "--name", "Nightly", "--slug", "nightly", "--period", "30", "--grace", "0")
+	var chk api.Check
+	require.NoError(t, json.Unmarshal([]byte(cli(b, "check", "show", "nightly", "--format", "json")), &chk),
+		"created through one, seen by the other")
+	assert.Equal(t, "nightly", chk.Slug)
+	assert.Equal(t, "new", chk.Status)
 
 	// A success that happened 28 s ago, through one replica: the check is
 	// up on the other, and due 2 s from now; a log through the other
@@ -141,8 +154,7 @@ func TestReplicas(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 1, downs, "one transition to down: %s", mustJSON(tl.Entries))
-	_, err = cb.Ping(ctx, api.Ping{PublicID: chk.PublicID, Kind: "fail"})
-	require.NoError(t, err)
+	cli(b, "ping", "nightly", "--fail")
 	failed, err := ca.Check(ctx, chk.ID)
 	require.NoError(t, err)
 	assert.Equal(t, "failed", failed.Status, "and through the other")
