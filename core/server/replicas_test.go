@@ -182,6 +182,16 @@ func TestReplicas(t *testing.T) {
 	assert.GreaterOrEqual(t, stored, ackedA+ackedB, "every acknowledged ping is stored (%d + %d acknowledged)", ackedA, ackedB)
 	assert.LessOrEqual(t, stored, ackedA+ackedB+8, "at most the pings in flight at the kill are stored unacknowledged")
 	assert.Empty(t, hook.Drain(), "no alert repeated")
+
+	// The survivor judges deadlines alone.
+	next, err := cb.CreateCheck(ctx, me.Orgs[0].Projects[0].ID, api.CheckInput{Slug: ptr("hourly"), Period: ptr[int64](30), Grace: ptr[int64](0)})
+	require.NoError(t, err)
+	_, err = cb.Ping(ctx, api.Ping{PublicID: next.PublicID, At: time.Now().Add(-28 * time.Second)})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		c, err := cb.Check(ctx, next.ID)
+		return err == nil && c.Status == "down"
+	}, 20*time.Second, 50*time.Millisecond, "the survivor judges the next deadline")
 }
 
 func mustJSON(v any) string {
