@@ -3,10 +3,7 @@ package server_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"net/http"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -31,29 +28,7 @@ func BenchmarkPingIngest(b *testing.B) {
 		require.NoError(b, err)
 		ids = append(ids, ch.PublicID)
 	}
-	tr := &http.Transport{MaxIdleConns: 1024, MaxIdleConnsPerHost: 1024}
-	client := &http.Client{Transport: tr}
-	body := strings.Repeat("x", 200)
-	var n atomic.Int64
-	b.SetParallelism(128) // 128 × GOMAXPROCS concurrent senders, like many cron hosts
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			i := n.Add(1)
-			resp, err := client.Post(srv.URL+"/ping/"+ids[i%int64(len(ids))], "text/plain", strings.NewReader(body))
-			if err != nil {
-				b.Error(err)
-				return
-			}
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != 200 {
-				b.Errorf("status %d", resp.StatusCode)
-				return
-			}
-		}
-	})
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "pings/s")
+	sendPings(b, []string{srv.URL}, ids)
 	reportBatch(b, srv)
 }
 

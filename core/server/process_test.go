@@ -44,15 +44,21 @@ func startProc(t *testing.T, dir string) *proc {
 	require.Equal(t, "--api-key", f[4])
 	assert.Regexp(t, `^pk_live_[A-Za-z0-9]+$`, f[5])
 	p.url, p.key = f[3], f[5]
+	waitHealthy(t, p.url)
+	return p
+}
+
+// waitHealthy returns once the server at url answers /healthz.
+func waitHealthy(t *testing.T, url string) {
+	t.Helper()
 	require.Eventually(t, func() bool {
-		resp, err := http.Get(p.url + "/healthz")
+		resp, err := http.Get(url + "/healthz")
 		if err != nil {
 			return false
 		}
 		resp.Body.Close()
 		return resp.StatusCode == 200
-	}, 10*time.Second, 20*time.Millisecond)
-	return p
+	}, 10*time.Second, 20*time.Millisecond, "%s/healthz", url)
 }
 
 func (p *proc) stop(t *testing.T, sig syscall.Signal) int {

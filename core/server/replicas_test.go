@@ -65,14 +65,7 @@ func startReplica(t *testing.T, dbURL string, dev bool) *proc {
 	case <-time.After(30 * time.Second):
 		t.Fatal("the server did not say where it listens")
 	}
-	require.Eventually(t, func() bool {
-		resp, err := http.Get(p.url + "/healthz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == 200
-	}, 10*time.Second, 20*time.Millisecond)
+	waitHealthy(t, p.url)
 	return p
 }
 
