@@ -52,3 +52,23 @@ type APIKey struct {
 
 // Revoked reports whether the key has been revoked.
 func (k APIKey) Revoked() bool { return !k.RevokedAt.IsZero() }
+
+// Web token kinds.
+const (
+	// WebSignInLink is a one-time sign-in link (pakyas dashboard): used
+	// once, within minutes.
+	WebSignInLink = "link"
+	// WebSession is a browser's session, in an HttpOnly cookie.
+	WebSession = "session"
+)
+
+// WebToken is a dashboard sign-in link or session. As with API keys, only
+// the SHA-256 hash of the secret is stored.
+type WebToken struct {
+	Hash      string // hex SHA-256 of the secret
+	Kind      string // WebSignInLink or WebSession
+	UserID    string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    time.Time // a link's use; zero until then
+}

@@ -51,6 +51,18 @@ type Queries interface {
 	// revoked key changes nothing.
 	RevokeAPIKey(ctx context.Context, id string, at time.Time) error
 
+	// CreateWebToken inserts a dashboard sign-in link or session.
+	CreateWebToken(ctx context.Context, t *WebToken) error
+	// WebToken returns the token with the given hash.
+	WebToken(ctx context.Context, hash string) (*WebToken, error)
+	// UseWebToken marks a token used at now, once: false when it was used
+	// before, has expired at now, or does not exist.
+	UseWebToken(ctx context.Context, hash string, now time.Time) (bool, error)
+	// DeleteWebToken deletes a token (no error when there is none).
+	DeleteWebToken(ctx context.Context, hash string) error
+	// PruneWebTokens deletes the tokens that expired before before.
+	PruneWebTokens(ctx context.Context, before time.Time) (int64, error)
+
 	// CreateCheck inserts c, config and state (ECONFLICT on a duplicate
 	// slug in the project or a duplicate public ID).
 	CreateCheck(ctx context.Context, c *Check) error

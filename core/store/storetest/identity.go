@@ -152,3 +152,45 @@ func testAPIKeys(t *testing.T, s core.Store) {
 	require.NoError(t, err)
 	assert.Empty(t, keys)
 }
+
+// testWebTokens: a sign-in link is used once, and not after it expires;
+// sessions are found by hash, deleted at sign-out and pruned when expired.
+func testWebTokens(t *testing.T, s core.Store) {
+	ctx := context.Background()
+	f := newFixture(t, s)
+	link := &core.WebToken{Hash: "link-hash", Kind: core.WebSignInLink, UserID: f.user.ID, CreatedAt: at(0), ExpiresAt: at(10 * time.Minute)}
+	require.NoError(t, s.CreateWebToken(ctx, link))
+	requireCode(t, core.ECONFLICT, s.CreateWebToken(ctx, link))
+	requireCode(t, core.ENOTFOUND, s.CreateWebToken(ctx, &core.WebToken{Hash: "x", Kind: core.WebSession, UserID: id(), ExpiresAt: at(time.Hour)}))
+
+	got, err := s.WebToken(ctx, "link-hash")
+	require.NoError(t, err)
+	assert.Equal(t, link, got)
+	_, err = s.WebToken(ctx, "nope")
+	requireCode(t, core.ENOTFOUND, err)
+
+	ok, err := s.UseWebToken(ctx, "link-hash", at(10*time.Minute))
+	require.NoError(t, err)
+	assert.False(t, ok, "expired at its expiry")
+	ok, err = s.UseWebToken(ctx, "link-hash", at(time.Minute))
+	require.NoError(t, err)
+	assert.True(t, ok)
+	ok, err = s.UseWebToken(ctx, "link-hash", at(2*time.Minute))
+	require.NoError(t, err)
+	assert.False(t, ok, "used once")
+	got, err = s.WebToken(ctx, "link-hash")
+	require.NoError(t, err)
+	assert.True(t, at(time.Minute).Equal(got.UsedAt))
+
+	session := &core.WebToken{Hash: "session-hash", Kind: core.WebSession, UserID: f.user.ID, CreatedAt: at(0), ExpiresAt: at(time.Hour)}
+	require.NoError(t, s.CreateWebToken(ctx, session))
+	n, err := s.PruneWebTokens(ctx, at(30*time.Minute))
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), n, "the expired link")
+	_, err = s.WebToken(ctx, "session-hash")
+	require.NoError(t, err)
+	require.NoError(t, s.DeleteWebToken(ctx, "session-hash"))
+	require.NoError(t, s.DeleteWebToken(ctx, "session-hash"))
+	_, err = s.WebToken(ctx, "session-hash")
+	requireCode(t, core.ENOTFOUND, err)
+}

@@ -31,6 +31,7 @@ func Run(t *testing.T, open func(t *testing.T) core.Store) {
 		{"Projects", testProjects},
 		{"PingKeys", testPingKeys},
 		{"APIKeys", testAPIKeys},
+		{"WebTokens", testWebTokens},
 		{"CheckRoundTrip", testCheckRoundTrip},
 		{"CheckZeroState", testCheckZeroState},
 		{"CheckNotFound", testCheckNotFound},
