@@ -180,6 +180,7 @@ Examples:
 			channelCommand(e),
 			keyCommand(e),
 			serverCommand(e),
+			dashboardCommand(e),
 			pluginCommand(e),
 			versionCommand(e),
 		},

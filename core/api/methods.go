@@ -172,3 +172,9 @@ func (c *Client) NewPingKey(ctx context.Context, projectID string) (*Project, er
 	var v Project
 	return &v, c.do(ctx, http.MethodPost, "/projects/"+esc(projectID)+"/ping-key", nil, nil, &v)
 }
+
+// DashboardLink makes a one-time dashboard sign-in link for the key's user.
+func (c *Client) DashboardLink(ctx context.Context) (*DashboardLink, error) {
+	var v DashboardLink
+	return &v, c.do(ctx, http.MethodPost, "/dashboard/link", nil, nil, &v)
+}

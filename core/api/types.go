@@ -183,3 +183,10 @@ type Status struct {
 	OK      bool   `json:"ok"`
 	Message string `json:"message,omitempty"`
 }
+
+// DashboardLink is a one-time dashboard sign-in link
+// (POST /api/v1/dashboard/link).
+type DashboardLink struct {
+	URL       string    `json:"url"`
+	ExpiresAt time.Time `json:"expires_at"`
+}

@@ -5,6 +5,8 @@ import (
 	"io"
 	"net/http"
 	"time"
+
+	"github.com/pakyas/pakyas/core/server/web"
 )
 
 // Handler returns the server's HTTP handler: the ping endpoints, the JSON
@@ -43,7 +45,14 @@ func (s *Server) Handler() http.Handler {
 	a("GET /api/v1/keys", s.listKeys)
 	a("POST /api/v1/keys", s.createKey)
 	a("DELETE /api/v1/keys/{id}", s.revokeKey)
+	a("POST /api/v1/dashboard/link", s.createDashboardLink)
 	mux.HandleFunc("/api/", s.apiNotFound)
+
+	// The dashboard.
+	mux.Handle("GET /{$}", s.dashboard(s.handleOverview))
+	mux.Handle("GET /signin/{token}", s.dashboard(s.handleSignIn))
+	mux.Handle("POST /signout", s.dashboard(s.handleSignOut))
+	mux.Handle("GET /static/", s.dashboard(http.StripPrefix("/static/", http.FileServerFS(web.Static())).ServeHTTP))
 	return mux
 }
 

@@ -106,8 +106,9 @@ func Run(ctx context.Context, opts Options) error {
 		cfg.PublicURL = base
 	}
 	clock := core.SystemClock{}
+	var key string
 	if opts.Dev {
-		key, err := DevSetup(ctx, st, clock.Now(), opts.DataDir)
+		key, err = DevSetup(ctx, st, clock.Now(), opts.DataDir)
 		if err != nil {
 			ln.Close()
 			return err
@@ -115,6 +116,9 @@ func Run(ctx context.Context, opts Options) error {
 		fmt.Fprintf(opts.Stdout, "pakyas login --api-url %s --api-key %s\n", cfg.PublicURL, key)
 	}
 	srv := New(st, clock, cfg)
+	if opts.Dev {
+		srv.logDevSignIn(ctx, st, key)
+	}
 	where := opts.DataDir
 	if opts.DatabaseURL != "" {
 		where = "PostgreSQL " + postgres.Redact(opts.DatabaseURL)

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html/template"
 	"log"
 	"net"
 	"net/http"
@@ -116,6 +117,9 @@ type Server struct {
 	fails      *failLimits
 	evalWake   chan struct{}
 	alertWake  chan struct{}
+
+	tmplOnce sync.Once
+	tmpl     *template.Template
 
 	startOnce sync.Once
 	loops     sync.WaitGroup

@@ -1,0 +1,146 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/pakyas/pakyas/core/api"
+	"github.com/pakyas/pakyas/internal/testutil"
+)
+
+// browser is an HTTP client with cookies, as a browser is.
+func browser(t *testing.T) *http.Client {
+	jar, err := cookiejar.New(nil)
+	require.NoError(t, err)
+	return &http.Client{Jar: jar}
+}
+
+func get(t *testing.T, c *http.Client, url string) (int, string, http.Header) {
+	t.Helper()
+	resp, err := c.Get(url)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, string(b), resp.Header
+}
+
+func signInLink(t *testing.T, srv *testutil.Server) string {
+	t.Helper()
+	code, body, _ := srv.Do(t, "POST", "/api/v1/dashboard/link", srv.Key, nil)
+	require.Equal(t, http.StatusCreated, code, "%s", body)
+	var l api.DashboardLink
+	require.NoError(t, json.Unmarshal(body, &l))
+	require.True(t, strings.HasPrefix(l.URL, srv.URL+"/signin/pl_"), l.URL)
+	assert.True(t, l.ExpiresAt.Equal(srv.Clock.Now().Add(10*time.Minute)))
+	return l.URL
+}
+
+// TestDashboardSignIn: a sign-in link starts a session (HttpOnly,
+// SameSite=Lax cookie) once; the overview shows the user's checks with
+// their status words, problems first, and nothing of another
+// organization; signed out, no check data shows; a used or expired link
+// says so.
+func TestDashboardSignIn(t *testing.T) {
+	ctx := context.Background()
+	srv := testutil.StartServer(t)
+	c := srv.Client(srv.Key)
+	me, err := c.Me(ctx)
+	require.NoError(t, err)
+	pid := me.Orgs[0].Projects[0].ID
+	ids := map[string]string{}
+	for _, slug := range []string{"backup-ok", "etl-broken"} {
+		ch, err := c.CreateCheck(ctx, pid, api.CheckInput{Name: ptr("Job " + slug), Slug: ptr(slug), Period: ptr[int64](3600)})
+		require.NoError(t, err)
+		ids[slug] = ch.PublicID
+	}
+	_, err = c.Ping(ctx, api.Ping{PublicID: ids["backup-ok"]})
+	require.NoError(t, err)
+	_, err = c.Ping(ctx, api.Ping{PublicID: ids["etl-broken"], Kind: "fail"})
+	require.NoError(t, err)
+	other := testutil.CreateAccount(t, srv.Store, srv.Clock.Now(), "eve@example.com", "Eve Corp", "Secret")
+	oc := srv.Client(other)
+	ome, err := oc.Me(ctx)
+	require.NoError(t, err)
+	_, err = oc.CreateCheck(ctx, ome.Orgs[0].Projects[0].ID, api.CheckInput{Name: ptr("Eve's secret job"), Slug: ptr("eve-job"), Period: ptr[int64](3600)})
+	require.NoError(t, err)
+
+	b := browser(t)
+	code, body, _ := get(t, b, srv.URL+"/")
+	assert.Equal(t, http.StatusUnauthorized, code)
+	assert.NotContains(t, body, "backup-ok", "signed out: no check data")
+	assert.Contains(t, body, "pakyas dashboard")
+
+	link := signInLink(t, srv)
+	resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Get(link)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	ck := resp.Cookies()
+	require.Len(t, ck, 1)
+	assert.True(t, ck[0].HttpOnly)
+	assert.Equal(t, http.SameSiteLaxMode, ck[0].SameSite)
+	assert.False(t, ck[0].Secure, "plain http on 127.0.0.1")
+	code, body, _ = get(t, b, link)
+	assert.Equal(t, http.StatusGone, code, "a link works once")
+	assert.Contains(t, body, "already used")
+
+	link = signInLink(t, srv)
+	code, body, hdr := get(t, b, link)
+	require.Equal(t, http.StatusOK, code, body)
+	assert.Contains(t, body, "Job backup-ok")
+	assert.Contains(t, body, "On Schedule")
+	assert.Contains(t, body, "Failed")
+	assert.Less(t, strings.Index(body, "etl-broken"), strings.Index(body, "backup-ok"), "problems first")
+	assert.NotContains(t, body, "eve-job")
+	assert.NotContains(t, body, srv.Key, "no secret rendered")
+	csp := hdr.Get("Content-Security-Policy")
+	assert.Contains(t, csp, "frame-ancestors 'none'")
+	assert.Contains(t, csp, "script-src 'self'")
+	assert.NotContains(t, csp, "unsafe-inline")
+	assert.Equal(t, "nosniff", hdr.Get("X-Content-Type-Options"))
+	assert.NotContains(t, body, "<script>", "no inline script")
+
+	code, body, _ = get(t, b, srv.URL+"/?org="+ome.Orgs[0].ID+"&project="+ome.Orgs[0].Projects[0].ID)
+	require.Equal(t, http.StatusOK, code)
+	assert.NotContains(t, body, "eve-job", "another organization cannot be selected")
+	code, body, _ = get(t, b, srv.URL+"/?status=failed&q=etl")
+	require.Equal(t, http.StatusOK, code)
+	assert.Contains(t, body, "etl-broken")
+	assert.NotContains(t, body, "Job backup-ok", "filtered by status")
+
+	// Sign-out is a state change: refused from another site.
+	req, err := http.NewRequest("POST", srv.URL+"/signout", nil)
+	require.NoError(t, err)
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	resp, err = b.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode, "cross-origin POST refused")
+	resp, err = b.Post(srv.URL+"/signout", "", nil)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	code, body, _ = get(t, b, srv.URL+"/")
+	assert.Equal(t, http.StatusUnauthorized, code)
+	assert.NotContains(t, body, "backup-ok")
+
+	link = signInLink(t, srv)
+	srv.Clock.Add(10 * time.Minute)
+	code, body, _ = get(t, b, link)
+	assert.Equal(t, http.StatusGone, code)
+	assert.Contains(t, body, "expired")
+	code, _, _ = get(t, b, srv.URL+"/signin/pl_forged")
+	assert.Equal(t, http.StatusNotFound, code)
+	code, _, _ = get(t, b, srv.URL+"/static/app.css")
+	assert.Equal(t, http.StatusOK, code)
+}
