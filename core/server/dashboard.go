@@ -15,6 +15,7 @@ import (
 	"github.com/pakyas/pakyas/core"
 	"github.com/pakyas/pakyas/core/api"
 	"github.com/pakyas/pakyas/core/server/web"
+	"github.com/pakyas/pakyas/core/status"
 	"github.com/pakyas/pakyas/core/view"
 )
 
@@ -222,40 +223,120 @@ type overviewPage struct {
 	Statuses []statusOption
 }
 
-// handleOverview serves GET /: the selected project's checks, problems
-// first, filtered by ?q= and ?status=.
-func (s *Server) handleOverview(w http.ResponseWriter, r *http.Request) {
+// sessionCaller is the signed-in user as a caller (their organizations),
+// or writes the sign-in or error page and returns nil.
+func (s *Server) sessionCaller(w http.ResponseWriter, r *http.Request) *caller {
 	u, err := s.sessionUser(r)
 	if errors.Is(err, errSignedOut) {
 		s.message(w, http.StatusUnauthorized, "Sign in", "Sign in with a link from the pakyas command line.", true)
+		return nil
+	}
+	var orgs []core.Org
+	if err == nil {
+		orgs, err = s.store.OrgsForUser(r.Context(), u.ID)
+	}
+	if err != nil {
+		s.unavailable(w, err)
+		return nil
+	}
+	return &caller{user: u, orgs: orgs}
+}
+
+func (s *Server) unavailable(w http.ResponseWriter, err error) {
+	s.logf("dashboard: %v", err)
+	s.message(w, http.StatusServiceUnavailable, "Try again", "The server could not read its data just now.", false)
+}
+
+// outputTail is how much of a signal's output the check page shows.
+const outputTail = 2000
+
+type checkPage struct {
+	page
+	Check    api.Check
+	Schedule string
+	Entries  []api.TimelineEntry
+}
+
+// handleCheck serves GET /checks/{ref}: the check, its monitor commands
+// and its timeline, newest first.
+func (s *Server) handleCheck(w http.ResponseWriter, r *http.Request) {
+	c := s.sessionCaller(w, r)
+	if c == nil {
+		return
+	}
+	ch, err := s.check(r.Context(), c, r.PathValue("ref"))
+	if core.IsNotFound(err) {
+		s.message(w, http.StatusNotFound, "No such check", "No check of yours has this address.", false)
 		return
 	}
 	if err != nil {
-		s.logf("dashboard: %v", err)
-		s.message(w, http.StatusServiceUnavailable, "Try again", "The server could not read its data just now.", false)
+		s.unavailable(w, err)
 		return
 	}
-	p, err := s.overview(r, u)
+	entries, err := s.store.Timeline(r.Context(), ch.ID, core.TimelinePage{Limit: 200})
 	if err != nil {
-		s.logf("dashboard: %v", err)
-		s.message(w, http.StatusServiceUnavailable, "Try again", "The server could not read its data just now.", false)
+		s.unavailable(w, err)
+		return
+	}
+	p := checkPage{page: page{Title: ch.Name, User: c.user}, Check: s.apiCheck(ch)}
+	p.Schedule = view.Schedule(&p.Check)
+	for i := range entries {
+		p.Entries = append(p.Entries, s.apiEntry(&entries[i]))
+	}
+	s.render(w, http.StatusOK, "check.html", p)
+}
+
+// handleCheckAction serves POST /checks/{ref}/pause and .../resume.
+func (s *Server) handleCheckAction(w http.ResponseWriter, r *http.Request) {
+	c := s.sessionCaller(w, r)
+	if c == nil {
+		return
+	}
+	var fn func(*core.Check, time.Time) status.Result
+	switch r.PathValue("action") {
+	case "pause":
+		fn = status.Pause
+	case "resume":
+		fn = status.Resume
+	default:
+		s.message(w, http.StatusNotFound, "Not found", "There is no such action.", false)
+		return
+	}
+	ch, err := s.changeCheck(r, c, func(ch *core.Check, now time.Time) (status.Result, error) { return fn(ch, now), nil })
+	if core.IsNotFound(err) {
+		s.message(w, http.StatusNotFound, "No such check", "No check of yours has this address.", false)
+		return
+	}
+	if err != nil {
+		s.unavailable(w, err)
+		return
+	}
+	http.Redirect(w, r, "/checks/"+ch.ID, http.StatusSeeOther)
+}
+
+// handleOverview serves GET /: the selected project's checks, problems
+// first, filtered by ?q= and ?status=.
+func (s *Server) handleOverview(w http.ResponseWriter, r *http.Request) {
+	c := s.sessionCaller(w, r)
+	if c == nil {
+		return
+	}
+	p, err := s.overview(r, c)
+	if err != nil {
+		s.unavailable(w, err)
 		return
 	}
 	s.render(w, http.StatusOK, "overview.html", p)
 }
 
-func (s *Server) overview(r *http.Request, u *core.User) (*overviewPage, error) {
+func (s *Server) overview(r *http.Request, c *caller) (*overviewPage, error) {
 	ctx := r.Context()
 	q := r.URL.Query()
-	p := &overviewPage{page: page{Title: "Checks", User: u}, Query: q.Get("q"), Status: q.Get("status")}
+	p := &overviewPage{page: page{Title: "Checks", User: c.user}, Query: q.Get("q"), Status: q.Get("status")}
 	for _, st := range problemOrder {
 		p.Statuses = append(p.Statuses, statusOption{Value: string(st), Label: st.Label()})
 	}
-	orgs, err := s.store.OrgsForUser(ctx, u.ID)
-	if err != nil {
-		return nil, err
-	}
-	for _, o := range orgs {
+	for _, o := range c.orgs {
 		projects, err := s.store.Projects(ctx, o.ID)
 		if err != nil {
 			return nil, err
@@ -324,6 +405,17 @@ func (s *Server) templates() *template.Template {
 					return "—"
 				}
 				return t.UTC().Format("2006-01-02 15:04 UTC")
+			},
+			"when1": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
+			"iso":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+			"label": func(st string) string { return core.Status(st).Label() },
+			"deref": func(n *int) int { return *n },
+			"ms":    func(n int64) string { return (time.Duration(n) * time.Millisecond).String() },
+			"tail": func(out string) string {
+				if len(out) <= outputTail {
+					return out
+				}
+				return "…" + strings.ToValidUTF8(out[len(out)-outputTail:], "")
 			},
 		})
 		if err != nil {
