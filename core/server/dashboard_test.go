@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -14,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pakyas/pakyas/core/api"
+	"github.com/pakyas/pakyas/core/server"
 	"github.com/pakyas/pakyas/internal/testutil"
 )
 
@@ -205,4 +207,56 @@ func TestDashboardCheckPage(t *testing.T) {
 	got, err = oc.Check(ctx, och.ID)
 	require.NoError(t, err)
 	assert.NotEqual(t, "paused", got.Status, "another organization's check is untouched")
+}
+
+// BenchmarkDashboard: the overview of a project with 1,000 checks, and a
+// check page with a full timeline, through the real handler and SQLite
+// store (the bar: under 50 ms of server time each).
+func BenchmarkDashboard(b *testing.B) {
+	ctx := context.Background()
+	srv := testutil.StartServerWith(b, func(c *server.Config) { c.APIRate = -1 }) // seeding is not rate-limited
+	c := srv.Client(srv.Key)
+	me, err := c.Me(ctx)
+	require.NoError(b, err)
+	var first *api.Check
+	for i := range 1000 {
+		ch, err := c.CreateCheck(ctx, me.Orgs[0].Projects[0].ID, api.CheckInput{Slug: ptr(fmt.Sprint("job-", i)), Period: ptr[int64](3600)})
+		require.NoError(b, err)
+		if i == 0 {
+			first = ch
+		}
+		if i%3 == 0 {
+			_, err = c.Ping(ctx, api.Ping{PublicID: ch.PublicID, Kind: "fail"})
+			require.NoError(b, err)
+		}
+	}
+	for range 200 {
+		_, err = c.Ping(ctx, api.Ping{PublicID: first.PublicID, Body: []byte("backup done, 3 GB")})
+		require.NoError(b, err)
+	}
+	jar, err := cookiejar.New(nil)
+	require.NoError(b, err)
+	br := &http.Client{Jar: jar}
+	code, body, _ := srv.Do(b, "POST", "/api/v1/dashboard/link", srv.Key, nil)
+	require.Equal(b, http.StatusCreated, code)
+	var l api.DashboardLink
+	require.NoError(b, json.Unmarshal(body, &l))
+	resp, err := br.Get(l.URL)
+	require.NoError(b, err)
+	resp.Body.Close()
+	for _, tc := range []struct{ name, path string }{{"overview-1000-checks", "/"}, {"check-page", "/checks/" + first.ID}} {
+		b.Run(tc.name, func(b *testing.B) {
+			for b.Loop() {
+				resp, err := br.Get(srv.URL + tc.path)
+				if err != nil {
+					b.Fatal(err)
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					b.Fatalf("status %d", resp.StatusCode)
+				}
+			}
+		})
+	}
 }
