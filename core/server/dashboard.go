@@ -94,7 +94,9 @@ func (s *Server) dashboard(h http.HandlerFunc) http.Handler {
 
 // page is what every template gets.
 type page struct {
-	Title   string
+	Title string
+	// Events is the page's live-update stream (/events?...), or "".
+	Events  string
 	User    *core.User
 	Message string
 	Hint    string
@@ -278,7 +280,7 @@ func (s *Server) handleCheck(w http.ResponseWriter, r *http.Request) {
 		s.unavailable(w, err)
 		return
 	}
-	p := checkPage{page: page{Title: ch.Name, User: c.user}, Check: s.apiCheck(ch)}
+	p := checkPage{page: page{Title: ch.Name, User: c.user, Events: "/events?check=" + ch.ID}, Check: s.apiCheck(ch)}
 	p.Schedule = view.Schedule(&p.Check)
 	for i := range entries {
 		p.Entries = append(p.Entries, s.apiEntry(&entries[i]))
@@ -366,6 +368,7 @@ func (s *Server) overview(r *http.Request, c *caller) (*overviewPage, error) {
 			p.Project = pr
 		}
 	}
+	p.Events = "/events?project=" + p.Project.ID
 	checks, err := s.store.Checks(ctx, p.Project.ID)
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -258,5 +259,61 @@ func BenchmarkDashboard(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestDashboardEvents: the overview's event stream says "changed" soon
+// after a ping changes a check; a project of another organization has
+// no stream, and signed out there is none.
+func TestDashboardEvents(t *testing.T) {
+	ctx := context.Background()
+	srv := testutil.StartServer(t)
+	c := srv.Client(srv.Key)
+	me, err := c.Me(ctx)
+	require.NoError(t, err)
+	pid := me.Orgs[0].Projects[0].ID
+	ch, err := c.CreateCheck(ctx, pid, api.CheckInput{Slug: ptr("live"), Period: ptr[int64](3600)})
+	require.NoError(t, err)
+	other := testutil.CreateAccount(t, srv.Store, srv.Clock.Now(), "eve@example.com", "Eve Corp", "Secret")
+	ome, err := srv.Client(other).Me(ctx)
+	require.NoError(t, err)
+
+	b := browser(t)
+	code, _, _ := get(t, b, srv.URL+"/events?project="+pid)
+	assert.Equal(t, http.StatusUnauthorized, code)
+	code, _, _ = get(t, b, signInLink(t, srv))
+	require.Equal(t, http.StatusOK, code)
+	code, _, _ = get(t, b, srv.URL+"/events?project="+ome.Orgs[0].Projects[0].ID)
+	assert.Equal(t, http.StatusNotFound, code, "another organization's project")
+
+	for _, stream := range []string{"/events?project=" + pid, "/events?check=" + ch.ID} {
+		sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		req, err := http.NewRequestWithContext(sctx, "GET", srv.URL+stream, nil)
+		require.NoError(t, err)
+		resp, err := b.Do(req)
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		assert.Equal(t, "text/event-stream", resp.Header.Get("Content-Type"))
+		lines := make(chan string, 100)
+		go func() {
+			sc := bufio.NewScanner(resp.Body)
+			for sc.Scan() {
+				lines <- sc.Text()
+			}
+			close(lines)
+		}()
+		require.Equal(t, "retry: 2000", <-lines, "connected")
+		_, err = c.Ping(ctx, api.Ping{PublicID: ch.PublicID, Kind: "log", Body: []byte(stream)})
+		require.NoError(t, err)
+		got := false
+		for l := range lines {
+			if l == "event: changed" {
+				got = true
+				break
+			}
+		}
+		assert.True(t, got, "%s: changed after a ping", stream)
+		cancel()
+		resp.Body.Close()
 	}
 }

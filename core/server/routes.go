@@ -51,6 +51,7 @@ func (s *Server) Handler() http.Handler {
 	// The dashboard.
 	mux.Handle("GET /{$}", s.dashboard(s.handleOverview))
 	mux.Handle("GET /checks/{ref}", s.dashboard(s.handleCheck))
+	mux.Handle("GET /events", s.dashboard(s.handleEvents))
 	mux.Handle("POST /checks/{ref}/{action}", s.dashboard(s.handleCheckAction))
 	mux.Handle("GET /signin/{token}", s.dashboard(s.handleSignIn))
 	mux.Handle("POST /signout", s.dashboard(s.handleSignOut))

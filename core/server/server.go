@@ -121,6 +121,9 @@ type Server struct {
 	tmplOnce sync.Once
 	tmpl     *template.Template
 
+	streamsOnce, streamsCloseOnce sync.Once
+	streamsQuit                   chan struct{}
+
 	startOnce sync.Once
 	loops     sync.WaitGroup
 	stopLoops context.CancelFunc
@@ -221,6 +224,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
+	s.closeStreams()
 	err := hs.Shutdown(sctx)
 	serr := <-errc
 	// Commit and answer what is queued, refuse what comes after (503),
