@@ -395,7 +395,7 @@ func (s *Server) overview(r *http.Request, c *caller) (*overviewPage, error) {
 
 // statusIcons go with the words and the colour, never instead of them.
 var statusIcons = map[string]string{
-	"up": "✓", "failed": "✗", "down": "!", "late": "⏰", "overrunning": "⌛", "running": "▶", "new": "○", "paused": "⏸",
+	"up": "✓", "failed": "✗", "down": "!", "late": "◔", "overrunning": "◕", "running": "▶", "new": "○", "paused": "‖",
 }
 
 // templates parses the dashboard's templates once.
