@@ -104,6 +104,10 @@ type Queries interface {
 	// Timeline returns a page of checkID's timeline, newest first (by At,
 	// then ID).
 	Timeline(ctx context.Context, checkID string, page TimelinePage) ([]TimelineEntry, error)
+	// RecentSignals returns, for every check of projectID, its newest
+	// perCheck signals of the given kinds, without bodies: the signals of
+	// one check together, newest first.
+	RecentSignals(ctx context.Context, projectID string, kinds []SignalKind, perCheck int) ([]Signal, error)
 	// PruneTimeline deletes signal entries older than before, and signal
 	// entries beyond the newest keepPerCheck of each check, and returns how
 	// many it deleted. Other entry kinds are kept.

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"html/template"
 	"net/http"
 	"slices"
@@ -209,6 +210,35 @@ func (s *Server) handleSignOut(w http.ResponseWriter, r *http.Request) {
 type overviewRow struct {
 	ID, Name, Slug, Status, Label, Schedule string
 	LastSignal, NextExpected, Deadline      *time.Time
+	Runs                                    []runMark // oldest first
+}
+
+// runMark is one finished run in the overview's strip.
+type runMark struct{ Class, Mark, Title string }
+
+// stripRuns is how many finished runs the overview shows per check.
+const stripRuns = 10
+
+// runMarks turns a check's recent success and failure signals (newest
+// first) into the strip's marks, oldest first.
+func runMarks(sigs []core.Signal) []runMark {
+	out := make([]runMark, 0, len(sigs))
+	for i := len(sigs) - 1; i >= 0; i-- {
+		sig := sigs[i]
+		m := runMark{Class: "ok", Mark: "✓", Title: "success"}
+		if sig.Kind == core.SignalFail {
+			m = runMark{Class: "bad", Mark: "✗", Title: "failure"}
+			if sig.ExitCode != nil {
+				m.Title = fmt.Sprintf("failure, exit code %d", *sig.ExitCode)
+			}
+		}
+		m.Title += " at " + sig.OccurredAt.UTC().Format("2006-01-02 15:04 UTC")
+		if sig.Duration > 0 {
+			m.Title += ", ran " + sig.Duration.Round(time.Millisecond).String()
+		}
+		out = append(out, m)
+	}
+	return out
 }
 
 type statusOption struct{ Value, Label string }
@@ -374,6 +404,14 @@ func (s *Server) overview(r *http.Request, c *caller) (*overviewPage, error) {
 		return nil, err
 	}
 	p.Total = len(checks)
+	recent, err := s.store.RecentSignals(ctx, p.Project.ID, []core.SignalKind{core.SignalSuccess, core.SignalFail}, stripRuns)
+	if err != nil {
+		return nil, err
+	}
+	runs := map[string][]core.Signal{}
+	for _, sig := range recent {
+		runs[sig.CheckID] = append(runs[sig.CheckID], sig)
+	}
 	needle := strings.ToLower(p.Query)
 	for i := range checks {
 		ac := s.apiCheck(&checks[i])
@@ -385,7 +423,7 @@ func (s *Server) overview(r *http.Request, c *caller) (*overviewPage, error) {
 		}
 		p.Checks = append(p.Checks, overviewRow{ID: ac.ID, Name: ac.Name, Slug: ac.Slug, Status: ac.Status,
 			Label: ac.StatusLabel, Schedule: view.Schedule(&ac), LastSignal: ac.LastSignalAt,
-			NextExpected: ac.NextExpectedAt, Deadline: ac.DeadlineAt})
+			NextExpected: ac.NextExpectedAt, Deadline: ac.DeadlineAt, Runs: runMarks(runs[ac.ID])})
 	}
 	slices.SortStableFunc(p.Checks, func(a, b overviewRow) int {
 		return slices.Index(problemOrder, core.Status(a.Status)) - slices.Index(problemOrder, core.Status(b.Status))

@@ -32,6 +32,15 @@ const (
 			AND (?4 IS NULL OR kind IN (SELECT value FROM json_each(?4)))
 		ORDER BY at DESC, id DESC LIMIT ?5`
 
+	// One range of timeline_check_at per check of the project.
+	sqlRecentSignals = `SELECT t.id, t.check_id, t.at, t.signal_kind, t.exit_code, t.duration, t.run_id
+		FROM checks c CROSS JOIN timeline t ON t.id IN (
+			SELECT s.id FROM timeline s WHERE s.check_id = c.id AND s.kind = 'signal'
+				AND s.signal_kind IN (SELECT value FROM json_each(?2))
+			ORDER BY s.at DESC, s.id DESC LIMIT ?3)
+		WHERE c.project_id = ?1
+		ORDER BY t.check_id, t.at DESC, t.id DESC`
+
 	// Both prunes walk the checks and, for each, a range of the index
 	// timeline_check_at (CROSS JOIN fixes that loop order), so they read
 	// what they delete and little else.
@@ -114,6 +123,36 @@ func (q *queries) Timeline(ctx context.Context, checkID string, page core.Timeli
 		return nil, fmt.Errorf("timeline: %w", err)
 	}
 	return es, nil
+}
+
+// RecentSignals returns the newest perCheck signals of kinds of every
+// check of projectID, without bodies, each check's together, newest first.
+func (q *queries) RecentSignals(ctx context.Context, projectID string, kinds []core.SignalKind, perCheck int) ([]core.Signal, error) {
+	if perCheck <= 0 || len(kinds) == 0 {
+		return nil, nil
+	}
+	ks, err := json.Marshal(kinds)
+	if err != nil {
+		return nil, fmt.Errorf("recent signals: %w", err)
+	}
+	sigs, err := list(ctx, q, sqlRecentSignals, func(s scanner, sig *core.Signal) error {
+		var at, duration int64
+		var kind string
+		var exit sql.NullInt64
+		if err := s.Scan(&sig.ID, &sig.CheckID, &at, &kind, &exit, &duration, &sig.RunID); err != nil {
+			return err
+		}
+		sig.OccurredAt, sig.Kind, sig.Duration = fromNanos(at), core.SignalKind(kind), time.Duration(duration)
+		if exit.Valid {
+			code := int(exit.Int64)
+			sig.ExitCode = &code
+		}
+		return nil
+	}, projectID, string(ks), perCheck)
+	if err != nil {
+		return nil, fmt.Errorf("recent signals: %w", err)
+	}
+	return sigs, nil
 }
 
 // PruneTimeline deletes signal entries older than before, and signal

@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) core.Store) {
 		{"TimelinePaging", testTimelinePaging},
 		{"TimelineKinds", testTimelineKinds},
 		{"TimelineLimit", testTimelineLimit},
+		{"RecentSignals", testRecentSignals},
 		{"PruneByAge", testPruneByAge},
 		{"PruneByCount", testPruneByCount},
 		{"Channels", testChannels},

@@ -270,3 +270,49 @@ func mustTimeline(t *testing.T, q core.Queries, checkID string) []core.TimelineE
 	require.NoError(t, err)
 	return es
 }
+
+// testRecentSignals: the newest signals of some kinds of every check of a
+// project, each check's together and newest first, nothing of another
+// project.
+func testRecentSignals(t *testing.T, s core.Store) {
+	ctx := context.Background()
+	f := newFixture(t, s)
+	a, b := f.check(t, s, "a"), f.check(t, s, "b")
+	otherProject := &core.Project{ID: id(), OrgID: f.org.ID, Name: "other", CreatedAt: at(0)}
+	require.NoError(t, s.CreateProject(ctx, otherProject))
+	elsewhere := f.newCheck("elsewhere")
+	elsewhere.ProjectID = otherProject.ID
+	require.NoError(t, s.CreateCheck(ctx, elsewhere))
+	add := func(c *core.Check, d time.Duration, kind core.SignalKind, exit int) {
+		sig := &core.Signal{Kind: kind, OccurredAt: at(d), ReceivedAt: at(d), Duration: d, ExitCode: &exit, Body: []byte("out")}
+		require.NoError(t, s.AddTimeline(ctx, &core.TimelineEntry{CheckID: c.ID, At: at(d), Kind: core.EntrySignal, Signal: sig}))
+	}
+	for i := range 5 {
+		add(a, time.Duration(i)*time.Minute, core.SignalSuccess, 0)
+		add(a, time.Duration(i)*time.Minute+time.Second, core.SignalLog, 0)
+	}
+	add(b, time.Minute, core.SignalFail, 3)
+	add(elsewhere, time.Minute, core.SignalFail, 1)
+
+	got, err := s.RecentSignals(ctx, f.project.ID, []core.SignalKind{core.SignalSuccess, core.SignalFail}, 3)
+	require.NoError(t, err)
+	var byCheck = map[string][]core.Signal{}
+	var order []string
+	for _, sig := range got {
+		if len(byCheck[sig.CheckID]) == 0 {
+			order = append(order, sig.CheckID)
+		}
+		byCheck[sig.CheckID] = append(byCheck[sig.CheckID], sig)
+	}
+	assert.Len(t, order, 2, "each check's signals together, none of another project")
+	require.Len(t, byCheck[a.ID], 3, "at most perCheck")
+	assert.True(t, at(4*time.Minute).Equal(byCheck[a.ID][0].OccurredAt), "newest first")
+	assert.True(t, at(2*time.Minute).Equal(byCheck[a.ID][2].OccurredAt))
+	for _, sig := range byCheck[a.ID] {
+		assert.Equal(t, core.SignalSuccess, sig.Kind, "only the kinds asked for")
+		assert.Nil(t, sig.Body)
+	}
+	require.Len(t, byCheck[b.ID], 1)
+	assert.Equal(t, 3, *byCheck[b.ID][0].ExitCode)
+	assert.Equal(t, time.Minute, byCheck[b.ID][0].Duration)
+}
