@@ -44,13 +44,19 @@ type tab struct {
 
 func newTab(t *testing.T) *tab {
 	t.Helper()
+	// Not t.TempDir: chromium's helpers may still write into the profile
+	// while it exits; the directory is removed after the browser, and a
+	// leftover does not fail the test.
+	profile, err := os.MkdirTemp("", "pakyas-chromium-")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = os.RemoveAll(profile) })
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromium(t)),
 		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
 		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-quic", true),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(1280, 900),
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
@@ -138,12 +144,15 @@ func TestDashboardInBrowser(t *testing.T) {
 	assert.True(t, stale, "the live-update banner is hidden while connected")
 
 	// The check page: reasons, then Pause.
-	b.run(t, chromedp.Click(`a[href^="/checks/"]`, chromedp.ByQuery), chromedp.WaitVisible(`ol.timeline`, chromedp.ByQuery))
+	var href string
+	var found bool
+	b.run(t, chromedp.AttributeValue(`tr.st-failed a[href^="/checks/"]`, "href", &href, &found, chromedp.ByQuery))
+	require.True(t, found)
+	b.run(t, chromedp.Navigate(srv.URL+href), chromedp.WaitVisible(`ol.timeline`, chromedp.ByQuery))
 	var timeline string
 	b.run(t, chromedp.Text(`ol.timeline`, &timeline, chromedp.ByQuery))
-	assert.Contains(t, timeline, "New → Failed")
-	assert.Contains(t, timeline, "fail")
-	b.run(t, chromedp.Click(`form.actions button`, chromedp.ByQuery), chromedp.WaitVisible(`form.actions button`, chromedp.ByQuery))
+	assert.Contains(t, timeline, "New → Failed: failure signal received", "the reason the server recorded")
+	b.run(t, chromedp.Click(`form.actions button`, chromedp.ByQuery), chromedp.WaitVisible(`form.actions[action$="/resume"] button`, chromedp.ByQuery))
 	var button string
 	b.run(t, chromedp.Text(`form.actions button`, &button, chromedp.ByQuery))
 	assert.Equal(t, "Resume", button)

@@ -274,6 +274,15 @@ func (s *Server) sessionCaller(w http.ResponseWriter, r *http.Request) *caller {
 	return &caller{user: u, orgs: orgs}
 }
 
+// checkError writes the page for an error finding or changing a check.
+func (s *Server) checkError(w http.ResponseWriter, err error) {
+	if core.IsNotFound(err) {
+		s.message(w, http.StatusNotFound, "No such check", "No check of yours has this address.", false)
+		return
+	}
+	s.unavailable(w, err)
+}
+
 func (s *Server) unavailable(w http.ResponseWriter, err error) {
 	s.logf("dashboard: %v", err)
 	s.message(w, http.StatusServiceUnavailable, "Try again", "The server could not read its data just now.", false)
@@ -297,12 +306,8 @@ func (s *Server) handleCheck(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ch, err := s.check(r.Context(), c, r.PathValue("ref"))
-	if core.IsNotFound(err) {
-		s.message(w, http.StatusNotFound, "No such check", "No check of yours has this address.", false)
-		return
-	}
 	if err != nil {
-		s.unavailable(w, err)
+		s.checkError(w, err)
 		return
 	}
 	entries, err := s.store.Timeline(r.Context(), ch.ID, core.TimelinePage{Limit: 200})
@@ -335,12 +340,8 @@ func (s *Server) handleCheckAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ch, err := s.changeCheck(r, c, func(ch *core.Check, now time.Time) (status.Result, error) { return fn(ch, now), nil })
-	if core.IsNotFound(err) {
-		s.message(w, http.StatusNotFound, "No such check", "No check of yours has this address.", false)
-		return
-	}
 	if err != nil {
-		s.unavailable(w, err)
+		s.checkError(w, err)
 		return
 	}
 	http.Redirect(w, r, "/checks/"+ch.ID, http.StatusSeeOther)
