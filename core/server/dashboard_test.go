@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/pakyas/pakyas/core"
 	"github.com/pakyas/pakyas/core/api"
 	"github.com/pakyas/pakyas/core/server"
 	"github.com/pakyas/pakyas/internal/testutil"
@@ -316,4 +317,23 @@ func TestDashboardEvents(t *testing.T) {
 		cancel()
 		resp.Body.Close()
 	}
+}
+
+// TestDashboardTokensPruned: expired sign-in links and sessions are
+// deleted by the hourly prune.
+func TestDashboardTokensPruned(t *testing.T) {
+	srv := testutil.StartServer(t)
+	link := signInLink(t, srv)
+	hash := server.HashAPIKey(link[strings.LastIndex(link, "/")+1:])
+	_, err := srv.Store.WebToken(context.Background(), hash)
+	require.NoError(t, err)
+	_, err = srv.Prune(context.Background())
+	require.NoError(t, err)
+	_, err = srv.Store.WebToken(context.Background(), hash)
+	require.NoError(t, err, "still valid: kept")
+	srv.Clock.Add(10 * time.Minute)
+	_, err = srv.Prune(context.Background())
+	require.NoError(t, err)
+	_, err = srv.Store.WebToken(context.Background(), hash)
+	assert.True(t, core.IsNotFound(err), "expired: pruned (%v)", err)
 }

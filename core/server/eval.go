@@ -91,7 +91,8 @@ func (s *Server) DeliverAlerts(ctx context.Context) (int, error) {
 }
 
 // Prune deletes signals older than the retention and beyond the per-check
-// limit, and delivered or abandoned alerts older than the retention.
+// limit, delivered or abandoned alerts older than the retention, and
+// expired dashboard sign-in links and sessions.
 func (s *Server) Prune(ctx context.Context) (int64, error) {
 	before := s.clock.Now().Add(-s.cfg.Retention)
 	n, err := s.store.PruneTimeline(ctx, before, s.cfg.KeepSignals)
@@ -99,7 +100,12 @@ func (s *Server) Prune(ctx context.Context) (int64, error) {
 		return n, err
 	}
 	m, err := s.store.PruneAlerts(ctx, before)
-	return n + m, err
+	if err != nil {
+		return n + m, err
+	}
+	// Sign-in links and sessions are of no use once expired.
+	k, err := s.store.PruneWebTokens(ctx, s.clock.Now())
+	return n + m + k, err
 }
 
 func (s *Server) pruneLoop(ctx context.Context) {
