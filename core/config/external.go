@@ -102,16 +102,6 @@ func (e *External) TargetsFor(key string) []string {
 	return slices.Sorted(maps.Keys(names))
 }
 
-// HasCheckTables reports whether any check has a table for target name.
-func (e *External) HasCheckTables(name string) bool {
-	for _, ts := range e.Checks {
-		if _, ok := ts[name]; ok {
-			return true
-		}
-	}
-	return false
-}
-
 // LoadExternal reads the external monitors file at path. A missing file is
 // an External with Found false and no error, unless required (the user
 // named the file with --external-config). Every problem is an *Error naming

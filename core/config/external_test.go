@@ -68,8 +68,6 @@ func TestLoadExternal(t *testing.T) {
 	assert.Equal(t, 21, dotted.KeyLine("uuid"))
 
 	assert.Equal(t, []string{"cronitor", "healthchecks", "webhook"}, e.TargetsFor("backup-db"))
-	assert.True(t, e.HasCheckTables("cronitor"))
-	assert.False(t, e.HasCheckTables("webhook"))
 
 	err = c.Errorf("uuid", "must be a UUID")
 	assert.Equal(t, path+`:15:1: [checks."backup-db".targets.healthchecks] uuid: must be a UUID`, err.Error())

@@ -54,11 +54,12 @@ type Host struct {
 }
 
 // Start chooses the targets that apply to opts.Key and starts launching
-// them in the background, in parallel; it returns at once. A target
-// applies when the check has a table for it, or when no check has one and
-// its plugin needs no per-check keys (a webhook): such a target is
-// launched to read its schema and dropped if it does need them. The caller
-// must Close the Host.
+// them in the background, in parallel; it returns at once. The rule: a
+// target applies to every check unless its plugin declares a required
+// per-check key; then only to the checks with a table for it. Per-check
+// tables only add or override keys. A target without a table for this
+// check is launched to read its schema and dropped if it requires one.
+// The caller must Close the Host.
 func Start(ctx context.Context, opts Options) *Host {
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
@@ -83,13 +84,11 @@ func Start(ctx context.Context, opts Options) *Host {
 	for _, name := range cfg.TargetsFor(opts.Key) {
 		r := &running{name: name, global: cfg.Targets[name], check: cfg.Checks[opts.Key][name],
 			ready: make(chan struct{})}
-		switch {
-		case r.check != nil:
+		if r.check != nil {
 			h.verbosef("External target %s: applies (%s, line %d)", name, r.check.Header, r.check.Line)
-		case cfg.HasCheckTables(name):
-			h.verbosef("External target %s: skipped, no [checks.%q.targets.%s] table (other checks have one)", name, opts.Key, name)
-			continue
-		default:
+		} else {
+			// Applies unless its schema requires a per-check key
+			// (launch reads it); other checks' tables only add keys.
 			r.tentative = true
 		}
 		h.targets = append(h.targets, r)

@@ -34,6 +34,7 @@ var plugins = map[string]string{
 	"crash":        "./core/external/testdata/plugins/crash",
 	"stdout":       "./core/external/testdata/plugins/stdout",
 	"exit":         "./core/external/testdata/plugins/exit",
+	"pager":        "./core/external/testdata/plugins/pager",
 }
 
 // install builds the named plugins and copies them into a fresh plugin
@@ -124,7 +125,7 @@ monitor_key = "other"
 	h := external.Start(context.Background(), external.Options{Config: cfg, Key: "backup-db",
 		Dirs: []external.Dir{{Path: dir, Source: external.SourceEnv}}, Timeout: 5 * time.Second, Verbose: true, Log: &log})
 	defer h.Close()
-	assert.Equal(t, 2, h.Targets(), "cronitor has tables for other checks only")
+	assert.Equal(t, 3, h.Targets(), "cronitor, with tables for other checks only, is launched to read its schema")
 
 	for _, kind := range []target.EventType{target.Start, target.Success} {
 		res := h.Send(context.Background(), event(kind))
@@ -153,7 +154,7 @@ monitor_key = "other"
 	assert.Contains(t, out, "config key: backup-db")
 	assert.Contains(t, out, `External target healthchecks: applies ([checks."backup-db".targets.healthchecks], line 9)`)
 	assert.Contains(t, out, "External target webhook: applies to every check")
-	assert.Contains(t, out, `External target cronitor: skipped, no [checks."backup-db".targets.cronitor] table`)
+	assert.Contains(t, out, `External target cronitor: skipped, it needs monitor_key in [checks."backup-db".targets.cronitor]`)
 	assert.Regexp(t, `External target healthchecks: success delivered in \S+ \(HTTP 200 OK\)`, out)
 }
 
@@ -169,6 +170,28 @@ func TestHostSkipsTargetsNeedingPerCheckKeys(t *testing.T) {
 	defer h.Close()
 	assert.Empty(t, h.Send(context.Background(), event(target.Start)))
 	assert.Contains(t, log.String(), `External target healthchecks: skipped, it needs uuid in [checks."backup-db".targets.healthchecks]`)
+}
+
+// TestHostOptionalPerCheckKey: a target whose per-check keys are all
+// optional applies to every check; another check's table for it only
+// overrides a key for that check (issue: it used to switch the target off
+// for every check without a table).
+func TestHostOptionalPerCheckKey(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("unix sockets")
+	}
+	dir := install(t, "pager")
+	cfg := load(t, "[targets.pager]\nurl = \"http://127.0.0.1:1\"\n\n[checks.\"backup-db\".targets.pager]\nseverity = \"high\"\n")
+	for key, want := range map[string]string{"backup-db": "paged (severity high)", "other-job": "paged (severity low)"} {
+		var log bytes.Buffer
+		h := external.Start(context.Background(), external.Options{Config: cfg, Key: key,
+			Dirs: []external.Dir{{Path: dir}}, Verbose: true, Log: &log})
+		res := h.Send(context.Background(), event(target.Start))
+		h.Close()
+		require.Len(t, res, 1, "%s: %s", key, log.String())
+		require.NoError(t, res[0].Err, key)
+		assert.Equal(t, want, res[0].Message, key)
+	}
 }
 
 func TestHostMisbehavingPlugins(t *testing.T) {
@@ -239,7 +262,7 @@ func TestHostConfigErrors(t *testing.T) {
 		{"missing required global table", "[checks.\"backup-db\".targets.cronitor]\nmonitor_key = \"m\"\n",
 			[]string{":1:1: [targets.cronitor] api_key: required but not set"}},
 		{"per-check key in the global table", "[targets.healthchecks]\nuuid = \"x\"\n[checks.\"backup-db\".targets.healthchecks]\nuuid = \"550e8400-e29b-41d4-a716-446655440000\"\n",
-			[]string{":2:1: [targets.healthchecks] uuid: is a per-check key"}},
+			[]string{`:2:1: [targets.healthchecks] uuid: is a per-check key: move it to the check's table [checks."backup-db".targets.healthchecks]`}},
 		{"plugin rejects a value", "[checks.\"backup-db\".targets.healthchecks]\nuuid = \"nope\"\n",
 			[]string{`:2:1: [checks."backup-db".targets.healthchecks] uuid: "nope" is not a UUID`}},
 		{"no plugin installed", "\n[targets.pagerduty]\nkey = \"x\"\n",

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/pakyas/pakyas/core/config"
@@ -171,7 +173,9 @@ func (r *running) configError(cfg *config.External, key string, err error) error
 		if line == 0 { // the table is not in the file
 			line = r.anyLine()
 		}
-		errs = append(errs, &config.Error{Path: cfg.Path, Line: line, Column: 1, Msg: where + ": " + f.Message})
+		// The SDK's messages name tables in general; here both names are known.
+		msg := strings.NewReplacer(`"<key>"`, strconv.Quote(key), "<name>", r.name).Replace(f.Message)
+		errs = append(errs, &config.Error{Path: cfg.Path, Line: line, Column: 1, Msg: where + ": " + msg})
 	}
 	return errors.Join(errs...)
 }
