@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // FieldType is the type of a configuration value.
@@ -63,8 +65,30 @@ func (s ConfigSchema) Field(key string) (Field, bool) {
 	return s.Fields[i], true
 }
 
-// Check reports what is wrong with the schema itself: an empty or repeated
-// key, an unknown type or scope. The SDK refuses to serve or use a schema
+// KeyPattern is what a configuration key must look like: snake_case.
+var KeyPattern = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+
+// snakeCase suggests the snake_case spelling of a key such as "apiKey".
+func snakeCase(key string) string {
+	var b strings.Builder
+	for i, r := range key {
+		switch {
+		case unicode.IsUpper(r):
+			if i > 0 {
+				b.WriteByte('_')
+			}
+			b.WriteRune(unicode.ToLower(r))
+		case r == '-' || r == ' ' || r == '.':
+			b.WriteByte('_')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// Check reports what is wrong with the schema itself: an empty, repeated
+// or not snake_case key, an unknown type or scope. The SDK refuses to serve or use a schema
 // that fails it.
 func (s ConfigSchema) Check() error {
 	seen := map[string]bool{}
@@ -72,6 +96,8 @@ func (s ConfigSchema) Check() error {
 		switch {
 		case f.Key == "":
 			return fmt.Errorf("schema field %d: empty key", i)
+		case !KeyPattern.MatchString(f.Key):
+			return fmt.Errorf("schema field %q: use a snake_case TOML key (lowercase letters, digits and _, starting with a letter), e.g. %q", f.Key, snakeCase(f.Key))
 		case seen[f.Key]:
 			return fmt.Errorf("schema field %q: listed twice", f.Key)
 		case !slices.Contains([]FieldType{TypeString, TypeInt, TypeBool, TypeStringMap}, f.Type):

@@ -190,3 +190,19 @@ func TestFieldErrorText(t *testing.T) {
 	var none ConfigError
 	assert.NoError(t, none.Err())
 }
+
+// TestSchemaSnakeCaseKeys: a key that is not snake_case is refused by the
+// schema check itself, so `pakyas monitor`, `plugin list` and `plugin
+// info` refuse it as `plugin check` does, with the spelling to use.
+func TestSchemaSnakeCaseKeys(t *testing.T) {
+	for key, want := range map[string]string{"apiKey": "api_key", "Severity": "severity", "dead-line": "dead_line", "9lives": ""} {
+		err := ConfigSchema{Fields: []Field{{Key: key, Type: TypeString, Scope: ScopeGlobal}}}.Check()
+		if assert.Error(t, err, key) {
+			assert.Contains(t, err.Error(), "snake_case", key)
+			if want != "" {
+				assert.Contains(t, err.Error(), `e.g. "`+want+`"`, key)
+			}
+		}
+	}
+	assert.NoError(t, ConfigSchema{Fields: []Field{{Key: "api_key2", Type: TypeString, Scope: ScopeGlobal}}}.Check())
+}

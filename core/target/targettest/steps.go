@@ -174,7 +174,6 @@ func (s *Session) serveInProcess(ctx context.Context) (*target.Client, error) {
 
 var (
 	nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
-	keyRE  = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 )
 
 func (s *Session) describe(ctx context.Context) Result {
@@ -203,7 +202,7 @@ func (s *Session) describe(ctx context.Context) Result {
 		add("protocol version %d; this pakyas speaks %d", info.ProtocolVersion, target.ProtocolVersion)
 	}
 	for _, f := range info.Schema.Fields {
-		if !keyRE.MatchString(f.Key) {
+		if !target.KeyPattern.MatchString(f.Key) {
 			add("key %q: use a snake_case TOML key (lowercase letters, digits, _)", f.Key)
 		}
 		if strings.TrimSpace(f.Description) == "" {
