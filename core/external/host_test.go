@@ -206,7 +206,7 @@ func TestHostMisbehavingPlugins(t *testing.T) {
 	}{
 		{"hangs in send", "hang", true, "plugin did not answer in time"},
 		{"crashes in send", "crash", true, "send:"},
-		{"prints to stdout", "stdout", true, "start plugin"},
+		{"prints to stdout", "stdout", true, "hello from a plugin that should not print here"},
 		{"exits at once", "exit", true, "start plugin"},
 		{"not installed", "webhook", false, "no plugin pakyas-target-webhook installed"},
 	}
@@ -234,6 +234,8 @@ func TestHostMisbehavingPlugins(t *testing.T) {
 			require.Error(t, res[0].Err)
 			assert.Contains(t, res[0].Err.Error(), tt.want)
 			assert.Less(t, elapsed, timeout+time.Second, "a misbehaving plugin costs at most the timeout")
+			assert.NotContains(t, res[0].Err.Error(), "\n", "one line")
+			assert.NotContains(t, res[0].Err.Error(), "dynamic-link", "go-plugin's generic guess is replaced by what to fix")
 			if tt.install {
 				assert.Contains(t, log.String(), "pakyas: warning: external target "+tt.plugin+": start not delivered")
 			} else {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/pakyas/pakyas/core/config"
 	"github.com/pakyas/pakyas/core/target"
+	"github.com/pakyas/pakyas/core/target/targettest"
 )
 
 // running is one target plugin of the Host.
@@ -87,7 +88,12 @@ func (h *Host) start(ctx context.Context, r *running) (*target.Client, error) {
 	}
 	c, err := target.Launch(ctx, p.Path, target.LaunchOptions{StartTimeout: h.opts.Timeout, Verbose: h.opts.Verbose, Stderr: h.log})
 	if err != nil {
-		return nil, fmt.Errorf("start plugin: %w", err)
+		// go-plugin's message is generic and long; the handshake probe
+		// (the one `plugin check` runs) says in one line what to fix.
+		if _, perr := targettest.Probe(ctx, p.Path); perr != nil {
+			return nil, fmt.Errorf("start plugin %s: %v", p.Path, oneLine(perr.Error()))
+		}
+		return nil, fmt.Errorf("start plugin: %v", oneLine(err.Error()))
 	}
 	return c, nil
 }
@@ -208,4 +214,9 @@ func joinPath(p []string) string {
 		s += "." + k
 	}
 	return s
+}
+
+// oneLine joins a multi-line message into one line.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
 }
