@@ -56,6 +56,10 @@ type Config struct {
 	// Deadline is the deadline of the deadline step's Send; zero means
 	// 300 milliseconds.
 	Deadline time.Duration
+	// SendTimeout bounds each send step's Send; zero means 3 seconds (the
+	// steps send to a local endpoint), so a Send that ignores its ctx
+	// costs seconds, not minutes.
+	SendTimeout time.Duration
 }
 
 // Tables is a configuration: the target's global [targets.<name>] table
@@ -86,6 +90,13 @@ func (c Config) stepTimeout() time.Duration {
 		return c.StepTimeout
 	}
 	return 10 * time.Second
+}
+
+func (c Config) sendTimeout() time.Duration {
+	if c.SendTimeout > 0 {
+		return min(c.SendTimeout, c.stepTimeout())
+	}
+	return min(3*time.Second, c.stepTimeout())
 }
 
 func (c Config) deadline() time.Duration {

@@ -35,9 +35,18 @@ func sendStep(et target.EventType) func(*Session, context.Context) Result {
 		if !s.configured {
 			return skip("needs an accepted configuration (config-good)")
 		}
+		if s.hung != "" {
+			return skip("the plugin is still in the Send of %s, which ignored its deadline (see deadline)", s.hung)
+		}
 		e := s.event(et)
-		res, err := s.client.Send(ctx, e)
+		sctx, cancel := context.WithTimeout(ctx, s.cfg.sendTimeout())
+		defer cancel()
+		res, err := s.client.Send(sctx, e)
 		if err != nil {
+			if errors.Is(err, context.DeadlineExceeded) || sctx.Err() != nil {
+				s.hung = "send-" + string(et)
+				return fail("Send did not answer within %s: %s", s.cfg.sendTimeout(), ctxHint)
+			}
 			return fail("%s", s.sendProblem(ctx, err))
 		}
 		if s.cfg.Verify != nil {
@@ -64,7 +73,14 @@ func (s *Session) sendProblem(ctx context.Context, err error) string {
 	return fmt.Sprintf("Send failed instead of answering: %v; a target returns an error for an undelivered event and must not panic (the stack is on the plugin's stderr; pakyas -v shows it)", err)
 }
 
+// ctxHint says how a Send honours the host's deadline.
+const ctxHint = "a Send must return when its ctx is done: pass ctx to every call that can block " +
+	"(http.NewRequestWithContext(ctx, ...), select on ctx.Done() instead of time.Sleep)"
+
 func (s *Session) deadline(ctx context.Context) Result {
+	if s.hung != "" {
+		return fail("the Send of %s ignored its deadline and is still running: %s", s.hung, ctxHint)
+	}
 	if !s.delivered {
 		return skip("needs a delivered event (send-start, send-success, send-fail)")
 	}

@@ -85,6 +85,7 @@ type Session struct {
 	good, slow Tables
 	configured bool
 	delivered  bool // a send step passed
+	hung       string // the send step whose Send ignored its deadline, if any
 	runID      string
 }
 
