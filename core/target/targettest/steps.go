@@ -84,7 +84,7 @@ type Session struct {
 	ep         *Endpoint
 	good, slow Tables
 	configured bool
-	delivered  bool // a send step passed
+	delivered  bool   // a send step passed
 	hung       string // the send step whose Send ignored its deadline, if any
 	runID      string
 }
