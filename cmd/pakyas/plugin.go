@@ -20,6 +20,7 @@ func pluginCommand(e *env) *cli.Command {
 		UsageText: `pakyas plugin list
 pakyas plugin info NAME
 pakyas plugin check NAME|PATH
+pakyas plugin test NAME [--check KEY]
 
 A target plugin is an executable named pakyas-target-<name> serving
 [targets.<name>] of external_monitors.toml. pakyas looks for it in
@@ -34,6 +35,9 @@ Example:
 			leaf("list", "list the installed target plugins, their versions and the checks they apply to",
 				"pakyas plugin list [--format json] [--external-config FILE]\n\nExample:\n  PAKYAS_PLUGIN_DIR=./bin pakyas plugin list",
 				e.pluginList, cfgFlag),
+			leaf("test", "send a test event through a target, as external_monitors.toml configures it for a check",
+				"pakyas plugin test NAME [--check KEY] [--external-config FILE]\n\nSends one success event (its output says it is a test) and prints the result and latency; exit 1 when the service did not take it.\n\nExample:\n  pakyas plugin test healthchecks --check backup-db",
+				e.pluginTest, cfgFlag, &cli.StringFlag{Name: "check", Value: "plugin-test", Usage: "the check key whose [checks.\"KEY\".targets.NAME] table to use (a slug or public ID)"}),
 			leaf("info", "describe one target plugin: version, protocol, configuration keys",
 				"pakyas plugin info NAME [--format json] [--external-config FILE]\n\nExample:\n  pakyas plugin info healthchecks",
 				e.pluginInfo, cfgFlag),

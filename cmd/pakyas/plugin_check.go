@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v3"
 
@@ -63,5 +64,32 @@ func (e *env) pluginCheck(ctx context.Context, cmd *cli.Command) error {
 			Message: fmt.Sprintf("plugin %s failed %d of %d checks", p.Name, failed, len(results)),
 			Hint:    "fix the first FAIL above, rebuild the plugin and run this again; docs/writing-a-target.md describes the protocol"}}
 	}
+	return nil
+}
+
+func (e *env) pluginTest(ctx context.Context, cmd *cli.Command) error {
+	name, err := pluginArg(cmd)
+	if err != nil {
+		return err
+	}
+	s, err := e.settings(cmd)
+	if err != nil {
+		return err
+	}
+	cfg, err := external.LoadConfig(cmd.String("external-config"), e.getenv)
+	if err != nil {
+		return err
+	}
+	key := cmd.String("check")
+	res, err := external.TestTarget(ctx, external.Options{Config: cfg, Key: key, Dirs: external.SearchPath(e.getenv),
+		Verbose: s.verbose, Quiet: true, Log: e.stderr}, name)
+	if err != nil {
+		return err
+	}
+	if res.Err != nil {
+		return withCode(exitError, fmt.Sprintf("%s did not take the test event for %q (after %s): %v", name, key, res.Latency.Round(time.Millisecond), res.Err),
+			fmt.Sprintf("'pakyas -v plugin test %s' shows the plugin's own log", name))
+	}
+	fmt.Fprintf(e.stdout, "Delivered a test event for %q through %s in %s: %s\n", key, name, res.Latency.Round(time.Millisecond), res.Message)
 	return nil
 }

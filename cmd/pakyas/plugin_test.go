@@ -4,7 +4,9 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
@@ -204,4 +206,47 @@ func TestPluginListBadConfig(t *testing.T) {
 	assert.Regexp(t, `webhook\s+dev\s+1\s+no\s+-\s+`, r.stdout)
 	assert.Contains(t, r.stderr, file)
 	assert.Contains(t, r.stderr, "APPLIES TO column is empty")
+}
+
+// TestPluginTest: `pakyas plugin test NAME` sends one test event through
+// the target as configured (exit 0, the receiver got it), exit 1 when the
+// service refuses it, and says when the target does not apply.
+func TestPluginTest(t *testing.T) {
+	dir := t.TempDir()
+	installPlugins(t, dir, "webhook", "healthchecks")
+	ok200 := testutil.NewReceiver(t, http.StatusOK)
+	down := testutil.NewReceiver(t, http.StatusInternalServerError)
+	cfg := filepath.Join(t.TempDir(), "external_monitors.toml")
+	write := func(url string) {
+		require.NoError(t, os.WriteFile(cfg, []byte(fmt.Sprintf("[targets.webhook]\nurl = %q\n\n[targets.healthchecks]\nendpoint = %q\n\n[checks.\"backup-db\".targets.healthchecks]\nuuid = \"550e8400-e29b-41d4-a716-446655440000\"\n", url, ok200.URL)), 0o600))
+	}
+	u := newUser(t).with("PAKYAS_PLUGIN_DIR", dir)
+
+	write(ok200.URL)
+	out := ok(t, u.run("plugin", "test", "webhook", "--external-config", cfg))
+	assert.Contains(t, out, `Delivered a test event for "plugin-test" through webhook`)
+	reqs := ok200.Drain()
+	require.Len(t, reqs, 1)
+	assert.Contains(t, string(reqs[0].Body), "pakyas plugin test")
+
+	out = ok(t, u.run("plugin", "test", "healthchecks", "--check", "backup-db", "--external-config", cfg))
+	assert.Contains(t, out, "through healthchecks")
+	reqs = ok200.Drain()
+	require.Len(t, reqs, 1)
+	assert.Equal(t, "/550e8400-e29b-41d4-a716-446655440000", reqs[0].Path, "the check's own table")
+
+	r := u.run("plugin", "test", "healthchecks", "--external-config", cfg)
+	assert.Equal(t, exitError, r.code, "%s", r)
+	assert.Contains(t, r.stderr, "does not apply to check")
+	assert.Contains(t, r.stderr, "--check")
+
+	write(down.URL)
+	r = u.run("plugin", "test", "webhook", "--external-config", cfg)
+	assert.Equal(t, exitError, r.code, "%s", r)
+	assert.Contains(t, r.stderr, "did not take the test event")
+	assert.Contains(t, r.stderr, "500")
+
+	r = u.run("plugin", "test", "cronitor", "--external-config", cfg)
+	assert.Equal(t, exitNotFound, r.code, "%s", r)
+	assert.Contains(t, r.stderr, "no [targets.cronitor] table")
 }

@@ -37,6 +37,8 @@ type Options struct {
 	Quiet bool
 	// Log receives the "[pakyas] ..." lines; nil: discarded.
 	Log io.Writer
+	// Only, when set, limits the Host to the target of that name.
+	Only string
 }
 
 // Host runs the target plugins of one check for one command. Its methods
@@ -82,6 +84,9 @@ func Start(ctx context.Context, opts Options) *Host {
 	}
 	h.verbosef("External monitors: config key: %s", opts.Key)
 	for _, name := range cfg.TargetsFor(opts.Key) {
+		if opts.Only != "" && name != opts.Only {
+			continue
+		}
 		r := &running{name: name, global: cfg.Targets[name], check: cfg.Checks[opts.Key][name],
 			ready: make(chan struct{})}
 		if r.check != nil {

@@ -1,0 +1,52 @@
+package external
+
+import (
+	"context"
+	"os"
+	"time"
+
+	"github.com/pakyas/pakyas/core"
+	"github.com/pakyas/pakyas/core/config"
+	"github.com/pakyas/pakyas/core/target"
+)
+
+// TestOutput is the output a test event carries.
+const TestOutput = "pakyas plugin test: a test event, not a real run"
+
+// TestTarget sends one success event, marked as a test in its output,
+// through the target name exactly as opts.Config configures it for the
+// check opts.Key, and returns the result. It is ENOTFOUND when the file
+// has no [targets.<name>] table, and EINVALID when the target does not
+// apply to that check (it needs a per-check key the check has no table
+// for). A result with Err set means the service did not take the event.
+func TestTarget(ctx context.Context, opts Options, name string) (Result, error) {
+	cfg := opts.Config
+	if cfg == nil || !cfg.Found || (cfg.Targets[name] == nil && !hasCheckTable(cfg, opts.Key, name)) {
+		path := ""
+		if cfg != nil {
+			path = cfg.Path
+		}
+		return Result{}, core.Errorf(core.ENOTFOUND, "no [targets.%s] table in %s", name, path).
+			WithHint("add one (pakyas plugin info %s prints a skeleton), or pass --external-config FILE", name)
+	}
+	opts.Only = name
+	h := Start(ctx, opts)
+	defer h.Close()
+	host, _ := os.Hostname()
+	out := h.Send(ctx, target.Event{CheckIdentifier: opts.Key, Type: target.Success, ExitCode: new(0),
+		Timestamp: time.Now().UTC(), Host: host, Output: TestOutput})
+	if len(out) == 0 {
+		return Result{}, core.Errorf(core.EINVALID, "target %s does not apply to check %q: it needs a per-check key and there is no [checks.%q.targets.%s] table", name, opts.Key, opts.Key, name).
+			WithHint("pass --check with the key of a check that has a table for it (pakyas plugin list shows which)")
+	}
+	return out[0], nil
+}
+
+func hasCheckTable(cfg *config.External, key, name string) bool {
+	for _, n := range cfg.TargetsFor(key) {
+		if n == name {
+			return true
+		}
+	}
+	return false
+}
