@@ -49,13 +49,17 @@ Example:
 Runs the steps of core/target/targettest: handshake, describe, bad and good
 configurations, start/success/fail events and the deadline. Configurations
 are generated from the plugin's schema; keys that look like URLs point at a
-local endpoint on 127.0.0.1, so no event leaves the machine. Exit code 1 when
-a step fails.
+local endpoint on 127.0.0.1, so no event leaves the machine. Then, when
+external_monitors.toml configures the target, it checks your configuration
+too: the sha256 pin and the binary's permissions, and the global table and
+every check's table against the plugin's schema, with file and line. Exit
+code 1 when a step or your configuration fails.
 
 Example:
   pakyas plugin check jsonl --set path=/tmp/events.jsonl`,
 				Flags: []cli.Flag{
 					&cli.StringSliceFlag{Name: "set", Usage: "KEY=VALUE for a configuration key, instead of the generated value (repeatable)"},
+					cfgFlag,
 				},
 				Action: e.pluginCheck,
 			},

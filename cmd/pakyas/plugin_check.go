@@ -64,6 +64,24 @@ func (e *env) pluginCheck(ctx context.Context, cmd *cli.Command) error {
 			Message: fmt.Sprintf("plugin %s failed %d of %d checks", p.Name, failed, len(results)),
 			Hint:    "fix the first FAIL above, rebuild the plugin and run this again; docs/writing-a-target.md describes the protocol"}}
 	}
+	// Then the user's own configuration of the target, if any.
+	cfg, err := external.LoadConfig(cmd.String("external-config"), e.getenv)
+	if err != nil {
+		return err
+	}
+	good, problems := external.UserConfig(ctx, p, cfg, cmd.Bool("verbose"), e.stderr)
+	for _, line := range good {
+		fmt.Fprintf(e.stdout, "PASS  your config: %s\n", line)
+	}
+	for _, err := range problems {
+		for _, line := range strings.Split(err.Error(), "\n") {
+			fmt.Fprintf(e.stdout, "FAIL  your config: %s\n", console.Line(line))
+		}
+	}
+	if len(problems) > 0 {
+		return withCode(exitError, fmt.Sprintf("the plugin passes, but your configuration of %s in %s does not", p.Name, cfg.Path),
+			"fix the lines named above; pakyas plugin info "+p.Name+" lists the keys")
+	}
 	return nil
 }
 

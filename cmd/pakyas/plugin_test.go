@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -249,4 +250,35 @@ func TestPluginTest(t *testing.T) {
 	r = u.run("plugin", "test", "cronitor", "--external-config", cfg)
 	assert.Equal(t, exitNotFound, r.code, "%s", r)
 	assert.Contains(t, r.stderr, "no [targets.cronitor] table")
+}
+
+// TestPluginCheckUserConfig: after the conformance steps, `plugin check
+// NAME` checks the user's configuration of the target: a wrong sha256 pin
+// and a bad key in a check's table fail with file and line, a right one
+// passes.
+func TestPluginCheckUserConfig(t *testing.T) {
+	dir := t.TempDir()
+	installPlugins(t, dir, "healthchecks")
+	cfg := filepath.Join(t.TempDir(), "external_monitors.toml")
+	u := newUser(t).with("PAKYAS_PLUGIN_DIR", dir)
+	write := func(doc string) {
+		require.NoError(t, os.WriteFile(cfg, []byte(doc), 0o600))
+	}
+	run := func() result { return u.run("plugin", "check", "healthchecks", "--external-config", cfg) }
+
+	write("[targets.healthchecks]\nendpoint = \"http://127.0.0.1:1\"\nsha256 = \"" + strings.Repeat("0", 64) + "\"\n")
+	r := run()
+	assert.Equal(t, exitError, r.code, "%s", r)
+	assert.Contains(t, r.stdout, "All 9 checks passed.", "the plugin itself is fine")
+	assert.Contains(t, r.stdout, "FAIL  your config:")
+	assert.Contains(t, r.stdout, "sha256")
+
+	write("[targets.healthchecks]\nendpoint = \"http://127.0.0.1:1\"\n\n[checks.\"backup-db\".targets.healthchecks]\nuid = \"x\"\n")
+	r = run()
+	assert.Equal(t, exitError, r.code, "%s", r)
+	assert.Contains(t, r.stdout, `FAIL  your config: `+cfg+`:5:1: [checks."backup-db".targets.healthchecks] uid`)
+
+	write("[targets.healthchecks]\nendpoint = \"http://127.0.0.1:1\"\n\n[checks.\"backup-db\".targets.healthchecks]\nuuid = \"550e8400-e29b-41d4-a716-446655440000\"\n")
+	out := ok(t, run())
+	assert.Contains(t, out, `PASS  your config: [checks."backup-db".targets.healthchecks] matches the plugin's schema`)
 }

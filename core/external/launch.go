@@ -129,6 +129,20 @@ func (h *Host) configure(ctx context.Context, r *running, c *target.Client) erro
 		}
 		h.verbosef("External target %s: applies to every check (%s, line %d; it needs no per-check keys)", r.name, r.global.Header, r.global.Line)
 	}
+	valid, err := r.validate(h.opts.Config, h.opts.Key, info.Schema)
+	if err != nil {
+		return err
+	}
+	if err := c.Configure(ctx, valid); err != nil {
+		return r.configError(h.opts.Config, h.opts.Key, err)
+	}
+	return nil
+}
+
+// validate checks r's tables for the check key against schema, and
+// returns the configuration to give the plugin, or *config.Errors with
+// the file's lines.
+func (r *running) validate(file *config.External, key string, schema target.ConfigSchema) (target.Config, error) {
 	cfg := target.Config{Global: map[string]any{}, Check: map[string]any{}}
 	if r.global != nil {
 		for k, v := range r.global.Values {
@@ -140,14 +154,11 @@ func (h *Host) configure(ctx context.Context, r *running, c *target.Client) erro
 	if r.check != nil {
 		cfg.Check = r.check.Values
 	}
-	valid, err := info.Schema.Validate(cfg)
+	valid, err := schema.Validate(cfg)
 	if err != nil {
-		return r.configError(h.opts.Config, h.opts.Key, err)
+		return target.Config{}, r.configError(file, key, err)
 	}
-	if err := c.Configure(ctx, valid); err != nil {
-		return r.configError(h.opts.Config, h.opts.Key, err)
-	}
-	return nil
+	return valid, nil
 }
 
 // requiredCheckKey returns a required per-check key of s.

@@ -2,7 +2,10 @@ package external
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/pakyas/pakyas/core"
@@ -49,4 +52,47 @@ func hasCheckTable(cfg *config.External, key, name string) bool {
 		}
 	}
 	return false
+}
+
+// UserConfig checks what file says for the target name against its
+// plugin: the plugin's pin and permissions (Verify), and the global table
+// with every check's table against the schema, with file and line. It
+// returns one line per table that is right and the problems; no problems
+// and no lines when file has no table for name.
+func UserConfig(ctx context.Context, p Plugin, file *config.External, verbose bool, stderr io.Writer) (ok []string, problems []error) {
+	global := file.Targets[p.Name]
+	var keys []string
+	for key, ts := range file.Checks {
+		if ts[p.Name] != nil {
+			keys = append(keys, key)
+		}
+	}
+	if global == nil && len(keys) == 0 {
+		return nil, nil
+	}
+	sum := Describe(ctx, p, file, verbose, stderr) // verifies the pin first
+	if sum.Error != "" {
+		return nil, []error{fmt.Errorf("%s: %s", file.Path, sum.Error)}
+	}
+	schema := target.ConfigSchema{Fields: sum.Schema}
+	slices.Sort(keys)
+	if len(keys) == 0 {
+		keys = []string{""}
+	}
+	for _, key := range keys {
+		r := &running{name: p.Name, global: global, check: file.Checks[key][p.Name]}
+		if r.global == nil {
+			r.global = &config.Table{Path: file.Path, Header: "[targets." + p.Name + "]"}
+		}
+		where := r.global.Header
+		if r.check != nil {
+			where = r.check.Header
+		}
+		if _, err := r.validate(file, key, schema); err != nil {
+			problems = append(problems, err)
+			continue
+		}
+		ok = append(ok, fmt.Sprintf("%s matches the plugin's schema", where))
+	}
+	return ok, problems
 }
