@@ -9,21 +9,29 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/pakyas/pakyas/core"
+	"github.com/pakyas/pakyas/core/config"
 	"github.com/pakyas/pakyas/core/console"
 	"github.com/pakyas/pakyas/core/external"
 	"github.com/pakyas/pakyas/core/view"
 )
 
-func (e *env) pluginInfo(ctx context.Context, cmd *cli.Command) error {
+// pluginContext reads what the plugin commands that use a configuration
+// share: the NAME argument, the settings and external_monitors.toml.
+func (e *env) pluginContext(cmd *cli.Command) (string, *settings, *config.External, error) {
 	arg, err := pluginArg(cmd)
 	if err != nil {
-		return err
+		return "", nil, nil, err
 	}
 	s, err := e.settings(cmd)
 	if err != nil {
-		return err
+		return "", nil, nil, err
 	}
 	cfg, err := external.LoadConfig(cmd.String("external-config"), e.getenv)
+	return arg, s, cfg, err
+}
+
+func (e *env) pluginInfo(ctx context.Context, cmd *cli.Command) error {
+	arg, s, cfg, err := e.pluginContext(cmd)
 	if err != nil {
 		return err
 	}
@@ -86,15 +94,7 @@ func (e *env) pluginCheck(ctx context.Context, cmd *cli.Command) error {
 }
 
 func (e *env) pluginTest(ctx context.Context, cmd *cli.Command) error {
-	name, err := pluginArg(cmd)
-	if err != nil {
-		return err
-	}
-	s, err := e.settings(cmd)
-	if err != nil {
-		return err
-	}
-	cfg, err := external.LoadConfig(cmd.String("external-config"), e.getenv)
+	name, s, cfg, err := e.pluginContext(cmd)
 	if err != nil {
 		return err
 	}
