@@ -4,8 +4,9 @@
 GO       ?= go
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -s -w -X main.version=$(VERSION)
-# grpcnotrace keeps golang.org/x/net/trace (and html/template) out of the
-# binaries: less start-up work on every `pakyas monitor` and plugin launch.
+# grpcnotrace keeps golang.org/x/net/trace out of the binaries: less
+# start-up work on every `pakyas monitor` and plugin launch. (html/template
+# is in pakyas for the dashboard; the plugins stay without it.)
 TAGS     := grpcnotrace
 BIN      := bin
 PLUGINS  := $(notdir $(wildcard plugins/*))

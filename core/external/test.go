@@ -24,7 +24,7 @@ const TestOutput = "pakyas plugin test: a test event, not a real run"
 // for). A result with Err set means the service did not take the event.
 func TestTarget(ctx context.Context, opts Options, name string) (Result, error) {
 	cfg := opts.Config
-	if cfg == nil || !cfg.Found || (cfg.Targets[name] == nil && !hasCheckTable(cfg, opts.Key, name)) {
+	if cfg == nil || !cfg.Found || !slices.Contains(cfg.TargetsFor(opts.Key), name) {
 		path := ""
 		if cfg != nil {
 			path = cfg.Path
@@ -43,15 +43,6 @@ func TestTarget(ctx context.Context, opts Options, name string) (Result, error) 
 			WithHint("pass --check with the key of a check that has a table for it (pakyas plugin list shows which)")
 	}
 	return out[0], nil
-}
-
-func hasCheckTable(cfg *config.External, key, name string) bool {
-	for _, n := range cfg.TargetsFor(key) {
-		if n == name {
-			return true
-		}
-	}
-	return false
 }
 
 // UserConfig checks what file says for the target name against its

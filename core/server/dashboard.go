@@ -172,13 +172,9 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 		s.message(w, http.StatusGone, "Sign-in link already used", "A sign-in link works once, and this one has been used.", true)
 		return
 	}
-	session, err2 := newSecret("ps_")
-	if err == nil && err2 == nil {
-		err = s.store.CreateWebToken(r.Context(), &core.WebToken{Hash: HashAPIKey(session), Kind: core.WebSession,
-			UserID: tok.UserID, CreatedAt: now, ExpiresAt: now.Add(SessionTTL)})
-	}
+	var session string
 	if err == nil {
-		err = err2
+		session, err = s.startSession(r.Context(), tok.UserID, now)
 	}
 	if err != nil {
 		s.logf("dashboard: sign in: %v", err)
@@ -188,6 +184,17 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: session, Path: "/", HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, Secure: s.secure(r), MaxAge: int(SessionTTL / time.Second)})
 	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// startSession stores a new dashboard session of userID and returns its
+// secret, the cookie's value.
+func (s *Server) startSession(ctx context.Context, userID string, now time.Time) (string, error) {
+	session, err := newSecret("ps_")
+	if err != nil {
+		return "", err
+	}
+	return session, s.store.CreateWebToken(ctx, &core.WebToken{Hash: HashAPIKey(session), Kind: core.WebSession,
+		UserID: userID, CreatedAt: now, ExpiresAt: now.Add(SessionTTL)})
 }
 
 // secure reports whether cookies must be Secure: the request came over

@@ -71,12 +71,7 @@ func TestDashboardSignIn(t *testing.T) {
 	require.NoError(t, err)
 	_, err = c.Ping(ctx, api.Ping{PublicID: ids["etl-broken"], Kind: "fail"})
 	require.NoError(t, err)
-	other := testutil.CreateAccount(t, srv.Store, srv.Clock.Now(), "eve@example.com", "Eve Corp", "Secret")
-	oc := srv.Client(other)
-	ome, err := oc.Me(ctx)
-	require.NoError(t, err)
-	_, err = oc.CreateCheck(ctx, ome.Orgs[0].Projects[0].ID, api.CheckInput{Name: ptr("Eve's secret job"), Slug: ptr("eve-job"), Period: ptr[int64](3600)})
-	require.NoError(t, err)
+	ome, _ := eve(t, srv)
 
 	b := browser(t)
 	code, body, _ := get(t, b, srv.URL+"/")
@@ -162,12 +157,8 @@ func TestDashboardCheckPage(t *testing.T) {
 	require.NoError(t, err)
 	_, err = c.Ping(ctx, api.Ping{PublicID: ch.PublicID, Kind: "3", Body: []byte("disk full <script>alert(1)</script>")})
 	require.NoError(t, err)
-	other := testutil.CreateAccount(t, srv.Store, srv.Clock.Now(), "eve@example.com", "Eve Corp", "Secret")
-	oc := srv.Client(other)
-	ome, err := oc.Me(ctx)
-	require.NoError(t, err)
-	och, err := oc.CreateCheck(ctx, ome.Orgs[0].Projects[0].ID, api.CheckInput{Slug: ptr("eve-job"), Period: ptr[int64](3600)})
-	require.NoError(t, err)
+	_, och := eve(t, srv)
+	oc := srv.Client(och.key)
 
 	b := browser(t)
 	code, _, _ := get(t, b, srv.URL+"/checks/"+ch.ID)
@@ -275,9 +266,7 @@ func TestDashboardEvents(t *testing.T) {
 	pid := me.Orgs[0].Projects[0].ID
 	ch, err := c.CreateCheck(ctx, pid, api.CheckInput{Slug: ptr("live"), Period: ptr[int64](3600)})
 	require.NoError(t, err)
-	other := testutil.CreateAccount(t, srv.Store, srv.Clock.Now(), "eve@example.com", "Eve Corp", "Secret")
-	ome, err := srv.Client(other).Me(ctx)
-	require.NoError(t, err)
+	ome, _ := eve(t, srv)
 
 	b := browser(t)
 	code, _, _ := get(t, b, srv.URL+"/events?project="+pid)
@@ -336,4 +325,24 @@ func TestDashboardTokensPruned(t *testing.T) {
 	require.NoError(t, err)
 	_, err = srv.Store.WebToken(context.Background(), hash)
 	assert.True(t, core.IsNotFound(err), "expired: pruned (%v)", err)
+}
+
+// eveCheck is the check of another organization's user, with her key.
+type eveCheck struct {
+	*api.Check
+	key string
+}
+
+// eve creates another user, Eve, in an organization of her own with a
+// check "eve-job" ("Eve's secret job"): the dashboard must never show it.
+func eve(t *testing.T, srv *testutil.Server) (*api.Me, eveCheck) {
+	t.Helper()
+	key := testutil.CreateAccount(t, srv.Store, srv.Clock.Now(), "eve@example.com", "Eve Corp", "Secret")
+	c := srv.Client(key)
+	me, err := c.Me(context.Background())
+	require.NoError(t, err)
+	ch, err := c.CreateCheck(context.Background(), me.Orgs[0].Projects[0].ID,
+		api.CheckInput{Name: ptr("Eve's secret job"), Slug: ptr("eve-job"), Period: ptr[int64](3600)})
+	require.NoError(t, err)
+	return me, eveCheck{Check: ch, key: key}
 }

@@ -132,13 +132,9 @@ func writeCheckState(h interface{ Write([]byte) (int, error) }, c *core.Check) {
 
 // streamsDone is closed when the server shuts down: event streams end, so
 // the shutdown does not wait for browsers.
-func (s *Server) streamsDone() <-chan struct{} {
-	s.streamsOnce.Do(func() { s.streamsQuit = make(chan struct{}) })
-	return s.streamsQuit
-}
+func (s *Server) streamsDone() <-chan struct{} { return s.streamsQuit }
 
 // closeStreams ends every event stream.
 func (s *Server) closeStreams() {
-	s.streamsDone()
-	s.streamsCloseOnce.Do(func() { close(s.streamsQuit) })
+	s.streamsOnce.Do(func() { close(s.streamsQuit) })
 }

@@ -121,8 +121,8 @@ type Server struct {
 	tmplOnce sync.Once
 	tmpl     *template.Template
 
-	streamsOnce, streamsCloseOnce sync.Once
-	streamsQuit                   chan struct{}
+	streamsOnce sync.Once
+	streamsQuit chan struct{} // closed by closeStreams
 
 	startOnce sync.Once
 	loops     sync.WaitGroup
@@ -133,11 +133,12 @@ type Server struct {
 func New(store core.Store, clock core.Clock, cfg Config) *Server {
 	cfg.setDefaults()
 	s := &Server{
-		store:     store,
-		clock:     clock,
-		cfg:       cfg,
-		evalWake:  make(chan struct{}, 1),
-		alertWake: make(chan struct{}, 1),
+		store:       store,
+		clock:       clock,
+		cfg:         cfg,
+		evalWake:    make(chan struct{}, 1),
+		alertWake:   make(chan struct{}, 1),
+		streamsQuit: make(chan struct{}),
 	}
 	s.notifiers = alert.DefaultNotifiers(alert.NewHTTPClient(cfg.AllowPrivateIPs), cfg.SMTP)
 	if e, ok := s.notifiers[core.ChannelEmail].(*alert.Email); ok {

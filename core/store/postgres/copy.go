@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -124,21 +123,14 @@ func (r *rowSource) Values() ([]any, error) {
 		r.err = err
 		return nil, err
 	}
+	// Scan into *any copies []byte values, so the row is ours to keep.
 	out := make([]any, len(r.vals))
 	for i, v := range r.vals {
-		switch {
-		case r.bools[i]:
+		if r.bools[i] {
 			n, _ := v.(int64)
-			out[i] = n != 0
-		default:
-			if s, ok := v.(string); ok {
-				out[i] = strings.Clone(s)
-			} else if b, ok := v.([]byte); ok {
-				out[i] = append([]byte(nil), b...)
-			} else {
-				out[i] = v
-			}
+			v = n != 0
 		}
+		out[i] = v
 	}
 	return out, nil
 }

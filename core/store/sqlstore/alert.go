@@ -95,7 +95,7 @@ func (q *queries) ClaimAlerts(ctx context.Context, now, until time.Time, token s
 	if token == "" {
 		return nil, core.Errorf(core.EINVALID, "claim alerts: empty lease token")
 	}
-	query := fmt.Sprintf(sqlClaimAlerts, q.d.skipLockedOf("a", true))
+	query := fmt.Sprintf(sqlClaimAlerts, q.d.skipLockedOf("a"))
 	wq := &queries{rd: q.wr, wr: q.wr, d: q.d, inTx: q.inTx} // RETURNING: on the write side
 	as, err := list(ctx, wq, query, scanAlert, token, nanos(until), nanos(now), limitArg(limit))
 	if err != nil {

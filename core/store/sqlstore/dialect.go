@@ -114,8 +114,9 @@ func (d *Dialect) skipLocked(inTx bool) string {
 	return ""
 }
 
-// skipLockedOf is skipLocked for the rows of one table of a join.
-func (d *Dialect) skipLockedOf(table string, inTx bool) string {
+// skipLockedOf is the clause of a claim that locks the rows of one table
+// of a join and skips those another transaction holds.
+func (d *Dialect) skipLockedOf(table string) string {
 	if d.lockRows {
 		return " FOR UPDATE OF " + table + " SKIP LOCKED"
 	}
