@@ -75,4 +75,7 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintln(w, "# HELP pakyas_ingest_overloaded_total Pings answered 503 because the ingest queue was full or the store too slow.")
 	fmt.Fprintln(w, "# TYPE pakyas_ingest_overloaded_total counter")
 	fmt.Fprintf(w, "pakyas_ingest_overloaded_total %d\n", s.metrics.overloaded.Load())
+	fmt.Fprintln(w, "# HELP pakyas_http_requests_in_flight HTTP requests being handled, this one included.")
+	fmt.Fprintln(w, "# TYPE pakyas_http_requests_in_flight gauge")
+	fmt.Fprintf(w, "pakyas_http_requests_in_flight %d\n", s.inflight.running())
 }

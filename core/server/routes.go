@@ -56,7 +56,22 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /signin/{token}", s.dashboard(s.handleSignIn))
 	mux.Handle("POST /signout", s.dashboard(s.handleSignOut))
 	mux.Handle("GET /static/", s.dashboard(http.StripPrefix("/static/", http.FileServerFS(web.Static())).ServeHTTP))
-	return mux
+	return s.counted(mux)
+}
+
+// counted counts every request's handler in s.inflight, so that a shutdown
+// can wait for them, and refuses requests that arrive after it has.
+func (s *Server) counted(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.inflight.enter() {
+			w.Header().Set("Connection", "close")
+			w.Header().Set("Retry-After", "1")
+			http.Error(w, "the server is stopping; retry", http.StatusServiceUnavailable)
+			return
+		}
+		defer s.inflight.leave()
+		h.ServeHTTP(w, r)
+	})
 }
 
 func (s *Server) apiNotFound(w http.ResponseWriter, r *http.Request) {

@@ -113,6 +113,7 @@ type Server struct {
 	dispatcher *alert.Dispatcher
 	notifiers  alert.Notifiers
 	metrics    metrics
+	inflight   *tracker   // handlers running
 	limits     *keyLimits // nil: no limit
 	fails      *failLimits
 	evalWake   chan struct{}
@@ -139,6 +140,7 @@ func New(store core.Store, clock core.Clock, cfg Config) *Server {
 		evalWake:    make(chan struct{}, 1),
 		alertWake:   make(chan struct{}, 1),
 		streamsQuit: make(chan struct{}),
+		inflight:    newTracker(),
 	}
 	s.notifiers = alert.DefaultNotifiers(alert.NewHTTPClient(cfg.AllowPrivateIPs), cfg.SMTP)
 	if e, ok := s.notifiers[core.ChannelEmail].(*alert.Email); ok {
@@ -199,17 +201,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	s.Start()
 	defer s.Stop()
-	// inflight lets the shutdown wait for every handler, even when
-	// hs.Shutdown gives up on its timeout, so the caller never closes the
-	// store under a request.
-	inflight := newTracker()
-	h := s.Handler()
 	hs := &http.Server{
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			inflight.add(1)
-			defer inflight.add(-1)
-			h.ServeHTTP(w, r)
-		}),
+		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -229,10 +222,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	err := hs.Shutdown(sctx)
 	serr := <-errc
 	// Commit and answer what is queued, refuse what comes after (503),
-	// then wait for the handlers still running: reads and writes are
-	// bounded by the server's timeouts.
+	// then wait for the handlers still running (reads and writes are
+	// bounded by the server's timeouts), even when hs.Shutdown gave up on
+	// its timeout: the caller never closes the store under a request. A
+	// request whose handler starts after that is refused without
+	// touching the store.
 	s.Stop()
-	inflight.wait()
+	s.inflight.close()
 	if serr != nil && !errors.Is(serr, http.ErrServerClosed) {
 		return serr
 	}
@@ -249,13 +245,14 @@ func wake(ch chan struct{}) {
 	}
 }
 
-// tracker counts running handlers. (A sync.WaitGroup may not see Add from
-// zero while a Wait is in progress, which new requests can do during a
-// shutdown.)
+// tracker counts running handlers, and once closed admits no more. (A
+// sync.WaitGroup may not see Add from zero while a Wait is in progress,
+// which new requests can do during a shutdown.)
 type tracker struct {
-	mu   sync.Mutex
-	n    int
-	idle *sync.Cond
+	mu     sync.Mutex
+	n      int
+	closed bool
+	idle   *sync.Cond
 }
 
 func newTracker() *tracker {
@@ -264,18 +261,37 @@ func newTracker() *tracker {
 	return t
 }
 
-func (t *tracker) add(d int) {
+// enter counts a handler in; it reports false once the tracker is closed.
+func (t *tracker) enter() bool {
 	t.mu.Lock()
-	t.n += d
+	defer t.mu.Unlock()
+	if t.closed {
+		return false
+	}
+	t.n++
+	return true
+}
+
+func (t *tracker) leave() {
+	t.mu.Lock()
+	t.n--
 	if t.n == 0 {
 		t.idle.Broadcast()
 	}
 	t.mu.Unlock()
 }
 
-// wait returns once no handler is running.
-func (t *tracker) wait() {
+// running is the number of handlers running now.
+func (t *tracker) running() int {
 	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.n
+}
+
+// close admits no more handlers and returns once none is running.
+func (t *tracker) close() {
+	t.mu.Lock()
+	t.closed = true
 	for t.n > 0 {
 		t.idle.Wait()
 	}

@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -40,12 +42,15 @@ func TestShutdownWaitsForHandlers(t *testing.T) {
 	// A ping whose body arrives slowly: its handler is busy reading it.
 	_, err = fmt.Fprintf(conn, "POST /ping/%s HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nhello", uuid.NewString())
 	require.NoError(t, err)
+	// Wait until its handler runs: /metrics counts it and itself.
 	require.Eventually(t, func() bool {
-		resp, err := http.Get("http://" + ln.Addr().String() + "/healthz")
-		if err == nil {
-			resp.Body.Close()
+		resp, err := http.Get("http://" + ln.Addr().String() + "/metrics")
+		if err != nil {
+			return false
 		}
-		return err == nil
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return strings.Contains(string(b), "pakyas_http_requests_in_flight 2\n")
 	}, 5*time.Second, 10*time.Millisecond)
 
 	cancel()
