@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# Regenerate, or check, the Go code generated from proto/**/*.proto.
+# Regenerate, or check, the Go code generated from Pakyas's own protocol,
+# proto/target/**/*.proto. (The other files under proto/ are go-plugin's and
+# gRPC's, shipped for plugins in other languages; their Go code is in those
+# modules, and proto/thirdparty_test.go checks they match it.)
 #
 #   scripts/proto.sh generate   write proto/target/v1/*.pb.go     (make proto)
 #   scripts/proto.sh check      fail if the committed code is stale (make proto-check)
@@ -54,7 +57,7 @@ bin=$tmp/bin
 # generate DIR: the Go code for every .proto under proto/, written into DIR.
 generate() {
 	local protos
-	protos=$(cd proto && find . -name '*.proto' | sed 's|^\./||' | LC_ALL=C sort)
+	protos=$(cd proto && find target -name '*.proto' | LC_ALL=C sort)
 	# shellcheck disable=SC2086 # one argument per file
 	(cd proto && PATH="$bin:$PATH" protoc -I . \
 		--go_out="$1" --go_opt=paths=source_relative \
