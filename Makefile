@@ -16,7 +16,7 @@ export CGO_ENABLED ?= 0
 # schema of its own). Without one they are skipped, except under CI=true.
 export PAKYAS_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 
-.PHONY: all build test lint browser-deps unit fuzz crosscheck bench proto proto-check install demo dist clean
+.PHONY: all build test lint test-deps unit fuzz crosscheck bench proto proto-check install demo dist clean
 
 all: build
 
@@ -32,12 +32,13 @@ build:
 ## test: generated code, hygiene, formatting, vet, the race-enabled test
 ## suite (with the dashboard's browser tests in chromium), a few seconds of
 ## every fuzz target and the darwin/windows type-check
-test: proto-check lint browser-deps unit fuzz crosscheck
+test: proto-check lint test-deps unit fuzz crosscheck
 
-## browser-deps: Debian's chromium for the browser tests, installed with
-## apt-get when missing (scripts/browser-deps.sh)
-browser-deps:
-	@scripts/browser-deps.sh
+## test-deps: Debian's chromium for the browser tests, and protoc's gRPC
+## plugin with python3-grpcio for the Python example target, installed with
+## apt-get when missing (scripts/test-deps.sh)
+test-deps:
+	@scripts/test-deps.sh
 
 ## lint: gofmt, go vet, tidy go.mod files and no tracked build output
 lint:

@@ -18,7 +18,7 @@ import (
 )
 
 // chromium returns the browser the dashboard tests drive: Debian's
-// chromium, which `make test` installs (scripts/browser-deps.sh). Without
+// chromium, which `make test` installs (scripts/test-deps.sh). Without
 // it the tests are skipped, unless CI=true.
 func chromium(t *testing.T) string {
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
@@ -27,7 +27,7 @@ func chromium(t *testing.T) string {
 		}
 	}
 	if os.Getenv("CI") == "true" {
-		t.Fatal("no chromium, and CI=true: the browser tests must run (make test installs it with scripts/browser-deps.sh)")
+		t.Fatal("no chromium, and CI=true: the browser tests must run (make test installs it with scripts/test-deps.sh)")
 	}
 	t.Skip("no chromium: browser tests skipped (apt-get install chromium)")
 	return ""

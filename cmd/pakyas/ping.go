@@ -113,7 +113,7 @@ func (e *env) ping(ctx context.Context, cmd *cli.Command) error {
 	del := d.Deliver(ctx, sig)
 	if !del.Delivered {
 		if monitor.Decide(monitor.Outcome{Delivered: false, MigrationMode: x.Migration, ExternalDelivered: del.External}).Verdict == monitor.ReportedExternally {
-			fmt.Fprintln(e.stderr, monitor.MigrationWarning(del.Err))
+			log.Alert("%s", monitor.MigrationWarning(del.Err))
 			return nil
 		}
 		return del.Error()

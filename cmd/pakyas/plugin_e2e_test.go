@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -51,6 +52,34 @@ func readEvents(t *testing.T, path string) []jsonlEvent {
 // configured in external_monitors.toml; `pakyas monitor` then runs jobs
 // against a real server and the plugin writes their events.
 func TestExamplePluginEndToEnd(t *testing.T) {
+	// Built from its own module, as a third party builds it.
+	exampleTargetEndToEnd(t, "jsonl", testutil.Binary(t, "./examples/jsonl-target", "pakyas-target-jsonl"))
+}
+
+// TestPythonExamplePluginEndToEnd: the same for the Python target
+// (examples/python-target), generated from the protocol files in proto/
+// with Debian's protoc and run with Debian's python3-grpcio. It proves
+// proto/ and docs/writing-a-target.md are enough to write a target in
+// another language.
+func TestPythonExamplePluginEndToEnd(t *testing.T) {
+	out := t.TempDir()
+	build := exec.Command(filepath.Join(testutil.RepoRoot(t), "examples", "python-target", "build.sh"), out)
+	b, err := build.CombinedOutput()
+	if err != nil && (strings.Contains(string(b), "is not installed") || strings.Contains(string(b), "cannot import")) {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("examples/python-target/build.sh (make test installs its packages):\n%s", b)
+		}
+		t.Skipf("the Python example's tools are missing: %s", b)
+	}
+	require.NoError(t, err, "%s", b)
+	exampleTargetEndToEnd(t, "pyjsonl", filepath.Join(out, "pakyas-target-pyjsonl"))
+}
+
+// exampleTargetEndToEnd installs the executable of a target that appends
+// jsonlEvents to its [targets.NAME] path, monitors a succeeding and a
+// failing job with it, and runs `pakyas plugin check` and `plugin list` on
+// it.
+func exampleTargetEndToEnd(t *testing.T, name, executable string) {
 	help, err := exec.Command(pakyasBin, "monitor", "--help").CombinedOutput()
 	require.NoError(t, err, "%s", help)
 	if !strings.Contains(string(help), "--external-config") {
@@ -58,15 +87,13 @@ func TestExamplePluginEndToEnd(t *testing.T) {
 	}
 
 	pluginDir := t.TempDir()
-	// Built from its own module, as a third party builds it.
-	jsonl := testutil.Binary(t, "./examples/jsonl-target", "pakyas-target-jsonl")
-	testutil.InstallPlugin(t, jsonl, pluginDir, "pakyas-target-jsonl")
+	installed := testutil.InstallPlugin(t, executable, pluginDir, "pakyas-target-"+name)
 
 	events := filepath.Join(t.TempDir(), "events.jsonl")
 	xdgConfig := t.TempDir()
 	require.NoError(t, os.MkdirAll(filepath.Join(xdgConfig, "pakyas"), 0o700))
 	require.NoError(t, os.WriteFile(filepath.Join(xdgConfig, "pakyas", "external_monitors.toml"),
-		fmt.Appendf(nil, "[targets.jsonl]\npath = %q\n", events), 0o600))
+		fmt.Appendf(nil, "[targets.%s]\npath = %q\n", name, events), 0o600))
 
 	srv := testutil.StartServer(t)
 	ch := createCheck(t, srv, "nightly-export")
@@ -94,9 +121,12 @@ func TestExamplePluginEndToEnd(t *testing.T) {
 	assert.Contains(t, got[3].Output, "disk full")
 
 	// The same binary passes the conformance steps and is listed.
-	r = u.exec("plugin", "check", "jsonl", "--set", "path="+filepath.Join(t.TempDir(), "check.jsonl"))
+	r = u.exec("plugin", "check", name, "--set", "path="+filepath.Join(t.TempDir(), "check.jsonl"))
 	assert.Equal(t, 0, r.code, "%s", r)
+	assert.Contains(t, r.stdout, "All 9 checks passed.")
 	r = u.exec("plugin", "list")
 	require.Equal(t, 0, r.code, "%s", r)
-	assert.Regexp(t, `jsonl\s+dev\s+1\s+no\s+all checks\s+`+regexp.QuoteMeta(filepath.Join(pluginDir, "pakyas-target-jsonl")), r.stdout)
+	assert.Regexp(t, regexp.QuoteMeta(name)+`\s+\S+\s+1\s+no\s+all checks\s+`+regexp.QuoteMeta(installed), r.stdout)
+	assert.Eventually(t, func() bool { return len(testutil.ProcessesUnder(t, pluginDir)) == 0 }, 5*time.Second, 50*time.Millisecond,
+		"no plugin process outlives pakyas")
 }

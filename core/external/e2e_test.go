@@ -209,7 +209,7 @@ func pakyasDown(t *testing.T) string {
 	return "http://" + addr
 }
 
-const warning = "Warning: Pakyas ping failed ("
+const warning = "[pakyas] Warning: Pakyas ping failed ("
 const warningEnd = "), but external monitor succeeded (migration mode)\n"
 
 // TestMonitorScenarios runs every row of external-monitors.md's flows:
@@ -333,6 +333,13 @@ func TestMonitorMisbehavingPlugins(t *testing.T) {
 				"monitor", "--public-id", id, "--external-timeout-ms", strconv.Itoa(int(timeout/time.Millisecond)), "--", "sh", "-c", "exit 2")
 			assert.Equal(t, 2, r.code, r.stderr)
 			assert.Contains(t, r.stderr, tt.stderr)
+			if tt.plugin == "stdout" {
+				assert.Equal(t, 1, strings.Count(r.stderr, "not the handshake line"), "why it did not start is said once:\n%s", r.stderr)
+				assert.Contains(t, r.stderr, "pakyas: warning: external target stdout: fail not delivered (0s): the plugin did not start (the reason is above)")
+				for _, line := range strings.Split(strings.TrimSpace(r.stderr), "\n") {
+					assert.Contains(t, []string{"[", "p"}, line[:1], "one line each, no go-plugin dump: %q", line)
+				}
+			}
 			assert.Less(t, r.elapsed, 2*timeout+2*time.Second, "a misbehaving plugin costs at most the timeout (start and finish)")
 			assert.Len(t, hook.requests(), 2, "the healthy target still gets both events")
 		})

@@ -67,7 +67,9 @@ func Open(ctx context.Context, f Flags, key string, getenv func(string) string, 
 		return s
 	}
 	if err != nil {
-		console.Error(log, err.Error(), "external monitors are off for this run: fix "+path+", or run with --no-external")
+		// The file's own error names it, with the line and column.
+		fmt.Fprintf(log, "[pakyas] %s\n[pakyas] External monitors are off for this run: fix %s, or run with --no-external\n",
+			console.Line(err.Error()), console.Line(path))
 		return s
 	}
 	if !f.MigrationSet {

@@ -44,8 +44,8 @@ func TestOpen(t *testing.T) {
 	require.NoError(t, os.WriteFile(path, []byte("[targets.x\n"), 0o600))
 	s = external.Open(ctx, external.Flags{}, "backup", getenv, false, false, &log)
 	assert.Nil(t, s.Host)
-	assert.Contains(t, log.String(), "pakyas: "+path+":1:")
-	assert.Contains(t, log.String(), "hint: external monitors are off for this run")
+	assert.Contains(t, log.String(), "[pakyas] "+path+":1:")
+	assert.Contains(t, log.String(), "[pakyas] External monitors are off for this run: fix "+path)
 
 	log.Reset()
 	s = external.Open(ctx, external.Flags{ConfigPath: filepath.Join(home, "missing.toml")}, "backup", getenv, false, false, &log)

@@ -88,12 +88,18 @@ func (h *Host) send(ctx context.Context, r *running, prev <-chan struct{}, e tar
 		return res
 	}
 	h.mu.Lock()
-	c, err, skip := r.client, r.err, r.skip
+	c, err, skip, said := r.client, r.err, r.skip, r.errSaid
+	if err != nil {
+		r.errSaid = true
+	}
 	h.mu.Unlock()
 	switch {
 	case skip:
 		res = nil
 		return nil
+	case err != nil && said:
+		res.Err = errors.New("the plugin did not start (the reason is above)")
+		return res
 	case err != nil:
 		res.Err = err
 		return res

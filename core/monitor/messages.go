@@ -24,10 +24,11 @@ func Cause(err error) error {
 	return err
 }
 
-// MigrationWarning is the line printed, exactly as external-monitors.md
-// shows it (no "[pakyas]" prefix, so log filters written for the document
-// match), when Pakyas did not get a signal but an external target did and
-// migration mode let the job's exit code stand.
+// MigrationWarning is the warning, worded exactly as external-monitors.md
+// shows it (log filters written for the document match), printed after
+// "[pakyas] " like every line of pakyas's, when Pakyas did not get a
+// signal but an external target did and migration mode let the job's exit
+// code stand.
 func MigrationWarning(err error) string {
 	return fmt.Sprintf("Warning: Pakyas ping failed (%v), but external monitor succeeded (migration mode)", Cause(err))
 }

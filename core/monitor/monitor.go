@@ -289,7 +289,7 @@ func (r *runner) finish(at time.Time) Result {
 	}
 	switch d.Verdict {
 	case ReportedExternally:
-		fmt.Fprintln(r.cfg.Log, MigrationWarning(del.Err))
+		r.log.Alert("%s", MigrationWarning(del.Err))
 	case Unreported:
 		what := "Pakyas did not get the finish signal"
 		if del.Unresolved && del.Spooled == "" {

@@ -396,7 +396,7 @@ func TestRunMigrationMode(t *testing.T) {
 		code                int
 		warn                string
 	}{
-		{true, true, 2, "Warning: Pakyas ping failed (dial tcp: connection refused), but external monitor succeeded (migration mode)"},
+		{true, true, 2, "[pakyas] Warning: Pakyas ping failed (dial tcp: connection refused), but external monitor succeeded (migration mode)"},
 		{true, false, 3, "Exit 3: monitoring failure"},
 		{false, true, 3, "Exit 3: monitoring failure"},
 	} {

@@ -10,8 +10,8 @@ import (
 )
 
 // ProcessesUnder returns the pids of the running processes whose
-// executable lies under dir, read from /proc (Linux only; elsewhere it
-// returns nil). A test that gives its plugins a directory of their own
+// executable, or script (an interpreter's first argument), lies under
+// dir, read from /proc (Linux only; elsewhere it returns nil). A test that gives its plugins a directory of their own
 // counts only its own processes with it.
 func ProcessesUnder(t testing.TB, dir string) []int {
 	t.Helper()
@@ -35,8 +35,18 @@ func ProcessesUnder(t testing.TB, dir string) []int {
 		if err != nil {
 			continue // gone, or a kernel thread
 		}
-		if strings.HasPrefix(exe, dir+string(filepath.Separator)) && !zombie(pid) {
-			pids = append(pids, pid)
+		paths := []string{exe}
+		if cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline")); err == nil {
+			args := strings.Split(string(cmdline), "\x00")
+			if len(args) > 1 {
+				paths = append(paths, args[1]) // #!/usr/bin/python3 runs "python3 /path/script"
+			}
+		}
+		for _, p := range paths {
+			if strings.HasPrefix(p, dir+string(filepath.Separator)) && !zombie(pid) {
+				pids = append(pids, pid)
+				break
+			}
 		}
 	}
 	return pids

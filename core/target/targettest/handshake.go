@@ -40,14 +40,14 @@ func ParseHandshake(line string) (HandshakeLine, error) {
 	var err error
 	if h.CoreVersion, err = strconv.Atoi(parts[0]); err != nil || h.CoreVersion != plugin.CoreProtocolVersion {
 		return h, fmt.Errorf("core protocol version %q in the handshake line: go-plugin's is %d; "+
-			"build the plugin with target.Serve, or print %d as the first field", parts[0], plugin.CoreProtocolVersion, plugin.CoreProtocolVersion)
+			"print %d as the first field (Go SDK: serve with target.Serve)", parts[0], plugin.CoreProtocolVersion, plugin.CoreProtocolVersion)
 	}
 	if h.AppVersion, err = strconv.Atoi(parts[1]); err != nil {
 		return h, fmt.Errorf("protocol version %q in the handshake line is not a number; this pakyas speaks %d", parts[1], target.ProtocolVersion)
 	}
 	if h.AppVersion != target.ProtocolVersion {
 		return h, fmt.Errorf("the plugin speaks protocol version %d; this pakyas speaks %d: "+
-			"build the plugin against a github.com/pakyas/pakyas/core/target that speaks %d, or use a pakyas that speaks %d",
+			"make the plugin speak %d (Go SDK: build it against a github.com/pakyas/pakyas/core/target that speaks it), or use a pakyas that speaks %d",
 			h.AppVersion, target.ProtocolVersion, target.ProtocolVersion, h.AppVersion)
 	}
 	h.Network, h.Addr = parts[2], parts[3]
@@ -59,8 +59,8 @@ func ParseHandshake(line string) (HandshakeLine, error) {
 		h.Protocol = parts[4]
 	}
 	if h.Protocol != string(plugin.ProtocolGRPC) {
-		return h, fmt.Errorf("the plugin serves %s; pakyas speaks gRPC only: serve with target.Serve, "+
-			"or end the handshake line with |grpc", h.Protocol)
+		return h, fmt.Errorf("the plugin serves %s; pakyas speaks gRPC only: serve gRPC and end the handshake line with |grpc "+
+			"(Go SDK: serve with target.Serve)", h.Protocol)
 	}
 	return h, nil
 }
@@ -110,7 +110,7 @@ func Probe(ctx context.Context, path string) (HandshakeLine, error) {
 	select {
 	case <-ctx.Done():
 		return HandshakeLine{}, fmt.Errorf("the plugin printed no handshake line on stdout in time (%w): "+
-			"a plugin's main must call target.Serve at once%s", ctx.Err(), stderr.hint())
+			"a plugin must print it as soon as it serves (Go SDK: main calls target.Serve at once)%s", ctx.Err(), stderr.hint())
 	case line, ok := <-lines:
 		if !ok {
 			state := "exited"
@@ -118,7 +118,7 @@ func Probe(ctx context.Context, path string) (HandshakeLine, error) {
 				state = err.Error()
 			}
 			return HandshakeLine{}, fmt.Errorf("the plugin ended (%s) without printing the handshake line: "+
-				"it must be served with target.Serve, which expects the magic cookie %s=%s from pakyas%s",
+				"it must serve when pakyas sets the magic cookie %s=%s (Go SDK: serve with target.Serve)%s",
 				state, target.Handshake.MagicCookieKey, target.Handshake.MagicCookieValue, stderr.hint())
 		}
 		return ParseHandshake(line)

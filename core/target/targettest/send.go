@@ -70,12 +70,12 @@ func (s *Session) sendProblem(ctx context.Context, err error) string {
 	case errors.Is(err, context.DeadlineExceeded):
 		return fmt.Sprintf("Send did not answer within %s: %v", s.cfg.stepTimeout(), err)
 	}
-	return fmt.Sprintf("Send failed instead of answering: %v; a target returns an error for an undelivered event and must not panic (the stack is on the plugin's stderr; pakyas -v shows it)", err)
+	return fmt.Sprintf("Send failed (a gRPC error) instead of answering: %v; an undelivered event is SendResponse ok=false with a message, and a target must not crash (Go SDK: return an error, do not panic; the stack is on the plugin's stderr, which pakyas -v shows)", err)
 }
 
 // ctxHint says how a Send honours the host's deadline.
-const ctxHint = "a Send must return when its ctx is done: pass ctx to every call that can block " +
-	"(http.NewRequestWithContext(ctx, ...), select on ctx.Done() instead of time.Sleep)"
+const ctxHint = "a Send must answer before its deadline (the call's grpc-timeout) passes and give up on what it was doing " +
+	"(Go SDK: pass ctx to every call that can block, http.NewRequestWithContext(ctx, ...), select on ctx.Done() instead of time.Sleep)"
 
 func (s *Session) deadline(ctx context.Context) Result {
 	if s.hung != "" {
@@ -97,19 +97,19 @@ func (s *Session) deadline(ctx context.Context) Result {
 	_, err := s.client.Send(sendCtx, s.event(target.Success))
 	took := time.Since(start)
 	if took > d+time.Second {
-		return fail("Send with a %s deadline returned after %s: pass ctx to every call that can block", d, took.Round(time.Millisecond))
+		return fail("Send with a %s deadline returned after %s: %s", d, took.Round(time.Millisecond), ctxHint)
 	}
 	if hangs {
 		if err == nil {
-			return fail("Send reported success though the endpoint never answered")
+			return fail("Send answered ok=true though the endpoint never answered")
 		}
 		select {
 		case <-s.ep.released:
 		case <-time.After(2 * time.Second):
 			return fail("Send returned at the deadline but the target kept its request open: " +
-				"build requests with http.NewRequestWithContext(ctx, ...) so the host's deadline cancels them")
+				"close it when the deadline passes (Go SDK: build requests with http.NewRequestWithContext(ctx, ...) so the host's deadline cancels them)")
 		case <-ctx.Done():
-			return fail("the target kept its request open past the deadline: use http.NewRequestWithContext(ctx, ...)")
+			return fail("the target kept its request open past the deadline: close it when the deadline passes (Go SDK: http.NewRequestWithContext(ctx, ...))")
 		}
 	}
 	if _, err := s.client.Describe(ctx); err != nil {

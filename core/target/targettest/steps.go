@@ -183,31 +183,31 @@ func (s *Session) describe(ctx context.Context) Result {
 	}
 	info, err := s.client.Describe(ctx)
 	if err != nil {
-		return fail("Describe failed: %v; implement target.Describer and return a schema of known types and scopes", err)
+		return fail("Describe failed: %v; serve TargetService.Describe and answer a DescribeResponse whose schema uses known field types and scopes (Go SDK: implement target.Describer)", err)
 	}
 	var problems []string
 	add := func(format string, a ...any) { problems = append(problems, fmt.Sprintf(format, a...)) }
 	want := s.expectedName()
 	switch {
 	case info.Name == "":
-		add("Info.Name is empty: return the <name> of pakyas-target-<name>")
+		add("DescribeResponse.name is empty: answer the <name> of pakyas-target-<name> (Go SDK: Info.Name)")
 	case !nameRE.MatchString(info.Name):
-		add("Info.Name %q: use lowercase letters, digits, - and _ (it names [targets.<name>])", info.Name)
+		add("DescribeResponse.name %q: use lowercase letters, digits, - and _ (it names [targets.<name>])", info.Name)
 	case want != "" && info.Name != want:
-		add("Info.Name is %q but the executable is pakyas-target-%s: rename one so they match", info.Name, want)
+		add("DescribeResponse.name is %q but the executable is pakyas-target-%s: rename one so they match", info.Name, want)
 	}
 	if info.Version == "" {
-		add("Info.Version is empty: set it, e.g. from -ldflags \"-X main.version=1.2.0\"")
+		add("DescribeResponse.version is empty: answer the plugin's release version, e.g. 1.2.0 (Go SDK: Info.Version, set with -ldflags \"-X main.version=1.2.0\")")
 	}
 	if info.ProtocolVersion != target.ProtocolVersion {
-		add("protocol version %d; this pakyas speaks %d", info.ProtocolVersion, target.ProtocolVersion)
+		add("DescribeResponse.protocol_version is %d; this pakyas speaks %d", info.ProtocolVersion, target.ProtocolVersion)
 	}
 	for _, f := range info.Schema.Fields {
 		if !target.KeyPattern.MatchString(f.Key) {
 			add("key %q: use a snake_case TOML key (lowercase letters, digits, _)", f.Key)
 		}
 		if strings.TrimSpace(f.Description) == "" {
-			add("key %q has no Description: pakyas plugin info shows it to users; say what it is and its default", f.Key)
+			add("key %q has no description (Field.description): pakyas plugin info shows it to users; say what it is and its default", f.Key)
 		}
 	}
 	if len(problems) > 0 {
@@ -299,14 +299,14 @@ func (s *Session) configBad(ctx context.Context) Result {
 		var ce *target.ConfigError
 		switch {
 		case err == nil:
-			problems = append(problems, fmt.Sprintf("accepted a configuration with %s: Configure must return a *target.ConfigError naming %s",
+			problems = append(problems, fmt.Sprintf("accepted a configuration with %s: Configure must answer ConfigureResponse.errors with a FieldError whose path names %s (Go SDK: return a *target.ConfigError)",
 				c.name, strings.Join(c.keys, ", ")))
 		case !errors.As(err, &ce):
-			problems = append(problems, fmt.Sprintf("with %s, Configure failed instead of refusing the configuration: %v", c.name, err))
+			problems = append(problems, fmt.Sprintf("with %s, Configure failed (a gRPC error) instead of refusing the configuration in ConfigureResponse.errors: %v", c.name, err))
 		default:
 			for _, k := range c.keys {
 				if !slices.ContainsFunc(ce.Fields, func(f target.FieldError) bool { return len(f.Path) > 0 && f.Path[0] == k }) {
-					problems = append(problems, fmt.Sprintf("refused a configuration with %s but no FieldError names %q (got %q): use ConfigError.Add(scope, %q, message)",
+					problems = append(problems, fmt.Sprintf("refused a configuration with %s but no FieldError's path starts with %q (got %q) (Go SDK: ConfigError.Add(scope, %q, message))",
 						c.name, k, ce.Error(), k))
 				}
 			}

@@ -97,9 +97,9 @@ func TestCheckBroken(t *testing.T) {
 		{"badcookie", "handshake", []string{"without printing the handshake line", "target.Serve", "PAKYAS_TARGET_PLUGIN"}},
 		{"stdout", "handshake", []string{`"starting up`, "must write nothing else to stdout", "log to stderr"}},
 		{"v2only", "handshake", []string{"speaks protocol version 2", "this pakyas speaks 1"}},
-		{"panicsend", "send-start", []string{"target panicked in Send", "assignment to entry in nil map", "must not panic"}},
+		{"panicsend", "send-start", []string{"target panicked in Send", "assignment to entry in nil map", "must not crash", "do not panic"}},
 		{"nodeadline", "deadline", []string{"kept its request open", "http.NewRequestWithContext"}},
-		{"sleepsend", "send-start", []string{"did not answer within 3s", "must return when its ctx is done"}},
+		{"sleepsend", "send-start", []string{"did not answer within 3s", "must answer before its deadline", "pass ctx to every call"}},
 	} {
 		t.Run(tc.pkg, func(t *testing.T) {
 			bin := testutil.Binary(t, "./core/target/targettest/testdata/"+tc.pkg, "pakyas-target-"+tc.pkg)
@@ -177,4 +177,43 @@ func TestLaunchNamesBothProtocolVersions(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "Plugin version: 2")
 	assert.Contains(t, err.Error(), "Client versions: [1]")
+}
+
+// lax describes itself as told and accepts every configuration.
+type lax struct{ version string }
+
+func (l *lax) Describe(context.Context) (target.Info, error) {
+	return target.Info{Name: "lax", Version: l.version, Schema: target.ConfigSchema{Fields: []target.Field{
+		{Key: "path", Type: target.TypeString, Scope: target.ScopeGlobal, Description: "a path"},
+	}}}, nil
+}
+func (*lax) Configure(context.Context, target.Config) error { return nil }
+func (*lax) Send(context.Context, target.Event) (target.Result, error) {
+	return target.Result{Message: "ok"}, nil
+}
+
+// TestMessagesNameTheProtocol: a failure says what is wrong in the
+// protocol's terms (messages and fields of target.proto), which a plugin in
+// any language can act on, and the Go SDK's way in parentheses.
+func TestMessagesNameTheProtocol(t *testing.T) {
+	step := func(results []targettest.Result, name string) targettest.Result {
+		for _, r := range results {
+			if r.Step == name {
+				return r
+			}
+		}
+		t.Fatalf("no step %s in %v", name, results)
+		return targettest.Result{}
+	}
+	r := step(targettest.Check(context.Background(), targettest.Config{Target: &lax{}}), "describe")
+	require.Equal(t, targettest.Fail, r.Status)
+	assert.Contains(t, r.Message, "DescribeResponse.version is empty")
+	assert.Contains(t, r.Message, "(Go SDK: Info.Version")
+
+	r = step(targettest.Check(context.Background(), targettest.Config{Target: &lax{version: "1.0.0"},
+		Bad: []targettest.Bad{{Name: "a relative path", Tables: targettest.Tables{Global: map[string]any{"path": "x"}}, Keys: []string{"path"}}},
+	}), "config-bad")
+	require.Equal(t, targettest.Fail, r.Status)
+	assert.Contains(t, r.Message, "accepted a configuration with a relative path: Configure must answer ConfigureResponse.errors with a FieldError whose path names path")
+	assert.Contains(t, r.Message, "(Go SDK: return a *target.ConfigError)")
 }
