@@ -23,12 +23,12 @@ type running struct {
 
 	ready  chan struct{} // closed once launched and configured, or failed
 	client *target.Client
-	err    error         // why it cannot take events
+	err    error // why it cannot take events
 	// errSaid: err was reported with an event; later events refer to it
 	// rather than repeat it.
 	errSaid bool
-	skip   bool          // tentative, and it needs per-check keys
-	last   chan struct{} // closed when the last event queued is done
+	skip    bool          // tentative, and it needs per-check keys
+	last    chan struct{} // closed when the last event queued is done
 	// hung: a call ran out of time, or the plugin died; kill it rather
 	// than ask it to shut down (go-plugin would wait 2 s for it).
 	hung bool
