@@ -87,6 +87,13 @@ type Run struct {
 	StartedAt time.Time `json:"started_at"`
 }
 
+// CheckStateOf is a check's state with the check's ID, for saving several
+// at once (Queries.SaveCheckStates).
+type CheckStateOf struct {
+	CheckID string
+	State   CheckState
+}
+
 // CheckState is what the signal model remembers about a check between
 // signals. It is computed by core/status and stored with the check.
 type CheckState struct {

@@ -85,6 +85,10 @@ type Queries interface {
 	// SaveCheckState saves only c's state; the ingest path calls it once
 	// per signal, so it must be cheap.
 	SaveCheckState(ctx context.Context, checkID string, s CheckState) error
+	// SaveCheckStates saves the states of several checks at once (in
+	// fewer statements than one SaveCheckState each); ENOTFOUND when one
+	// does not exist. The writers of signals and evaluations use it.
+	SaveCheckStates(ctx context.Context, states []CheckStateOf) error
 	// DeleteCheck deletes the check, its timeline and its queued alerts.
 	DeleteCheck(ctx context.Context, id string) error
 	// DueChecks returns up to limit checks whose State.NextEvalAt is set
@@ -101,6 +105,9 @@ type Queries interface {
 	// AddTimeline inserts e (with e.Signal when e.Kind is EntrySignal) and
 	// sets e.ID, and e.Signal.ID to the same value.
 	AddTimeline(ctx context.Context, e *TimelineEntry) error
+	// AddTimelines inserts entries in order, as AddTimeline does each, in
+	// fewer statements.
+	AddTimelines(ctx context.Context, entries []*TimelineEntry) error
 	// Timeline returns a page of checkID's timeline, newest first (by At,
 	// then ID).
 	Timeline(ctx context.Context, checkID string, page TimelinePage) ([]TimelineEntry, error)

@@ -300,6 +300,9 @@ func (s *Server) changeCheck(r *http.Request, c *caller, fn func(ch *core.Check,
 		if err := w.apply(fresh, res, now); err != nil {
 			return err
 		}
+		if err := w.flush(); err != nil { // the timeline entries
+			return err
+		}
 		fresh.UpdatedAt = now
 		if err := q.UpdateCheck(r.Context(), fresh); err != nil {
 			return slugConflict(err, fresh.Slug)

@@ -267,14 +267,16 @@ func (g *ingester) answer(batch []*ingestReq, err error) {
 
 // writer applies status changes inside one transaction: it keeps each
 // check it touched, so several signals to one check in a batch see each
-// other, saves each check's state once, and records transitions, notes and
-// alerts.
+// other, and records transitions, notes and alerts. The timeline entries
+// and each check's state are written by flush, all at once (a few bulk
+// statements for a whole batch rather than two per signal).
 type writer struct {
 	s        *Server
 	q        core.Queries
 	ctx      context.Context
 	checks   map[string]*core.Check // by public ID
 	dirty    []*core.Check
+	entries  []*core.TimelineEntry     // not yet written
 	channels map[string][]core.Channel // by org ID
 	projects map[string]string         // project names by ID
 	alerts   int
@@ -343,11 +345,9 @@ func (w *writer) signal(publicID string, sig *core.Signal) error {
 	if sig.Duration == 0 && res.Duration > 0 {
 		sig.Duration = res.Duration
 	}
-	if err := w.q.AddTimeline(w.ctx, &core.TimelineEntry{
+	w.entries = append(w.entries, &core.TimelineEntry{
 		CheckID: c.ID, At: sig.OccurredAt, Kind: core.EntrySignal, Signal: sig,
-	}); err != nil {
-		return err
-	}
+	})
 	return w.apply(c, res, sig.OccurredAt)
 }
 
@@ -360,6 +360,10 @@ func (w *writer) duplicate(checkID string, sig *core.Signal) (bool, error) {
 	var window time.Duration
 	if sig.RunID != "" {
 		window = w.s.cfg.MaxSkew
+	}
+	// An earlier signal of this batch may be the first copy.
+	if err := w.flushTimeline(); err != nil {
+		return false, err
 	}
 	near, err := w.q.Timeline(w.ctx, checkID, core.TimelinePage{
 		BeforeAt: sig.OccurredAt.Add(window + time.Nanosecond),
@@ -390,16 +394,12 @@ func sameCode(a, b *int) bool {
 // alerts it decides, and sets c's new state (saved by flush).
 func (w *writer) apply(c *core.Check, res status.Result, at time.Time) error {
 	for _, n := range res.Notes {
-		if err := w.q.AddTimeline(w.ctx, &core.TimelineEntry{CheckID: c.ID, At: at, Kind: core.EntryNote, Reason: n}); err != nil {
-			return err
-		}
+		w.entries = append(w.entries, &core.TimelineEntry{CheckID: c.ID, At: at, Kind: core.EntryNote, Reason: n})
 	}
 	for i, t := range res.Transitions {
-		if err := w.q.AddTimeline(w.ctx, &core.TimelineEntry{
+		w.entries = append(w.entries, &core.TimelineEntry{
 			CheckID: c.ID, At: t.At, Kind: core.EntryTransition, From: t.From, To: t.To, Reason: t.Reason,
-		}); err != nil {
-			return err
-		}
+		})
 		if alerts(res.Transitions, i) {
 			if err := w.queueAlerts(c, t); err != nil {
 				return err
@@ -468,13 +468,29 @@ func (w *writer) queueAlerts(c *core.Check, t core.Transition) error {
 	return nil
 }
 
-// flush saves the state of every check the writer touched.
+// flush writes the timeline entries and saves the state of every check
+// the writer touched. Call it before the transaction commits.
 func (w *writer) flush() error {
-	for _, c := range w.dirty {
-		if err := w.q.SaveCheckState(w.ctx, c.ID, c.State); err != nil {
-			return err
-		}
+	if err := w.flushTimeline(); err != nil {
+		return err
+	}
+	if len(w.dirty) == 0 {
+		return nil
+	}
+	states := make([]core.CheckStateOf, len(w.dirty))
+	for i, c := range w.dirty {
+		states[i] = core.CheckStateOf{CheckID: c.ID, State: c.State}
 	}
 	w.dirty = w.dirty[:0]
-	return nil
+	return w.q.SaveCheckStates(w.ctx, states)
+}
+
+// flushTimeline writes the timeline entries recorded so far.
+func (w *writer) flushTimeline() error {
+	if len(w.entries) == 0 {
+		return nil
+	}
+	err := w.q.AddTimelines(w.ctx, w.entries)
+	w.entries = w.entries[:0]
+	return err
 }

@@ -119,11 +119,13 @@ type failingQueries struct {
 	failCheck string
 }
 
-func (q failingQueries) AddTimeline(ctx context.Context, e *core.TimelineEntry) error {
-	if e.CheckID == q.failCheck {
-		return errors.New("disk I/O error")
+func (q failingQueries) AddTimelines(ctx context.Context, es []*core.TimelineEntry) error {
+	for _, e := range es {
+		if e.CheckID == q.failCheck {
+			return errors.New("disk I/O error")
+		}
 	}
-	return q.Queries.AddTimeline(ctx, e)
+	return q.Queries.AddTimelines(ctx, es)
 }
 
 // TestIngestBatchIsolation: a storage error on one signal of a batch

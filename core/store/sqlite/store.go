@@ -100,7 +100,8 @@ func dsn(path string, extra ...string) string {
 		fmt.Sprintf("?_pragma=busy_timeout(%d)", busyTimeoutMS) +
 		"&_pragma=journal_mode(WAL)" +
 		"&_pragma=synchronous(FULL)" +
-		"&_pragma=foreign_keys(1)"
+		"&_pragma=foreign_keys(1)" +
+		"&_pragma=temp_store(MEMORY)"
 	for _, e := range extra {
 		s += "&" + e
 	}

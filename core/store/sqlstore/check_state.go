@@ -16,6 +16,19 @@ const (
 		last_exit_code = ?, resumed_at = ?, next_eval_at = ?`
 	sqlSaveCheckState = `UPDATE checks SET ` + stateAssignments + ` WHERE id = ?`
 
+	// The bulk form: one row of VALUES per check, the check's ID first
+	// (VALUES columns are named column1, column2, ... in both databases;
+	// the casts give PostgreSQL the parameters' types).
+	sqlSaveCheckStatesPrefix = `UPDATE checks SET status = v.column2, status_since = v.column3,
+		open_runs = v.column4, last_run_at = v.column5, last_signal_at = v.column6,
+		last_success_at = v.column7, last_failure_at = v.column8, last_start_at = v.column9,
+		last_exit_code = v.column10, resumed_at = v.column11, next_eval_at = v.column12
+		FROM (VALUES `
+	sqlSaveCheckStatesRow = `(CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT),
+		CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT),
+		CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT))`
+	sqlSaveCheckStatesSuffix = `) AS v WHERE checks.id = v.column1`
+
 	// The next_eval_at > 0 term lets SQLite use the partial index
 	// checks_next_eval, so only due checks are read.
 	sqlDueChecks = `SELECT ` + checkColumns + ` FROM checks
@@ -49,6 +62,41 @@ func (q *queries) SaveCheckState(ctx context.Context, checkID string, s core.Che
 		return fmt.Errorf("save check state: %w", err)
 	}
 	return affected("save check state", "check", res)
+}
+
+// SaveCheckStates saves the state of several checks, in as few
+// statements as bulkSizes allow; ENOTFOUND when one of them does not
+// exist.
+func (q *queries) SaveCheckStates(ctx context.Context, states []core.CheckStateOf) error {
+	args := make([]any, 0, 12*nextChunk(len(states)))
+	for len(states) > 0 {
+		chunk := states[:nextChunk(len(states))]
+		states = states[len(chunk):]
+		if len(chunk) == 1 {
+			if err := q.SaveCheckState(ctx, chunk[0].CheckID, chunk[0].State); err != nil {
+				return err
+			}
+			continue
+		}
+		args = args[:0]
+		for _, s := range chunk {
+			var err error
+			args = append(args, s.CheckID)
+			if args, err = appendStateArgs(args, s.State); err != nil {
+				return fmt.Errorf("save check states: %w", err)
+			}
+		}
+		res, err := q.exec(ctx, bulkRows(sqlSaveCheckStatesPrefix, sqlSaveCheckStatesRow, sqlSaveCheckStatesSuffix, len(chunk)), args...)
+		if err != nil {
+			return fmt.Errorf("save check states: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("save check states: %w", err)
+		} else if n != int64(len(chunk)) {
+			return core.Errorf(core.ENOTFOUND, "save check states: %d of %d checks not found", int64(len(chunk))-n, len(chunk))
+		}
+	}
+	return nil
 }
 
 // DueChecks returns up to limit checks whose NextEvalAt is set and not

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/pakyas/pakyas/core"
@@ -20,9 +21,12 @@ const (
 const (
 	timelineColumns = `id, check_id, at, kind, signal_kind, exit_code, run_id, duration, host,
 		body, truncated, received_at, method, remote_addr, user_agent, from_status, to_status, reason`
-	sqlAddTimeline = `INSERT INTO timeline (check_id, at, kind, signal_kind, exit_code, run_id, duration,
+	sqlAddTimelinePrefix = `INSERT INTO timeline (check_id, at, kind, signal_kind, exit_code, run_id, duration,
 		host, body, truncated, received_at, method, remote_addr, user_agent, from_status, to_status, reason)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
+		VALUES `
+	sqlAddTimelineRow    = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	sqlAddTimelineSuffix = ` RETURNING id`
+	timelineArgs         = 17 // per row
 
 	// The row value (at, id) < (?2, ?3) is a range on the index
 	// timeline_check_at, so a page deep in the past costs what the first
@@ -63,6 +67,74 @@ const (
 // EINVALID for a signal entry without a Signal, ENOTFOUND when the check
 // does not exist.
 func (q *queries) AddTimeline(ctx context.Context, e *core.TimelineEntry) error {
+	return q.AddTimelines(ctx, []*core.TimelineEntry{e})
+}
+
+// AddTimelines inserts entries, in order, as AddTimeline does each, in as
+// few statements as bulkSizes allow.
+func (q *queries) AddTimelines(ctx context.Context, entries []*core.TimelineEntry) error {
+	args := make([]any, 0, timelineArgs*nextChunk(len(entries)))
+	for len(entries) > 0 {
+		chunk := entries[:nextChunk(len(entries))]
+		entries = entries[len(chunk):]
+		args = args[:0]
+		for _, e := range chunk {
+			var err error
+			if args, err = appendTimelineArgs(args, e); err != nil {
+				return err
+			}
+		}
+		if err := q.insertTimeline(ctx, chunk, args); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// insertTimeline inserts one chunk and sets the IDs. The rows of one
+// INSERT get ascending IDs in the order of its VALUES (one writer on
+// SQLite; one sequence, drawn row by row, on PostgreSQL), but RETURNING
+// may list them in any order: sorted, the i-th ID is the i-th row's.
+func (q *queries) insertTimeline(ctx context.Context, chunk []*core.TimelineEntry, args []any) error {
+	fail := func(err error) error {
+		return q.writeErr("add timeline", err, "", fmt.Sprintf("check %q not found", chunk[0].CheckID))
+	}
+	st, err := q.wr.stmt(ctx, bulkRows(sqlAddTimelinePrefix, sqlAddTimelineRow, sqlAddTimelineSuffix, len(chunk)))
+	if err != nil {
+		return fail(err)
+	}
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return fail(err)
+	}
+	defer rows.Close()
+	ids := make([]int64, 0, len(chunk))
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return fail(err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return fail(err)
+	}
+	if len(ids) != len(chunk) {
+		return fmt.Errorf("add timeline: %d rows inserted, %d IDs returned", len(chunk), len(ids))
+	}
+	slices.Sort(ids)
+	for i, e := range chunk {
+		e.ID = ids[i]
+		if e.Signal != nil {
+			e.Signal.ID = ids[i]
+		}
+	}
+	return nil
+}
+
+// appendTimelineArgs appends e's columns to args, in the order of
+// sqlAddTimelineRow.
+func appendTimelineArgs(args []any, e *core.TimelineEntry) ([]any, error) {
 	var (
 		sigKind, runID, host, method, remote, ua string
 		exit, body                               any // NULL unless set
@@ -72,7 +144,7 @@ func (q *queries) AddTimeline(ctx context.Context, e *core.TimelineEntry) error 
 	if e.Kind == core.EntrySignal {
 		s := e.Signal
 		if s == nil {
-			return core.Errorf(core.EINVALID, "add timeline: signal entry without a signal")
+			return nil, core.Errorf(core.EINVALID, "add timeline: signal entry without a signal")
 		}
 		sigKind, runID, host, method, remote, ua = string(s.Kind), s.RunID, s.Host, s.Method, s.RemoteAddr, s.UserAgent
 		if s.ExitCode != nil {
@@ -83,17 +155,9 @@ func (q *queries) AddTimeline(ctx context.Context, e *core.TimelineEntry) error 
 		}
 		duration, received, truncated = int64(s.Duration), nanos(s.ReceivedAt), s.Truncated
 	}
-	id, err := q.insertID(ctx, sqlAddTimeline, e.CheckID, nanos(e.At), string(e.Kind),
+	return append(args, e.CheckID, nanos(e.At), string(e.Kind),
 		sigKind, exit, runID, duration, host, body, truncated, received, method, remote, ua,
-		string(e.From), string(e.To), e.Reason)
-	if err != nil {
-		return q.writeErr("add timeline", err, "", fmt.Sprintf("check %q not found", e.CheckID))
-	}
-	e.ID = id
-	if e.Signal != nil {
-		e.Signal.ID = id
-	}
-	return nil
+		string(e.From), string(e.To), e.Reason), nil
 }
 
 // Timeline returns a page of checkID's timeline, newest first (by At, then

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -312,4 +313,45 @@ func testCountByStatus(t *testing.T, s core.Store) {
 	counts, err = s.CountByStatus(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, map[core.Status]int{core.StatusUp: 3, core.StatusDown: 1, core.StatusNew: 1, core.StatusPaused: 1}, counts)
+}
+
+// testSaveCheckStates: many states saved at once (the bulk statements of
+// several sizes) each land on their own check; a missing check is
+// ENOTFOUND and the transaction is rolled back.
+func testSaveCheckStates(t *testing.T, s core.Store) {
+	ctx := context.Background()
+	f := newFixture(t, s)
+	var checks []*core.Check
+	var states []core.CheckStateOf
+	for i := range 87 { // 64 + 16 + 4 + 1 + 1 + 1
+		c := f.check(t, s, fmt.Sprintf("bulk-%d", i))
+		checks = append(checks, c)
+		st := fullState()
+		st.LastExitCode = i
+		st.NextEvalAt = at(time.Duration(i) * time.Minute)
+		st.OpenRuns = []core.Run{{ID: fmt.Sprintf("r%d", i), StartedAt: at(time.Duration(i) * time.Second)}}
+		states = append(states, core.CheckStateOf{CheckID: c.ID, State: st})
+	}
+	other := f.check(t, s, "untouched")
+	require.NoError(t, s.SaveCheckStates(ctx, states))
+	for i, c := range checks {
+		got, err := s.Check(ctx, c.ID)
+		require.NoError(t, err)
+		want := *c
+		want.State = states[i].State
+		assert.Equal(t, &want, got, "check %d: only the state changes, to its own", i)
+	}
+	got, err := s.Check(ctx, other.ID)
+	require.NoError(t, err)
+	assert.Equal(t, other, got)
+
+	changed := states[0]
+	changed.State.LastExitCode = 99
+	err = s.Update(ctx, func(q core.Queries) error {
+		return q.SaveCheckStates(ctx, []core.CheckStateOf{changed, {CheckID: id(), State: fullState()}, states[1], states[2], states[3]})
+	})
+	requireCode(t, core.ENOTFOUND, err)
+	got, err = s.Check(ctx, checks[0].ID)
+	require.NoError(t, err)
+	assert.Equal(t, states[0].State, got.State, "rolled back")
 }

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -315,4 +316,68 @@ func testRecentSignals(t *testing.T, s core.Store) {
 	require.Len(t, byCheck[b.ID], 1)
 	assert.Equal(t, 3, *byCheck[b.ID][0].ExitCode)
 	assert.Equal(t, time.Minute, byCheck[b.ID][0].Duration)
+}
+
+// testAddTimelines: a batch of entries (the bulk statements of several
+// sizes) is stored in order, each with its own ascending ID, the signal's
+// ID the entry's; an entry of a missing check is ENOTFOUND.
+func testAddTimelines(t *testing.T, s core.Store) {
+	ctx := context.Background()
+	f := newFixture(t, s)
+	a, b := f.check(t, s, "a"), f.check(t, s, "b")
+	var entries []*core.TimelineEntry
+	for i := range 70 { // 64 + 4 + 1 + 1
+		c := a
+		if i%3 == 0 {
+			c = b
+		}
+		e := &core.TimelineEntry{CheckID: c.ID, At: at(time.Duration(i) * time.Second)}
+		if i%2 == 0 {
+			e.Kind = core.EntrySignal
+			e.Signal = &core.Signal{Kind: core.SignalSuccess, Host: fmt.Sprintf("h%d", i), Method: "POST", Body: []byte{byte(i), 0xff}}
+		} else {
+			e.Kind, e.Reason = core.EntryNote, fmt.Sprintf("note %d", i)
+		}
+		entries = append(entries, e)
+	}
+	require.NoError(t, s.Update(ctx, func(q core.Queries) error { return q.AddTimelines(ctx, entries) }))
+	for i, e := range entries {
+		if i > 0 {
+			assert.Greater(t, e.ID, entries[i-1].ID, "IDs ascend in the order of the batch")
+		}
+		if e.Signal != nil {
+			assert.Equal(t, e.ID, e.Signal.ID)
+		}
+	}
+	for _, c := range []*core.Check{a, b} {
+		got, err := s.Timeline(ctx, c.ID, core.TimelinePage{Limit: 100})
+		require.NoError(t, err)
+		var want []*core.TimelineEntry
+		for _, e := range entries {
+			if e.CheckID == c.ID {
+				want = append(want, e)
+			}
+		}
+		require.Len(t, got, len(want))
+		for i, g := range got { // newest first
+			w := want[len(want)-1-i]
+			assert.Equal(t, w.ID, g.ID)
+			assert.Equal(t, w.Reason, g.Reason)
+			if w.Signal != nil {
+				require.NotNil(t, g.Signal)
+				assert.Equal(t, w.Signal.Host, g.Signal.Host, "entry %d has its own columns", w.ID)
+				assert.Equal(t, w.Signal.Body, g.Signal.Body)
+			}
+		}
+	}
+	err := s.Update(ctx, func(q core.Queries) error {
+		return q.AddTimelines(ctx, []*core.TimelineEntry{
+			{CheckID: a.ID, At: at(time.Hour), Kind: core.EntryNote, Reason: "kept?"},
+			{CheckID: id(), At: at(time.Hour), Kind: core.EntryNote, Reason: "orphan"},
+		})
+	})
+	requireCode(t, core.ENOTFOUND, err)
+	got, err := s.Timeline(ctx, a.ID, core.TimelinePage{Limit: 1})
+	require.NoError(t, err)
+	assert.NotEqual(t, "kept?", got[0].Reason, "rolled back")
 }
