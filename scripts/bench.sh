@@ -6,6 +6,12 @@
 #   1. pakyas monitor --public-id ID -- true
 #      over  curl -fsS URL/ping/ID/start && true && curl -fsS URL/ping/ID
 #      (the shell a user would otherwise write)              target <= 0.6x
+#      and over tools/benchwrap, a runitor stand-in           target <= 1.0x
+#      (runitor's module is not served here; benchwrap does the
+#      same start, run, exit-code pings, with no retries or spool)
+#      and with three external targets (healthchecks, cronitor, webhook,
+#      against a local stand-in): the time they add, over the curl pair
+#                                                            target <= 1.0x
 #   2. pakyas ping --public-id ID  over  one curl to the same endpoint
 #   3. peak RSS of pakyas while the job prints 100 MB to its (captured)
 #      stderr                                                 target <= 30 MB
@@ -37,7 +43,9 @@ have curl || { echo "bench: curl is needed (apt-get install curl)" >&2; exit 1; 
 
 work=$(mktemp -d)
 server_pid=""
+standin_pid=""
 cleanup() {
+	[ -z "$standin_pid" ] || kill "$standin_pid" 2>/dev/null || true
 	if [ -n "$server_pid" ]; then
 		kill -INT "$server_pid" 2>/dev/null || true
 		wait "$server_pid" 2>/dev/null || true
@@ -66,7 +74,36 @@ read -r _ _ _ url _ key <"$work/server.out"
 id=$("$pakyas" --format json check show bench | sed -n 's/^ *"public_id": *"\([^"]*\)".*/\1/p' | head -n 1)
 [ -n "$id" ] || { echo "bench: no public id for the check" >&2; exit 1; }
 
-monitor_cmd="$pakyas monitor --public-id $id -- true"
+monitor_cmd="$pakyas monitor --no-external --public-id $id -- true"
+# The runitor stand-in (tools/benchwrap): POST start, run, POST the exit
+# code, as a Go healthchecks.io wrapper does, against the same server.
+benchwrap=$work/benchwrap
+(cd tools && CGO_ENABLED=0 "$GO" build -trimpath -ldflags '-s -w' -o "$benchwrap" ./benchwrap)
+wrap_cmd="$benchwrap run $url/ping/$id -- true"
+# Three external targets (healthchecks, cronitor, webhook) built from the
+# repository, against a local stand-in that answers 200 to everything.
+mkdir -p "$work/plugins"
+for p in healthchecks cronitor webhook; do
+	CGO_ENABLED=0 "$GO" build -tags grpcnotrace -trimpath -ldflags '-s -w' -o "$work/plugins/pakyas-target-$p" "./plugins/$p"
+done
+"$benchwrap" serve "$work/standin.addr" &
+standin_pid=$!
+for _ in $(seq 100); do [ -s "$work/standin.addr" ] && break; sleep 0.05; done
+standin=http://$(cat "$work/standin.addr")
+cat >"$work/external_monitors.toml" <<EOF
+[targets.healthchecks]
+endpoint = "$standin"
+[targets.cronitor]
+api_key = "bench"
+endpoint = "$standin"
+[targets.webhook]
+url = "$standin/hook"
+[checks."$id".targets.healthchecks]
+uuid = "$id"
+[checks."$id".targets.cronitor]
+monitor_key = "bench"
+EOF
+ext_cmd="PAKYAS_PLUGIN_DIR=$work/plugins $pakyas monitor --external-config $work/external_monitors.toml --public-id $id -- true"
 shell_cmd="curl -fsS $url/ping/$id/start >/dev/null && true && curl -fsS $url/ping/$id >/dev/null"
 ping_cmd="$pakyas ping --public-id $id"
 curl_cmd="curl -fsS $url/ping/$id"
@@ -108,11 +145,20 @@ have hyperfine || tool="a timed loop of $RUNS runs each"
 echo "pakyas benchmarks against $url ($tool, medians; $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?'))"
 echo
 
-read -r t_monitor t_shell < <(median "$monitor_cmd" "$shell_cmd" | paste -sd' ')
+read -r t_monitor t_wrap t_shell t_ext < <(median "$monitor_cmd" "$wrap_cmd" "$shell_cmd" "$ext_cmd" | paste -sd' ')
 r=$(ratio "$t_monitor" "$t_shell")
 echo "monitor: pakyas monitor --public-id ID -- true          $(ms "$t_monitor")"
 echo "         curl .../start && true && curl ...            $(ms "$t_shell")"
 echo "         ratio $r (target <= 0.6: $(verdict "$r" 0.6))"
+r=$(ratio "$t_monitor" "$t_wrap")
+echo "         benchwrap run URL -- true (runitor stand-in)  $(ms "$t_wrap")"
+echo "         ratio $r (target <= 1.0: $(verdict "$r" 1.0))"
+echo
+over=$(awk -v a="$t_ext" -v b="$t_monitor" 'BEGIN { print a - b }')
+r=$(ratio "$over" "$t_shell")
+echo "targets: pakyas monitor with 3 external targets         $(ms "$t_ext")"
+echo "         added over no targets                         $(ms "$over")"
+echo "         ratio to the curl pair $r (target <= 1.0: $(verdict "$r" 1.0))"
 echo
 
 read -r t_ping t_curl < <(median "$ping_cmd" "$curl_cmd" | paste -sd' ')
