@@ -115,9 +115,19 @@ type CheckState struct {
 	ResumedAt time.Time
 
 	// NextEvalAt is the next instant at which time alone may change the
-	// status (late, down, overrunning); zero when none. Stores index it so
-	// the evaluation loop only reads checks that are due.
+	// status (late, down, overrunning), or a held alert is due; zero when
+	// none. Stores index it so the evaluation loop only reads checks that
+	// are due.
 	NextEvalAt time.Time
+
+	// HeldFrom is set while the alerts of replayed signals are held:
+	// signals a client's spool sent late, after an outage, whose changes
+	// are history by the time they arrive. It is the settled status before
+	// the first of them; at HeldUntil (pushed back by each one) the net
+	// change from it to the status then is alerted, once, or nothing when
+	// they ended where they began. Empty when nothing is held.
+	HeldFrom  Status
+	HeldUntil time.Time
 }
 
 // Running reports whether a run is open.

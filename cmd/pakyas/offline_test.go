@@ -330,3 +330,65 @@ func TestCorruptSpoolFile(t *testing.T) {
 	assert.NotContains(t, r.stderr, "of  at -")
 	assert.FileExists(t, filepath.Join(dir, "rejected", name))
 }
+
+// TestReplayAlertsTheFinalState (a flush used to send a burst of stale
+// alerts: up, failed, up within 16 ms): with the server down, a failing
+// run and then a succeeding one are spooled; after the flush, the alerts
+// are those a live sequence would have left for the final state — none,
+// since the check ended Up as it began — and a replay that ends in a
+// failure alerts it exactly once, after the replay.
+func TestReplayAlertsTheFinalState(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		codes []int
+		want  []string // the alerts' "from→to"
+	}{
+		{"failure then recovery: no alert", []int{1, 0}, nil},
+		{"recovery then failure: one alert", []int{0, 2}, []string{"up→failed"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, _ := offlineServer(t)
+			hook := testutil.NewReceiver(t, 200)
+			c := srv.Client(srv.Key)
+			ctx := context.Background()
+			me, err := c.Me(ctx)
+			require.NoError(t, err)
+			_, err = c.CreateChannel(ctx, me.Orgs[0].ID, api.ChannelInput{Name: "ops", Kind: "webhook", Target: hook.URL})
+			require.NoError(t, err)
+			u := envOnly(t, srv)
+			r := runJob(t, u.job("monitor", "nightly", "--", "true"))
+			require.Equal(t, 0, r.code, "%s", r)
+
+			srv.Stop()
+			for _, code := range tc.codes {
+				runOffline(t, u, code)
+			}
+			back(t, srv)
+			r = u.exec("spool", "flush")
+			require.Equal(t, 0, r.code, "%s", r)
+			_, err = srv.DeliverAlerts(ctx)
+			require.NoError(t, err)
+			assert.Empty(t, hook.Drain(), "nothing is alerted while the replay may go on")
+
+			srv.Clock.Add(time.Minute) // the replay has ended
+			_, err = srv.EvaluateDue(ctx)
+			require.NoError(t, err)
+			_, err = srv.DeliverAlerts(ctx)
+			require.NoError(t, err)
+			var got []string
+			for _, req := range hook.Drain() {
+				var p struct{ From, To string }
+				require.NoError(t, json.Unmarshal(req.Body, &p), "%s", req.Body)
+				got = append(got, p.From+"→"+p.To)
+			}
+			assert.Equal(t, tc.want, got)
+
+			tl := u.exec("check", "timeline", "nightly")
+			require.Equal(t, 0, tl.code, "%s", tl)
+			assert.Contains(t, tl.stdout, "alert held: the signal arrived")
+			if tc.want == nil {
+				assert.Contains(t, tl.stdout, "no alert: the replayed signals ended where they began")
+			}
+		})
+	}
+}

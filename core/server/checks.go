@@ -297,7 +297,7 @@ func (s *Server) changeCheck(r *http.Request, c *caller, fn func(ch *core.Check,
 			return err
 		}
 		w := newWriter(r.Context(), s, q)
-		if err := w.apply(fresh, res, now); err != nil {
+		if err := w.apply(fresh, res, now, alertLive); err != nil {
 			return err
 		}
 		if err := w.flush(); err != nil { // the timeline entries

@@ -40,7 +40,7 @@ func (s *Server) EvaluateDue(ctx context.Context) (int, error) {
 			w := newWriter(ctx, s, q)
 			for i := range due {
 				c := &due[i]
-				if err := w.apply(c, status.Evaluate(c, now), now); err != nil {
+				if err := w.apply(c, status.Evaluate(c, now), now, alertLive); err != nil {
 					return err
 				}
 				w.dirty = append(w.dirty, c)

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -332,12 +333,19 @@ func (w *writer) signal(publicID string, sig *core.Signal) error {
 	if last := c.State.LastSignalAt; sig.OccurredAt.Equal(sig.ReceivedAt) && sig.OccurredAt.Before(last) {
 		sig.OccurredAt, sig.ReceivedAt = last, last
 	}
+	mode := alertLive
 	if !sig.OccurredAt.Equal(sig.ReceivedAt) {
 		// A signal that says when it happened comes from a client's
 		// spool, which re-sends it when an answer was lost: acknowledge
 		// a repeat without recording it twice.
 		if dup, err := w.duplicate(c.ID, sig); err != nil || dup {
 			return err
+		}
+		if sig.ReceivedAt.Sub(sig.OccurredAt) > replayAge {
+			mode = alertReplayed
+			if sig.OccurredAt.Before(c.State.LastSignalAt) {
+				mode = alertStale
+			}
 		}
 	}
 	res := status.Apply(c, sig, sig.ReceivedAt)
@@ -348,8 +356,34 @@ func (w *writer) signal(publicID string, sig *core.Signal) error {
 	w.entries = append(w.entries, &core.TimelineEntry{
 		CheckID: c.ID, At: sig.OccurredAt, Kind: core.EntrySignal, Signal: sig,
 	})
-	return w.apply(c, res, sig.OccurredAt)
+	return w.apply(c, res, sig.OccurredAt, mode)
 }
+
+// alertMode is how apply alerts a change of the settled status.
+type alertMode int
+
+const (
+	// alertLive: at once, as it happens.
+	alertLive alertMode = iota
+	// alertReplayed: held (core.CheckState.HeldFrom). The signal arrived
+	// long after it happened: a client's spool replaying what it kept
+	// while the server was unreachable. Its change is history, and a later
+	// signal of the same replay may undo it: the net change of the whole
+	// replay is alerted once it ends.
+	alertReplayed
+	// alertStale: never. A replayed signal older than the check's newest
+	// signal changes nothing anyone can act on.
+	alertStale
+)
+
+const (
+	// replayAge: a signal that says it happened more than this before it
+	// arrived is a replay.
+	replayAge = time.Minute
+	// replaySettle: a replay has ended when no signal of it arrived for
+	// this long; its held alert is then decided.
+	replaySettle = 10 * time.Second
+)
 
 // duplicate reports whether checkID already has sig: a signal of its
 // kind, run id and exit code at exactly its time or, when it has a run id
@@ -391,23 +425,81 @@ func sameCode(a, b *int) bool {
 }
 
 // apply records res's notes and transitions on c's timeline, queues the
-// alerts it decides, and sets c's new state (saved by flush).
-func (w *writer) apply(c *core.Check, res status.Result, at time.Time) error {
+// alerts it decides (at once, held or never, by mode), decides a held
+// alert whose replay has ended, and sets c's new state (saved by flush).
+func (w *writer) apply(c *core.Check, res status.Result, at time.Time, mode alertMode) error {
+	now := w.s.clock.Now()
+	st := res.State
 	for _, n := range res.Notes {
-		w.entries = append(w.entries, &core.TimelineEntry{CheckID: c.ID, At: at, Kind: core.EntryNote, Reason: n})
+		w.note(c, at, n)
 	}
 	for i, t := range res.Transitions {
 		w.entries = append(w.entries, &core.TimelineEntry{
 			CheckID: c.ID, At: t.At, Kind: core.EntryTransition, From: t.From, To: t.To, Reason: t.Reason,
 		})
-		if alerts(res.Transitions, i) {
-			if err := w.queueAlerts(c, t); err != nil {
-				return err
+		if !alerts(res.Transitions, i) {
+			continue
+		}
+		var err error
+		switch {
+		case mode == alertStale:
+			w.note(c, t.At, fmt.Sprintf("no alert: the signal arrived %s late, after newer ones (replayed from a spool); this change is history",
+				now.Sub(at).Round(time.Second)))
+		case mode == alertReplayed:
+			if st.HeldFrom == "" {
+				st.HeldFrom = res.Transitions[0].From
 			}
+			w.note(c, t.At, fmt.Sprintf("alert held: the signal arrived %s late (replayed from a spool); the net change is alerted when the replay ends",
+				now.Sub(at).Round(time.Second)))
+		case st.HeldFrom != "":
+			// A live change ends the replay: its alert is the net change
+			// since before the replay.
+			err = w.release(c, &st, t, at)
+		default:
+			err = w.queueAlerts(c, t)
+		}
+		if err != nil {
+			return err
 		}
 	}
-	c.State = res.State
+	if st.HeldFrom != "" && mode == alertReplayed {
+		st.HeldUntil = now.Add(replaySettle)
+	}
+	if st.HeldFrom != "" && !now.Before(st.HeldUntil) {
+		t := core.Transition{From: st.HeldFrom, To: st.Status, At: now,
+			Reason: "replayed signals (sent late from a spool after an outage) left the check " + st.Status.Label() +
+				"; it was " + st.HeldFrom.Label() + " before them"}
+		if err := w.release(c, &st, t, now); err != nil {
+			return err
+		}
+	}
+	if st.HeldFrom != "" && (st.NextEvalAt.IsZero() || st.HeldUntil.Before(st.NextEvalAt)) {
+		st.NextEvalAt = st.HeldUntil // the evaluation loop decides it then
+	}
+	c.State = st
 	return nil
+}
+
+// release decides st's held alert: the net change from the status before
+// the replay to t.To is alerted, as t, or a note says why nothing is.
+func (w *writer) release(c *core.Check, st *core.CheckState, t core.Transition, at time.Time) error {
+	from := st.HeldFrom
+	st.HeldFrom, st.HeldUntil = "", time.Time{}
+	net := core.Transition{From: from, To: t.To, At: t.At, Reason: t.Reason}
+	switch {
+	case from == t.To:
+		w.note(c, at, "no alert: the replayed signals ended where they began ("+from.Label()+")")
+		return nil
+	case !net.Alerts():
+		w.note(c, at, "no alert: the replayed signals' net change, "+from.Label()+" → "+t.To.Label()+", does not alert")
+		return nil
+	}
+	return w.queueAlerts(c, net)
+}
+
+// note records a note on c's timeline.
+func (w *writer) note(c *core.Check, at time.Time, reason string) {
+	w.entries = append(w.entries, &core.TimelineEntry{CheckID: c.ID, At: at, Kind: core.EntryNote, Reason: reason})
 }
 
 // alerts reports whether the i-th of one event's transitions alerts. The

@@ -14,9 +14,9 @@ const (
 	checkColumns = `id, public_id, org_id, project_id, name, slug,
 		schedule_kind, period, cron, tz, grace, max_runtime, created_at, updated_at,
 		status, status_since, open_runs, last_run_at, last_signal_at, last_success_at,
-		last_failure_at, last_start_at, last_exit_code, resumed_at, next_eval_at`
+		last_failure_at, last_start_at, last_exit_code, resumed_at, next_eval_at, held_from, held_until`
 	sqlCreateCheck = `INSERT INTO checks (` + checkColumns + `)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	sqlCheck           = `SELECT ` + checkColumns + ` FROM checks WHERE id = ?`
 	sqlCheckByPublicID = `SELECT ` + checkColumns + ` FROM checks WHERE public_id = ?`
 	// ?1 is a JSON array of public IDs.
@@ -34,7 +34,7 @@ const (
 // the project or its ID or public ID is taken, ENOTFOUND when its project or
 // org does not exist.
 func (q *queries) CreateCheck(ctx context.Context, c *core.Check) error {
-	args := append(make([]any, 0, 25), c.ID, c.PublicID, c.OrgID, c.ProjectID, c.Name, c.Slug,
+	args := append(make([]any, 0, 27), c.ID, c.PublicID, c.OrgID, c.ProjectID, c.Name, c.Slug,
 		string(c.Schedule.Kind), int64(c.Schedule.Period), c.Schedule.Cron, c.Schedule.TZ,
 		int64(c.Schedule.Grace), int64(c.MaxRuntime), nanos(c.CreatedAt), nanos(c.UpdatedAt))
 	args, err := appendStateArgs(args, c.State)
@@ -148,16 +148,17 @@ func (q *queries) DeleteCheck(ctx context.Context, id string) error {
 
 func scanCheck(s scanner, c *core.Check) error {
 	var (
-		kind, status, runs                        string
+		kind, status, runs, heldFrom              string
 		period, grace, maxRuntime                 int64
 		created, updated, since                   int64
 		lastRun, lastSignal, lastSuccess          int64
 		lastFailure, lastStart, resumed, nextEval int64
+		heldUntil                                 int64
 	)
 	err := s.Scan(&c.ID, &c.PublicID, &c.OrgID, &c.ProjectID, &c.Name, &c.Slug,
 		&kind, &period, &c.Schedule.Cron, &c.Schedule.TZ, &grace, &maxRuntime, &created, &updated,
 		&status, &since, &runs, &lastRun, &lastSignal, &lastSuccess,
-		&lastFailure, &lastStart, &c.State.LastExitCode, &resumed, &nextEval)
+		&lastFailure, &lastStart, &c.State.LastExitCode, &resumed, &nextEval, &heldFrom, &heldUntil)
 	if err != nil {
 		return err
 	}
@@ -181,5 +182,7 @@ func scanCheck(s scanner, c *core.Check) error {
 	st.LastStartAt = fromNanos(lastStart)
 	st.ResumedAt = fromNanos(resumed)
 	st.NextEvalAt = fromNanos(nextEval)
+	st.HeldFrom = core.Status(heldFrom)
+	st.HeldUntil = fromNanos(heldUntil)
 	return nil
 }

@@ -29,6 +29,8 @@ func fullState() core.CheckState {
 		LastExitCode:  2,
 		ResumedAt:     at(18 * time.Minute),
 		NextEvalAt:    at(19 * time.Minute),
+		HeldFrom:      core.StatusUp,
+		HeldUntil:     at(20 * time.Minute),
 	}
 }
 
