@@ -97,6 +97,8 @@ proto-check:
 install: build
 	install -d $(PREFIX)/bin
 	install -m 0755 $(BIN)/pakyas* $(PREFIX)/bin/
+	@case ":$$PATH:" in *":$(PREFIX)/bin:"*) ;; \
+	*) echo "note: $(PREFIX)/bin is not on your PATH; add it (e.g. in ~/.profile): export PATH=\"$(PREFIX)/bin:\$$PATH\"" ;; esac
 
 ## demo: start a dev server, create a check, run a monitored job, show it
 demo: build

@@ -1,6 +1,9 @@
 package core
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // ScheduleKind says how a check's expected run times are computed.
 type ScheduleKind string
@@ -47,6 +50,15 @@ func ValidSlug(s string) bool {
 		}
 	}
 	return true
+}
+
+// SlugError says why s is not a valid check slug (nil when it is), in the
+// words every command uses.
+func SlugError(s string) error {
+	if ValidSlug(s) {
+		return nil
+	}
+	return fmt.Errorf("invalid check slug %q: a slug is 1 to 100 lowercase letters, digits, - and _ (e.g. nightly-backup)", s)
 }
 
 // Check is one monitored job.

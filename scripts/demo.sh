@@ -4,7 +4,7 @@
 # Everything lives in a temporary directory and is removed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PAKYAS="$PWD/bin/pakyas"
+PAKYAS=${PAKYAS:-$PWD/bin/pakyas}
 work=$(mktemp -d)
 server_pid=""
 cleanup() {
@@ -12,10 +12,15 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
+caller_no_color=${NO_COLOR:-}
 export XDG_CONFIG_HOME="$work/config" XDG_STATE_HOME="$work/state" NO_COLOR=1
 unset PAKYAS_API_KEY PAKYAS_API_URL PAKYAS_ORG PAKYAS_PROJECT PAKYAS_FORMAT PAKYAS_PUBLIC_ID
 
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+# Steps in bold on a terminal; plain when the output is not one (a log, a
+# pipe) or the caller set NO_COLOR (https://no-color.org).
+bold='' plain=''
+if [ -t 1 ] && [ -z "$caller_no_color" ]; then bold=$(printf '\033[1m') plain=$(printf '\033[0m'); fi
+step() { printf '\n%s$ %s%s\n' "$bold" "$*" "$plain"; }
 
 step "pakyas server --dev --listen 127.0.0.1:0 &"
 "$PAKYAS" server --dev --listen 127.0.0.1:0 --data-dir "$work/data" >"$work/server.out" 2>"$work/server.log" &

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"strings"
 
 	"github.com/pakyas/pakyas/core"
@@ -157,6 +158,8 @@ Examples:
 			c.UsageText = "pakyas completion bash|zsh|fish|pwsh\n\nExample:\n  source <(pakyas completion bash)"
 		},
 		Suggest: true,
+		// -vv is -v -v.
+		UseShortOptionHandling: true,
 		// Never let urfave/cli call os.Exit: run turns errors into exit
 		// codes, and clean-up (plugins, spool) must always run.
 		ExitErrHandler: func(context.Context, *cli.Command, error) {},
@@ -195,7 +198,14 @@ Examples:
 }
 
 func onUsageError(_ context.Context, cmd *cli.Command, err error, _ bool) error {
-	return &usageError{msg: err.Error(), hint: fmt.Sprintf("see '%s --help'", cmd.FullName())}
+	return &usageError{msg: flagNames(err.Error()), hint: fmt.Sprintf("see '%s --help'", cmd.FullName())}
+}
+
+// flagNames spells long flags in an error as pakyas's help does: --timeout,
+// not -timeout as Go's flag package does. (Compiled here, on the error
+// path, not at init, which every run would pay.)
+func flagNames(msg string) string {
+	return regexp.MustCompile(`(flag(?: provided but not defined:)? )-([a-z][a-z0-9-]+)\b`).ReplaceAllString(msg, "$1--$2")
 }
 
 // groupAction is the action of a command that only holds subcommands: it

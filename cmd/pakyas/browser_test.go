@@ -151,7 +151,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	b.run(t, chromedp.Navigate(srv.URL+href), chromedp.WaitVisible(`ol.timeline`, chromedp.ByQuery))
 	var timeline string
 	b.run(t, chromedp.Text(`ol.timeline`, &timeline, chromedp.ByQuery))
-	assert.Contains(t, timeline, "New → Failed: failure signal received", "the reason the server recorded")
+	assert.Contains(t, timeline, "New → Failed: failure signal, no exit code", "the reason the server recorded")
 	b.run(t, chromedp.Click(`form.actions button`, chromedp.ByQuery), chromedp.WaitVisible(`form.actions[action$="/resume"] button`, chromedp.ByQuery))
 	var button string
 	b.run(t, chromedp.Text(`form.actions button`, &button, chromedp.ByQuery))

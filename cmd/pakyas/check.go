@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/pakyas/pakyas/core"
 	"github.com/pakyas/pakyas/core/api"
 	"github.com/pakyas/pakyas/core/console"
 	"github.com/pakyas/pakyas/core/view"
@@ -66,6 +67,11 @@ func checkInput(cmd *cli.Command) (api.CheckInput, error) {
 	if err != nil {
 		return in, usagef("%v", err)
 	}
+	if in.Slug != nil {
+		if err := core.SlugError(*in.Slug); err != nil {
+			return in, &usageError{msg: "--slug: " + err.Error(), hint: "leave --slug out to make one from the name"}
+		}
+	}
 	return in, nil
 }
 
@@ -104,6 +110,7 @@ Examples:
 			return e.output(sc.s).show(ch, func(o *output) {
 				o.printf("Created check '%s' (%s) in project %q.\n", ch.Name, ch.Slug, sc.project.Name)
 				o.printf("  Schedule: %s\n", view.Schedule(ch))
+				o.printf("  Max runtime: %s\n", view.MaxRuntime(ch))
 				o.printf("  Ping URL: %s\n\n", ch.PingURL)
 				o.printf("Monitor with:\n  pakyas monitor %s -- your-command\n\n", ch.Slug)
 				o.printf("CI/CD (no auth required):\n  pakyas monitor --public-id %s -- your-command\n", ch.PublicID)

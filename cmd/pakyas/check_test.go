@@ -71,8 +71,8 @@ func TestCheckCreateSchedules(t *testing.T) {
 	assert.Equal(t, exitUsage, r.code)
 	assert.Contains(t, r.stderr, "--name")
 	r = u.run("check", "create", "--name", "Bad", "--slug", "Bad Slug")
-	assert.Equal(t, exitError, r.code)
-	assert.Contains(t, r.stderr, "invalid slug")
+	assert.Equal(t, exitUsage, r.code, "a bad argument is a usage error, found before the server is asked")
+	assert.Contains(t, r.stderr, `--slug: invalid check slug "Bad Slug"`)
 	assert.Contains(t, r.stderr, "hint:")
 	r = u.run("check", "create", "--name", "Dup", "--slug", "a")
 	assert.Equal(t, exitError, r.code, "%s", r)
@@ -130,7 +130,7 @@ func TestCheckShowTable(t *testing.T) {
 	createCheck(t, srv, "my-job")
 	ok(t, u.run("ping", "my-job", "--fail", "-m", "exit status 1"))
 	out := ok(t, u.run("check", "show", "my-job"))
-	for _, want := range []string{"my-job (my-job)", "Status:", "Failed", "every 1h, grace 5m", "Last signals:", "fail", "exit status 1", "Timeline", "New → Failed", "failure signal received", "Public ID:"} {
+	for _, want := range []string{"my-job (my-job)", "Status:", "Failed", "every 1h, grace 5m", "Last signals:", "fail", "exit status 1", "Timeline", "New → Failed", "failure signal, no exit code", "Public ID:"} {
 		assert.Contains(t, out, want)
 	}
 	assert.NotContains(t, out, "\x1b[", "no colour when stdout is not a terminal")

@@ -25,7 +25,7 @@ func externalFlags(e *env) []cli.Flag {
 // externals reads the external flags and starts the targets of check key
 // (external.Open). A bad flag is a usage error. The caller must Close the
 // result.
-func (e *env) externals(ctx context.Context, cmd *cli.Command, verbose, quiet bool, key string) (*external.Session, error) {
+func (e *env) externals(ctx context.Context, cmd *cli.Command, s *settings, quiet bool, key string) (*external.Session, error) {
 	ms := cmd.Int("external-timeout-ms")
 	if ms <= 0 {
 		return nil, usagef("--external-timeout-ms must be a positive number of milliseconds, e.g. --external-timeout-ms 5000 (or PAKYAS_EXTERNAL_TIMEOUT_MS)")
@@ -35,6 +35,7 @@ func (e *env) externals(ctx context.Context, cmd *cli.Command, verbose, quiet bo
 		Migration: cmd.Bool("migration-mode"), MigrationSet: cmd.IsSet("migration-mode"),
 		ConfigPath: cmd.String("external-config"),
 		Timeout:    time.Duration(ms) * time.Millisecond,
+		Debug:      s.debug,
 	}
-	return external.Open(ctx, f, key, e.getenv, verbose, quiet, e.stderr), nil
+	return external.Open(ctx, f, key, e.getenv, s.verbose, quiet, e.stderr), nil
 }

@@ -70,7 +70,7 @@ func (e *env) monitor(ctx context.Context, cmd *cli.Command) error {
 		return err
 	}
 	key := orWord(slug, publicID)
-	x, err := e.externals(ctx, cmd, s.verbose, cfg.Quiet, key)
+	x, err := e.externals(ctx, cmd, s, cfg.Quiet, key)
 	if err != nil {
 		return err
 	}

@@ -102,7 +102,7 @@ func (e *env) ping(ctx context.Context, cmd *cli.Command) error {
 	}
 	sig.Host, _ = os.Hostname()
 	key := orWord(slug, publicID)
-	x, err := e.externals(ctx, cmd, s.verbose, false, key)
+	x, err := e.externals(ctx, cmd, s, false, key)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/pakyas/pakyas/core/api"
@@ -64,6 +65,14 @@ func (e *env) projectList(ctx context.Context, cmd *cli.Command) error {
 		}
 	}
 	return e.output(s).show(rows, func(o *output) {
+		if len(rows) == 0 {
+			where := "your organizations"
+			if len(orgs) == 1 {
+				where = fmt.Sprintf("organization %q", orgs[0].Name)
+			}
+			o.printf("No projects in %s yet. Create one with: pakyas project create \"My Project\"\n", where)
+			return
+		}
 		var curID string
 		if _, p, err := s.selectProject(m); err == nil {
 			curID = p.ID

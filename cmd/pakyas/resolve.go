@@ -4,6 +4,9 @@ import (
 	"context"
 	"strings"
 
+	"github.com/google/uuid"
+
+	"github.com/pakyas/pakyas/core"
 	"github.com/pakyas/pakyas/core/api"
 	"github.com/pakyas/pakyas/core/resolve"
 	"github.com/urfave/cli/v3"
@@ -64,7 +67,13 @@ func (e *env) scopedCheck(ctx context.Context, cmd *cli.Command) (*scope, *api.C
 func slugArg(cmd *cli.Command) (string, error) {
 	switch cmd.Args().Len() {
 	case 1:
-		return cmd.Args().First(), nil
+		// A slug, or the check's ID or public ID (a UUID); anything else
+		// is a command-line mistake, not a question for the server.
+		arg := cmd.Args().First()
+		if err := core.SlugError(arg); err != nil && uuid.Validate(arg) != nil {
+			return "", usagef("%v, or the check's public ID", err)
+		}
+		return arg, nil
 	case 0:
 		return "", usagef("missing check slug: e.g. 'pakyas %s my-job'", strings.TrimPrefix(cmd.FullName(), "pakyas "))
 	}

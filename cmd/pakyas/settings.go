@@ -45,7 +45,7 @@ func globalFlags() []cli.Flag {
 		&cli.StringFlag{Name: "org", Usage: "organization name or ID (env: PAKYAS_ORG; config: org, saved by 'pakyas org switch')"},
 		&cli.StringFlag{Name: "project", Usage: "project name (any case) or ID (env: PAKYAS_PROJECT; config: project, saved by 'pakyas project switch')"},
 		&cli.StringFlag{Name: "format", Usage: "output: table or json (env: PAKYAS_FORMAT; config: format)"},
-		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "print each request to the server on stderr"},
+		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "print each request to the server, and what external targets do, on stderr; -vv adds the plugin host's debug log", Config: cli.BoolConfig{Count: new(int)}},
 		&cli.StringFlag{Name: "config", Usage: "config file (env: PAKYAS_CONFIG; default: $XDG_CONFIG_HOME/pakyas/config.toml or ~/.config/pakyas/config.toml)"},
 		&cli.BoolFlag{Name: "version", Usage: "print the version", Local: true},
 	}
@@ -55,6 +55,7 @@ func globalFlags() []cli.Flag {
 type settings struct {
 	*config.Settings
 	verbose bool
+	debug   bool // -vv
 }
 
 // settings resolves the command's settings once (config.Resolve). A
@@ -77,7 +78,7 @@ func (e *env) settings(cmd *cli.Command) (*settings, error) {
 		console.Warn(e.stderr, fmt.Sprintf("ignoring %s for this run: %v", cs.Path, cs.FileErr),
 			"fix that line; config.toml knows api_url, api_key, org, project and format")
 	}
-	return &settings{Settings: cs, verbose: cmd.Bool("verbose")}, nil
+	return &settings{Settings: cs, verbose: cmd.Bool("verbose"), debug: cmd.Count("verbose") >= 2}, nil
 }
 
 func userAgent() string { return "pakyas-cli/" + version }

@@ -266,6 +266,6 @@ func TestTrace(t *testing.T) {
 	c := &Client{BaseURL: srv.URL, APIKey: "pk_live_secret", HTTP: &http.Client{Transport: Trace(http.DefaultTransport, &log)}}
 	_, err := c.Me(context.Background())
 	require.Error(t, err)
-	assert.Regexp(t, `^pakyas: GET `+srv.URL+`/api/v1/me: 418 I'm a teapot \(\d+m?s\)\n$`, log.String())
+	assert.Regexp(t, `^\[pakyas\] GET `+srv.URL+`/api/v1/me: 418 I'm a teapot \(\d+m?s\)\n$`, log.String())
 	assert.NotContains(t, log.String(), "pk_live_secret")
 }

@@ -33,7 +33,7 @@ func (t *trace) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	fmt.Fprintf(t.w, "pakyas: %s %s: %s (%s)\n", r.Method, r.URL.Redacted(), printable(outcome), d)
+	fmt.Fprintf(t.w, "[pakyas] %s %s: %s (%s)\n", r.Method, r.URL.Redacted(), printable(outcome), d)
 	return resp, err
 }
 

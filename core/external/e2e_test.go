@@ -365,6 +365,17 @@ func TestMonitorVerbose(t *testing.T) {
 	}
 	assert.Regexp(t, `\[pakyas\] External target cronitor: success delivered in \S+ \(HTTP 200 OK\)`, r.stderr)
 	svc.assertRequests(t, id, 0)
+	// One prefix: pakyas's lines, its requests to the server among them;
+	// the plugin host's debug log only with -vv.
+	for _, line := range strings.Split(strings.TrimRight(r.stderr, "\n"), "\n") {
+		if line != "oops" { // the job's own stderr
+			assert.True(t, strings.HasPrefix(line, "[pakyas] "), "one prefix under -v: %q", line)
+		}
+	}
+	assert.Contains(t, r.stderr, "[pakyas] POST "+apiURL+"/ping/"+id+"/start")
+	r = w.run(map[string]string{"PAKYAS_API_URL": apiURL}, "monitor", "-vv", "--public-id", id, "--", "true")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "[DEBUG] plugin: starting plugin", "-vv adds the plugin host's debug log")
 }
 
 // TestPingTargets: pakyas ping notifies the targets after Pakyas; in

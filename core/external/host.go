@@ -32,6 +32,8 @@ type Options struct {
 	// Verbose prints the config file, the key, which targets apply and
 	// why, and every result with its latency (and the plugins' own logs).
 	Verbose bool
+	// Debug adds the plugin host's debug log (pakyas -vv).
+	Debug bool
 	// Quiet silences the warnings about targets that did not take an
 	// event. Configuration errors are always printed.
 	Quiet bool

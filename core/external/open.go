@@ -21,6 +21,7 @@ type Flags struct {
 	// missing file means no targets (a given one must exist).
 	ConfigPath string
 	Timeout    time.Duration // 0: DefaultTimeout
+	Debug      bool          // -vv: the plugin host's debug log too
 }
 
 // Session is what Open set up for one command: the targets of its check
@@ -76,7 +77,7 @@ func Open(ctx context.Context, f Flags, key string, getenv func(string) string, 
 		s.Migration = cfg.MigrationMode
 	}
 	s.Host = Start(ctx, Options{Config: cfg, Key: key, Dirs: SearchPath(getenv), Timeout: f.Timeout,
-		Verbose: verbose, Quiet: quiet, Log: log})
+		Verbose: verbose, Debug: f.Debug && verbose, Quiet: quiet, Log: log})
 	if s.Migration {
 		say("Migration mode: on")
 	}

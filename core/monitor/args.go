@@ -39,7 +39,7 @@ func CheckArgs(slug, publicID string, getenv func(string) string) (string, strin
 	case slug == "":
 		return "", "", fmt.Errorf("which check? give its slug, or --public-id UUID (or set %s)", PublicIDEnv)
 	case !core.ValidSlug(slug):
-		return "", "", fmt.Errorf("invalid check slug %q: a slug is 1 to 100 lowercase letters, digits, - and _ (e.g. nightly-backup)", slug)
+		return "", "", core.SlugError(slug)
 	}
 	return slug, "", nil
 }

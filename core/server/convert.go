@@ -45,6 +45,10 @@ func (s *Server) apiCheck(c *core.Check) api.Check {
 		CreatedAt:     c.CreatedAt.UTC(),
 		UpdatedAt:     c.UpdatedAt.UTC(),
 	}
+	if disp == core.StatusRunning && len(st.OpenRuns) > 0 {
+		// Running since the run started, not since the status under it.
+		out.StatusSince = timePtr(st.OpenRuns[0].StartedAt)
+	}
 	if st.LastExitCode >= 0 && (!st.LastSuccessAt.IsZero() || !st.LastFailureAt.IsZero()) {
 		code := st.LastExitCode
 		out.LastExitCode = &code

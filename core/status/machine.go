@@ -152,18 +152,19 @@ func (m *machine) finish(sig *core.Signal, t time.Time, ok bool) {
 		m.note("ran late by %s (expected at %s, grace ended %s)",
 			FormatDuration(runAt.Sub(expected)), clock(expected), clock(deadline))
 	}
-	to, reason := core.StatusUp, "success signal received"
+	// One wording for a finish: "exit code N" when the signal has one
+	// (success or failure alike), else which signal it was; the last exit
+	// code is unknown (-1) for a finish without one, as its signal shows.
+	to, reason := core.StatusUp, "success signal, no exit code"
 	if ok {
-		m.st.LastSuccessAt, m.st.LastExitCode = t, 0
-		if sig.ExitCode != nil {
-			m.st.LastExitCode, reason = *sig.ExitCode, fmt.Sprintf("exit code %d", *sig.ExitCode)
-		}
+		m.st.LastSuccessAt = t
 	} else {
-		to, reason = core.StatusFailed, "failure signal received"
-		m.st.LastFailureAt, m.st.LastExitCode = t, 1
-		if sig.ExitCode != nil {
-			m.st.LastExitCode, reason = *sig.ExitCode, fmt.Sprintf("exited with code %d", *sig.ExitCode)
-		}
+		to, reason = core.StatusFailed, "failure signal, no exit code"
+		m.st.LastFailureAt = t
+	}
+	m.st.LastExitCode = -1
+	if sig.ExitCode != nil {
+		m.st.LastExitCode, reason = *sig.ExitCode, fmt.Sprintf("exit code %d", *sig.ExitCode)
 	}
 	if m.st.Status != core.StatusPaused {
 		m.setStatus(to, t, reason)

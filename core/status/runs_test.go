@@ -146,7 +146,7 @@ func pauseCases() []machineCase {
 		want: P, trans: []tr{{N, U, 0}, {U, P, 10 * mn}}, next: ptr(never),
 		extra: func(t *testing.T, c *core.Check, last status.Result) {
 			assert.Equal(t, at(20*mn), c.State.LastFailureAt)
-			assert.Equal(t, 1, c.State.LastExitCode)
+			assert.Equal(t, -1, c.State.LastExitCode, "a fail without a code")
 			assert.Len(t, runs(c), 1)
 			assert.Equal(t, core.StatusPaused, c.DisplayStatus())
 		},

@@ -80,11 +80,11 @@ func signalCases() []machineCase {
 		events: []event{{op: "success"}},
 		want:   U, trans: []tr{{N, U, 0}}, next: ptr(hr),
 		extra: func(t *testing.T, c *core.Check, last status.Result) {
-			assert.Equal(t, "success signal received", last.Transitions[0].Reason)
+			assert.Equal(t, "success signal, no exit code", last.Transitions[0].Reason)
+			assert.Equal(t, -1, last.State.LastExitCode, "unknown, as the signal says")
 			assert.Equal(t, t0, c.State.LastRunAt)
 			assert.Equal(t, t0, c.State.LastSuccessAt)
 			assert.Equal(t, t0, c.State.StatusSince)
-			assert.Equal(t, 0, c.State.LastExitCode)
 			assert.False(t, last.Transitions[0].Alerts(), "first success is no alert")
 		},
 	}, {
@@ -106,7 +106,7 @@ func signalCases() []machineCase {
 		want:   F, trans: []tr{{N, F, 0}}, next: ptr(30*mn + 70*mn),
 		extra: func(t *testing.T, c *core.Check, last status.Result) {
 			assert.Empty(t, last.Transitions)
-			assert.Equal(t, 1, c.State.LastExitCode)
+			assert.Equal(t, -1, c.State.LastExitCode, "a fail without a code: unknown")
 			assert.Equal(t, at(35*mn), c.State.LastFailureAt)
 			assert.Equal(t, 5*mn, last.Duration)
 		},
@@ -124,11 +124,11 @@ func signalCases() []machineCase {
 			assert.True(t, last.Transitions[0].Alerts(), "recovery from failed alerts")
 		},
 	}, {
-		name:   "exited with code 2",
+		name:   "exit code 2",
 		events: []event{{op: "success"}, {op: "fail", at: 10 * mn, code: ptr(2)}},
 		want:   F, trans: []tr{{N, U, 0}, {U, F, 10 * mn}},
 		extra: func(t *testing.T, c *core.Check, last status.Result) {
-			assert.Equal(t, "exited with code 2", last.Transitions[0].Reason)
+			assert.Equal(t, "exit code 2", last.Transitions[0].Reason)
 			assert.Equal(t, 2, c.State.LastExitCode)
 			assert.True(t, last.Transitions[0].Alerts())
 		},
@@ -153,7 +153,7 @@ func signalCases() []machineCase {
 			assert.Equal(t, []string{"delivered late: happened at 03:05 UTC, after a newer signal " +
 				"had already arrived; status not changed"}, last.Notes)
 			assert.True(t, c.State.LastFailureAt.IsZero())
-			assert.Equal(t, 0, c.State.LastExitCode)
+			assert.Equal(t, -1, c.State.LastExitCode, "the success's (it had no code); not the stale fail's")
 			assert.Equal(t, at(10*mn), c.State.LastSignalAt)
 		},
 	}, {

@@ -29,9 +29,12 @@ type LaunchOptions struct {
 	// StartTimeout bounds how long the plugin may take to start and connect.
 	// Zero means DefaultStartTimeout; a sooner deadline on Launch's ctx wins.
 	StartTimeout time.Duration
-	// Verbose sends go-plugin's log and the plugin's stderr to Stderr;
-	// otherwise both are discarded.
+	// Verbose sends go-plugin's warnings and errors and the plugin's
+	// stderr to Stderr; otherwise both are discarded.
 	Verbose bool
+	// Debug adds go-plugin's debug log (`pakyas -vv`): each step of the
+	// start, the handshake and the shutdown.
+	Debug bool
 	// Stderr receives the verbose log; nil means os.Stderr. It is written
 	// from several goroutines, so it must be safe for concurrent writes.
 	Stderr io.Writer
@@ -67,7 +70,11 @@ func Launch(ctx context.Context, path string, opts LaunchOptions) (*Client, erro
 		if stderr == nil {
 			stderr = os.Stderr
 		}
-		logger = hclog.New(&hclog.LoggerOptions{Name: "plugin", Output: stderr, Level: hclog.Debug})
+		level := hclog.Warn
+		if opts.Debug {
+			level = hclog.Debug
+		}
+		logger = hclog.New(&hclog.LoggerOptions{Name: "plugin", Output: stderr, Level: level})
 		syncStderr = stderr // what the plugin writes to os.Stderr while serving
 	}
 	pc := plugin.NewClient(&plugin.ClientConfig{

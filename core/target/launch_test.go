@@ -113,11 +113,17 @@ func TestLaunchLogging(t *testing.T) {
 		c.Kill()
 		assert.Empty(t, buf.String())
 	})
-	t.Run("verbose", func(t *testing.T) {
+	t.Run("verbose: warnings only", func(t *testing.T) {
 		var buf syncBuffer
 		c := launch(t, target.LaunchOptions{Verbose: true, Stderr: &buf})
 		c.Kill()
-		assert.Contains(t, buf.String(), "plugin")
+		assert.NotContains(t, buf.String(), "[DEBUG]", "the host's debug log is -vv's")
+	})
+	t.Run("debug", func(t *testing.T) {
+		var buf syncBuffer
+		c := launch(t, target.LaunchOptions{Verbose: true, Debug: true, Stderr: &buf})
+		c.Kill()
+		assert.Contains(t, buf.String(), "[DEBUG] plugin")
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/pakyas/pakyas/core"
@@ -30,6 +31,17 @@ func Schedule(ch *api.Check) string {
 	return s
 }
 
+// MaxRuntime describes how long a run of the check may take before it is
+// Overrunning: "10m (the grace)" when it defaults to the grace, as it does
+// unless set.
+func MaxRuntime(ch *api.Check) string {
+	s := console.Seconds(ch.MaxRuntime)
+	if ch.MaxRuntime == ch.Schedule.Grace {
+		s += " (the grace)"
+	}
+	return s + "; a longer run is Overrunning"
+}
+
 // Checks prints checks as `pakyas check list` shows them.
 func Checks(p *console.Printer, checks []api.Check) {
 	t := &console.Table{Head: []string{"SLUG", "NAME", "STATUS", "SCHEDULE", "LAST SIGNAL"}}
@@ -51,6 +63,7 @@ func Check(p *console.Printer, ch *api.Check) {
 	}
 	p.Printf("  Status:         %s\n", status)
 	p.Printf("  Schedule:       %s\n", Schedule(ch))
+	p.Printf("  Max runtime:    %s\n", MaxRuntime(ch))
 	p.Printf("  Last signal:    %s\n", console.Time(ch.LastSignalAt))
 	if ch.LastExitCode != nil {
 		p.Printf("  Last exit code: %d\n", *ch.LastExitCode)
@@ -116,7 +129,9 @@ func Timeline(entries []api.TimelineEntry, indent string) *console.Table {
 				}
 			}
 		}
-		t.Add(console.Cell{Text: console.Time(&en.At)}, console.Cell{Text: event, Color: color}, console.Cell{Text: console.OrDash(console.OneLine(en.Reason, 100))})
+		// The reason whole (escaped to one line): it is the point of the
+		// timeline.
+		t.Add(console.Cell{Text: console.Time(&en.At)}, console.Cell{Text: event, Color: color}, console.Cell{Text: console.OrDash(console.Line(strings.TrimSpace(en.Reason)))})
 	}
 	return t
 }
