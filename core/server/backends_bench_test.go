@@ -249,55 +249,75 @@ func sendPings(b *testing.B, urls, ids []string) float64 {
 // took is reported. Run it with -benchtime 1x (make bench does).
 func BenchmarkEvaluate100k(b *testing.B) {
 	const checks = 100_000
-	for _, tc := range []struct {
-		name     string
-		kind     string
-		replicas int
-	}{{"sqlite", "sqlite", 1}, {"postgres", "postgres", 1}, {"postgres-2-replicas", "postgres", 2}} {
+	for _, tc := range evalBackends {
 		b.Run(tc.name, func(b *testing.B) {
 			for range b.N {
 				b.StopTimer()
-				var url string
-				if tc.kind == "postgres" {
-					url = pgtest.URL(b)
-				}
-				clock := testutil.NewClock(testutil.Epoch)
-				var servers []*server.Server
-				var first core.Store
-				for i := range tc.replicas {
-					st := openStore(b, tc.kind, url)
-					if i == 0 {
-						first = st
-					}
-					servers = append(servers, server.New(st, clock, server.Config{Manual: true}))
-				}
+				servers, first, clock := evalServers(b, tc)
 				seedDue(b, first, checks, clock.Now())
 				clock.Add(2 * time.Hour)
-				b.StartTimer()
-				start := time.Now()
-				judged := make(chan int, len(servers))
-				for _, srv := range servers {
-					go func() {
-						n, err := srv.EvaluateDue(context.Background())
-						require.NoError(b, err)
-						judged <- n
-					}()
-				}
-				total := 0
-				for range servers {
-					total += <-judged
-				}
-				took := time.Since(start)
-				b.StopTimer()
-				require.Equal(b, checks, total, "each check judged once")
-				counts, err := first.CountByStatus(context.Background())
-				require.NoError(b, err)
-				require.Equal(b, checks, counts[core.StatusDown])
+				took := judge(b, servers, first, checks)
 				b.ReportMetric(took.Seconds(), "s/100k")
 				b.ReportMetric(checks/took.Seconds(), "checks/s")
 			}
 		})
 	}
+}
+
+// evalBackends are the stores the evaluation benchmarks run on.
+var evalBackends = []evalBackend{{"sqlite", "sqlite", 1}, {"postgres", "postgres", 1}, {"postgres-2-replicas", "postgres", 2}}
+
+type evalBackend struct {
+	name     string
+	kind     string
+	replicas int
+}
+
+// evalServers returns tc's servers (not started) on one store each, over
+// one database, with one fake clock, and the first store.
+func evalServers(b *testing.B, tc evalBackend) ([]*server.Server, core.Store, *testutil.Clock) {
+	var url string
+	if tc.kind == "postgres" {
+		url = pgtest.URL(b)
+	}
+	clock := testutil.NewClock(testutil.Epoch)
+	var servers []*server.Server
+	var first core.Store
+	for i := range tc.replicas {
+		st := openStore(b, tc.kind, url)
+		if i == 0 {
+			first = st
+		}
+		servers = append(servers, server.New(st, clock, server.Config{Manual: true}))
+	}
+	return servers, first, clock
+}
+
+// judge times the servers evaluating what is due, at once, with the
+// benchmark timer running, and checks that exactly due checks went down,
+// each judged once.
+func judge(b *testing.B, servers []*server.Server, st core.Store, due int) time.Duration {
+	b.StartTimer()
+	start := time.Now()
+	judged := make(chan int, len(servers))
+	for _, srv := range servers {
+		go func() {
+			n, err := srv.EvaluateDue(context.Background())
+			require.NoError(b, err)
+			judged <- n
+		}()
+	}
+	total := 0
+	for range servers {
+		total += <-judged
+	}
+	took := time.Since(start)
+	b.StopTimer()
+	require.Equal(b, due, total, "each due check judged once")
+	counts, err := st.CountByStatus(context.Background())
+	require.NoError(b, err)
+	require.Equal(b, due, counts[core.StatusDown])
+	return took
 }
 
 // seedDue creates n up checks whose deadline (down, no grace) is at now
@@ -335,28 +355,11 @@ func seedDue(b *testing.B, st core.Store, n int, now time.Time) {
 // 1x (make bench does); seeding takes a while.
 func BenchmarkEvaluate10kOf1M(b *testing.B) {
 	const due, stored = 10_000, 1_000_000
-	for _, tc := range []struct {
-		name     string
-		kind     string
-		replicas int
-	}{{"sqlite", "sqlite", 1}, {"postgres", "postgres", 1}, {"postgres-2-replicas", "postgres", 2}} {
+	for _, tc := range evalBackends {
 		b.Run(tc.name, func(b *testing.B) {
 			for range b.N {
 				b.StopTimer()
-				var url string
-				if tc.kind == "postgres" {
-					url = pgtest.URL(b)
-				}
-				clock := testutil.NewClock(testutil.Epoch)
-				var servers []*server.Server
-				var first core.Store
-				for i := range tc.replicas {
-					st := openStore(b, tc.kind, url)
-					if i == 0 {
-						first = st
-					}
-					servers = append(servers, server.New(st, clock, server.Config{Manual: true}))
-				}
+				servers, first, clock := evalServers(b, tc)
 				seedDue(b, first, due, clock.Now())
 				seedNotDue(b, first, stored-due, clock.Now().Add(30*24*time.Hour))
 				clock.Add(30 * time.Minute) // nothing due yet
@@ -366,27 +369,7 @@ func BenchmarkEvaluate10kOf1M(b *testing.B) {
 				require.Zero(b, n)
 				idle := time.Since(idleStart)
 				clock.Add(90 * time.Minute)
-
-				b.StartTimer()
-				start := time.Now()
-				judged := make(chan int, len(servers))
-				for _, srv := range servers {
-					go func() {
-						n, err := srv.EvaluateDue(context.Background())
-						require.NoError(b, err)
-						judged <- n
-					}()
-				}
-				total := 0
-				for range servers {
-					total += <-judged
-				}
-				took := time.Since(start)
-				b.StopTimer()
-				require.Equal(b, due, total, "each due check judged once")
-				counts, err := first.CountByStatus(context.Background())
-				require.NoError(b, err)
-				require.Equal(b, due, counts[core.StatusDown])
+				took := judge(b, servers, first, due)
 				b.ReportMetric(took.Seconds(), "s/10k")
 				b.ReportMetric(float64(idle.Microseconds()), "idle_us")
 			}
