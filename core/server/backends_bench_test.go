@@ -173,18 +173,8 @@ func pingFor(b *testing.B, d time.Duration, urls, ids []string) (float64, []time
 		go func() {
 			defer wg.Done()
 			for time.Now().Before(deadline) {
-				i := n.Add(1)
-				u := urls[i%int64(len(urls))]
 				t0 := time.Now()
-				resp, err := client.Post(u+"/ping/"+ids[i%int64(len(ids))], "text/plain", strings.NewReader(body))
-				if err != nil {
-					b.Error(err)
-					return
-				}
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != 200 {
-					b.Errorf("status %d", resp.StatusCode)
+				if !postPing(b, client, urls, ids, n.Add(1), body) {
 					return
 				}
 				lats[s] = append(lats[s], time.Since(t0))
@@ -197,6 +187,24 @@ func pingFor(b *testing.B, d time.Duration, urls, ids []string) (float64, []time
 		all = append(all, l...)
 	}
 	return float64(len(all)) / time.Since(start).Seconds(), all
+}
+
+// postPing sends the i-th ping (over urls and ids, in turn) and reports
+// whether it was acknowledged; anything else fails the benchmark.
+func postPing(b *testing.B, client *http.Client, urls, ids []string, i int64, body string) bool {
+	u := urls[i%int64(len(urls))]
+	resp, err := client.Post(u+"/ping/"+ids[i%int64(len(ids))], "text/plain", strings.NewReader(body))
+	if err != nil {
+		b.Error(err)
+		return false
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		b.Errorf("status %d", resp.StatusCode)
+		return false
+	}
+	return true
 }
 
 func createChecks(b *testing.B, c *api.Client, n int) []string {
@@ -224,17 +232,7 @@ func sendPings(b *testing.B, urls, ids []string) float64 {
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			i := n.Add(1)
-			u := urls[i%int64(len(urls))]
-			resp, err := client.Post(u+"/ping/"+ids[i%int64(len(ids))], "text/plain", strings.NewReader(body))
-			if err != nil {
-				b.Error(err)
-				return
-			}
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != 200 {
-				b.Errorf("status %d", resp.StatusCode)
+			if !postPing(b, client, urls, ids, n.Add(1), body) {
 				return
 			}
 		}
