@@ -177,6 +177,7 @@ Examples:
 			orgCommand(e),
 			projectCommand(e),
 			checkCommand(e),
+			importCommand(e),
 			pingCommand(e),
 			monitorCommand(e),
 			spoolCommand(e),

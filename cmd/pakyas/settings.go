@@ -58,12 +58,29 @@ type settings struct {
 	debug   bool // -vv
 }
 
+// globalScope is where the global flag name is read: cmd, unless cmd has
+// a flag of that name of its own (`pakyas import healthchecks --api-key`
+// is the other service's key, not Pakyas's), then the root command.
+func globalScope(cmd *cli.Command, name string) *cli.Command {
+	for _, f := range cmd.Flags {
+		for _, n := range f.Names() {
+			if n == name {
+				return cmd.Root()
+			}
+		}
+	}
+	return cmd
+}
+
 // settings resolves the command's settings once (config.Resolve). A
 // config.toml that cannot be read is a warning: its values are ignored
 // and everything given by flag or environment still works.
 func (e *env) settings(cmd *cli.Command) (*settings, error) {
 	cs, err := config.Resolve(config.Inputs{
-		Flag:          func(name string) (string, bool) { return cmd.String(name), cmd.IsSet(name) },
+		Flag: func(name string) (string, bool) {
+			c := globalScope(cmd, name)
+			return c.String(name), c.IsSet(name)
+		},
 		Getenv:        e.getenv,
 		DefaultAPIURL: defaultAPIURL,
 	})

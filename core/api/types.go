@@ -112,6 +112,10 @@ type CheckInput struct {
 	TZ         *string `json:"tz,omitempty"`          // with cron; default UTC
 	Grace      *int64  `json:"grace,omitempty"`       // seconds
 	MaxRuntime *int64  `json:"max_runtime,omitempty"` // seconds; 0 = same as grace
+	// PublicID sets the check's public ID, the UUID of its ping URL (a new
+	// random one when not given): `pakyas import` keeps a healthchecks.io
+	// check's UUID so its ping lines keep working.
+	PublicID *string `json:"public_id,omitempty"`
 }
 
 // Signal is one received ping.

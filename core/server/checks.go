@@ -132,6 +132,13 @@ func applyCheckInput(c *core.Check, in api.CheckInput) error {
 		}
 		c.Name = name
 	}
+	if in.PublicID != nil {
+		id := strings.ToLower(strings.TrimSpace(*in.PublicID))
+		if !canonicalUUID(id, false) {
+			return invalid("invalid public_id %q: a public ID is a UUID like 550e8400-e29b-41d4-a716-446655440000", *in.PublicID)
+		}
+		c.PublicID = id
+	}
 	if in.Slug != nil {
 		c.Slug = *in.Slug
 	} else if c.Slug == "" {
@@ -376,6 +383,11 @@ func (s *Server) deleteCheck(w http.ResponseWriter, r *http.Request, c *caller) 
 func slugConflict(err error, slug string) error {
 	if core.ErrorCode(err) != core.ECONFLICT {
 		return err
+	}
+	if strings.Contains(core.ErrorMessage(err), "public id") {
+		// Not which organization has it: public IDs are global.
+		return core.Errorf(core.ECONFLICT, "that public_id is taken by another check").
+			WithHint("leave public_id out for a new random one")
 	}
 	return core.Errorf(core.ECONFLICT, "check slug %q already exists in this project", slug).
 		WithHint("choose another --slug, or change the existing check with 'pakyas check update %s'", slug)

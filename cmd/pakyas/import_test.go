@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/pakyas/pakyas/core/api"
+)
+
+// healthchecksStandIn answers GET /api/v3/checks/ as healthchecks.io's
+// Management API v3 documents it: the fixture for the key "hc-key", 401
+// for another key; the first request can be made to answer 429 with
+// Retry-After.
+func healthchecksStandIn(t *testing.T, throttleFirst bool) (*httptest.Server, *atomic.Int64) {
+	fixture, err := os.ReadFile("testdata/healthchecks_checks.json")
+	require.NoError(t, err)
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		count := n.Add(1)
+		if r.Method != http.MethodGet || r.URL.Path != "/api/v3/checks/" {
+			http.NotFound(w, r)
+			return
+		}
+		if r.Header.Get("X-Api-Key") != "hc-key" {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = w.Write([]byte(`{"error": "wrong api key"}`))
+			return
+		}
+		if throttleFirst && count == 1 {
+			w.Header().Set("Retry-After", "0")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(fixture)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &n
+}
+
+// TestImportHealthchecks: through the built binary, against a stand-in of
+// healthchecks.io's API: a dry run changes nothing; the import creates
+// each check with its schedule, keeping its UUID as the public ID (so a
+// ping line only changes its base URL) and its paused state; a re-import
+// updates instead of duplicating; a wrong key is exit 4 naming the
+// service, an unreachable service exit 3.
+func TestImportHealthchecks(t *testing.T) {
+	u, srv := loggedIn(t)
+	hc, requests := healthchecksStandIn(t, true)
+
+	r := u.run("import", "healthchecks", "--api-key", "hc-key", "--api-url", hc.URL, "--dry-run")
+	require.Equal(t, 0, r.code, "%s", r)
+	assert.Contains(t, r.stdout, "Would import (dry run, nothing changed)")
+	assert.Regexp(t, `create\s+filesystem-backup\s+Filesystem Backup\s+new\s+description not imported; tags not imported: backup fs`, r.stdout)
+	assert.Contains(t, r.stdout, "2 to create, 0 to update, 0 skipped")
+	assert.Equal(t, int64(2), requests.Load(), "the 429 was retried after its Retry-After")
+	c := srv.Client(srv.Key)
+	me, err := c.Me(context.Background())
+	require.NoError(t, err)
+	checks, err := c.Checks(context.Background(), testProject(t, me))
+	require.NoError(t, err)
+	assert.Empty(t, checks, "a dry run changes nothing")
+
+	r = u.run("import", "healthchecks", "--api-key", "hc-key", "--api-url", hc.URL)
+	require.Equal(t, 0, r.code, "%s", r)
+	assert.Contains(t, r.stdout, "2 to create, 0 to update, 0 skipped")
+	fs, err := c.Check(context.Background(), "31365bce-8b5b-4a4c-9ea0-bd03cb2a9e5a")
+	require.NoError(t, err)
+	assert.Equal(t, "filesystem-backup", fs.Slug)
+	assert.Equal(t, api.Schedule{Kind: "period", Period: 3600, Grace: 600}, fs.Schedule)
+	db, err := c.Check(context.Background(), "803f680d-e89b-492b-82ef-2be7b774a92d")
+	require.NoError(t, err)
+	assert.Equal(t, api.Schedule{Kind: "cron", Cron: "15 5 * * *", TZ: "Europe/Riga", Grace: 1200}, db.Schedule)
+	assert.Equal(t, "paused", db.Status)
+	// The healthchecks.io ping line, with only its base URL changed.
+	resp, err := http.Get(srv.URL + "/ping/31365bce-8b5b-4a4c-9ea0-bd03cb2a9e5a")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+
+	r = u.run("--format", "json", "import", "healthchecks", "--api-key", "hc-key", "--api-url", hc.URL)
+	require.Equal(t, 0, r.code, "%s", r)
+	var rep importReport
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &rep), r.stdout)
+	require.Len(t, rep.Steps, 2)
+	for _, s := range rep.Steps {
+		assert.Equal(t, "update", s.Action, "matched: %+v", s)
+		assert.Equal(t, "same UUID", s.Why)
+	}
+	checks, err = c.Checks(context.Background(), testProject(t, me))
+	require.NoError(t, err)
+	assert.Len(t, checks, 2, "a re-import does not duplicate")
+
+	r = u.run("import", "healthchecks", "--api-key", "wrong", "--api-url", hc.URL)
+	assert.Equal(t, exitAuth, r.code, "%s", r)
+	assert.Contains(t, r.stderr, "Healthchecks refused the API key given with --api-key (401 Unauthorized)")
+
+	r = u.run("import", "healthchecks", "--api-key", "hc-key", "--api-url", "http://127.0.0.1:1")
+	assert.Equal(t, exitMonitoring, r.code, "%s", r)
+	assert.Contains(t, r.stderr, "cannot reach Healthchecks at http://127.0.0.1:1/api/v3/checks/")
+}
