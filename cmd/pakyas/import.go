@@ -17,11 +17,12 @@ func importCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:  "import",
 		Usage: "bring the checks of another monitoring service into the selected project",
-		UsageText: `pakyas import healthchecks --api-key KEY [--api-url URL] [--dry-run]
+		UsageText: `pakyas import healthchecks|cronitor --api-key KEY [--api-url URL] [--dry-run]
 
 Examples:
   pakyas import healthchecks --api-key "$HC_API_KEY" --dry-run
-  pakyas import healthchecks --api-key "$HC_API_KEY" --api-url https://hc.example.com`,
+  pakyas import healthchecks --api-key "$HC_API_KEY" --api-url https://hc.example.com
+  pakyas import cronitor --api-key "$CRONITOR_API_KEY"`,
 		Action: groupAction,
 		Commands: []*cli.Command{
 			leaf("healthchecks", "import every check of a healthchecks.io (or self-hosted Healthchecks) project; they keep their UUIDs, so ping lines only change their base URL",
@@ -29,29 +30,49 @@ Examples:
 					"KEY is the project's API key (Healthchecks: Settings → API Access; read-write keeps the UUIDs).\n"+
 					"Running it again updates the checks it made (matched by UUID, then slug).\n\n"+
 					"Example:\n  pakyas import healthchecks --api-key \"$HC_API_KEY\" --dry-run",
-				e.importHealthchecks,
-				&cli.StringFlag{Name: "api-key", Usage: "the Healthchecks project's API key (not a Pakyas key)", Required: true},
-				&cli.StringFlag{Name: "api-url", Usage: "the Healthchecks site", Value: importer.DefaultHealthchecksURL},
-				&cli.BoolFlag{Name: "dry-run", Usage: "print the plan and change nothing"},
+				e.importFrom("Healthchecks", importer.FetchHealthchecks),
+				importFlags("the Healthchecks project's API key (not a Pakyas key)", "the Healthchecks site", importer.DefaultHealthchecksURL)...,
+			),
+			leaf("cronitor", "import the job and heartbeat monitors of a Cronitor account (uptime checks are skipped, and listed)",
+				"pakyas import cronitor --api-key KEY [--api-url URL] [--dry-run]\n\n"+
+					"KEY is a Cronitor API key (Settings → API Keys). Each monitor's key becomes the check's slug,\n"+
+					"its schedule (cron and time zone, or \"every N minutes\") and grace carry over.\n"+
+					"Running it again updates the checks it made (matched by slug).\n\n"+
+					"Example:\n  pakyas import cronitor --api-key \"$CRONITOR_API_KEY\" --dry-run",
+				e.importFrom("Cronitor", importer.FetchCronitor),
+				importFlags("the Cronitor API key (not a Pakyas key)", "Cronitor's API site", importer.DefaultCronitorURL)...,
 			),
 		},
 	}
 }
 
-func (e *env) importHealthchecks(ctx context.Context, cmd *cli.Command) error {
-	if cmd.Args().Present() {
-		return usagef("unexpected arguments %q: the key goes in --api-key", cmd.Args().Slice())
+// importFlags are the flags of every `pakyas import SERVICE`.
+func importFlags(keyUsage, urlUsage, defaultURL string) []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "api-key", Usage: keyUsage, Required: true},
+		&cli.StringFlag{Name: "api-url", Usage: urlUsage, Value: defaultURL},
+		&cli.BoolFlag{Name: "dry-run", Usage: "print the plan and change nothing"},
 	}
-	sc, err := e.scope(ctx, cmd)
-	if err != nil {
-		return err
+}
+
+// importFrom is the action of `pakyas import SERVICE`: fetch reads the
+// service's checks with its --api-key from --api-url.
+func (e *env) importFrom(service string, fetch func(ctx context.Context, hc *http.Client, baseURL, key string) ([]importer.Candidate, error)) cli.ActionFunc {
+	return func(ctx context.Context, cmd *cli.Command) error {
+		if cmd.Args().Present() {
+			return usagef("unexpected arguments %q: the key goes in --api-key", cmd.Args().Slice())
+		}
+		sc, err := e.scope(ctx, cmd)
+		if err != nil {
+			return err
+		}
+		hc := &http.Client{Timeout: 30 * time.Second}
+		candidates, err := fetch(ctx, hc, cmd.String("api-url"), cmd.String("api-key"))
+		if err != nil {
+			return err
+		}
+		return e.runImport(ctx, sc, service, candidates, cmd.Bool("dry-run"))
 	}
-	hc := &http.Client{Timeout: 30 * time.Second}
-	candidates, err := importer.FetchHealthchecks(ctx, hc, cmd.String("api-url"), cmd.String("api-key"))
-	if err != nil {
-		return err
-	}
-	return e.runImport(ctx, sc, "Healthchecks", candidates, cmd.Bool("dry-run"))
 }
 
 // importReport is what `pakyas import` prints with --format json.
@@ -132,7 +153,7 @@ func (e *env) runImport(ctx context.Context, sc *scope, service string, candidat
 		if dryRun {
 			o.printf(". Run it again without --dry-run to make the changes.\n")
 		} else {
-			o.printf(". Point each ping line at %s/ping/<uuid> (only the base URL changes).\n", strings.TrimRight(sc.s.APIURL.Value, "/"))
+			o.printf(". docs/migrating.md says how to point the jobs at %s.\n", strings.TrimRight(sc.s.APIURL.Value, "/"))
 		}
 	}); err != nil {
 		return err

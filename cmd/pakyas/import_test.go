@@ -108,3 +108,72 @@ func TestImportHealthchecks(t *testing.T) {
 	assert.Equal(t, exitMonitoring, r.code, "%s", r)
 	assert.Contains(t, r.stderr, "cannot reach Healthchecks at http://127.0.0.1:1/api/v3/checks/")
 }
+
+// cronitorStandIn answers GET /api/monitors?page=N as Cronitor's monitor
+// API: two pages from testdata for the key "cr-key" as the basic-auth
+// user, 403 for another.
+func cronitorStandIn(t *testing.T) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet || r.URL.Path != "/api/monitors" {
+			http.NotFound(w, r)
+			return
+		}
+		if user, pass, ok := r.BasicAuth(); !ok || user != "cr-key" || pass != "" {
+			w.WriteHeader(http.StatusForbidden)
+			_, _ = w.Write([]byte(`{"detail": "Invalid API key"}`))
+			return
+		}
+		page := r.URL.Query().Get("page")
+		if page != "1" && page != "2" {
+			_, _ = w.Write([]byte(`{"page": 3, "page_size": 2, "total_monitor_count": 4, "monitors": []}`))
+			return
+		}
+		b, err := os.ReadFile("testdata/cronitor_monitors_page" + page + ".json")
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(b)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestImportCronitor: jobs and heartbeats of both pages come over with
+// their schedules (cron and zone, "every 5 minutes" as a period), grace and
+// paused state; the uptime check is skipped and listed with the reason; a
+// key that is not a slug is made one and said so; a re-import updates; a
+// wrong key is exit 4.
+func TestImportCronitor(t *testing.T) {
+	u, srv := loggedIn(t)
+	cr := cronitorStandIn(t)
+
+	r := u.run("import", "cronitor", "--api-key", "cr-key", "--api-url", cr.URL)
+	require.Equal(t, 0, r.code, "%s", r)
+	assert.Contains(t, r.stdout, "3 to create, 0 to update, 1 skipped")
+	assert.Regexp(t, `skip\s+-\s+homepage\s+a check monitor makes requests to a URL; Pakyas watches jobs that report in`, r.stdout)
+	assert.Contains(t, r.stdout, "slug weekly_report (the key Weekly_Report is not a valid slug)")
+	c := srv.Client(srv.Key)
+	me, err := c.Me(context.Background())
+	require.NoError(t, err)
+	byslug := map[string]api.Check{}
+	checks, err := c.Checks(context.Background(), testProject(t, me))
+	require.NoError(t, err)
+	for _, ch := range checks {
+		byslug[ch.Slug] = ch
+	}
+	require.Len(t, byslug, 3)
+	assert.Equal(t, api.Schedule{Kind: "cron", Cron: "0 3 * * *", TZ: "America/New_York", Grace: 300}, byslug["nightly-backup"].Schedule)
+	assert.Equal(t, api.Schedule{Kind: "period", Period: 300, Grace: 60}, byslug["queue-worker"].Schedule)
+	assert.Equal(t, "paused", byslug["queue-worker"].Status)
+	assert.Equal(t, "Weekly Report", byslug["weekly_report"].Name)
+
+	r = u.run("import", "cronitor", "--api-key", "cr-key", "--api-url", cr.URL)
+	require.Equal(t, 0, r.code, "%s", r)
+	assert.Contains(t, r.stdout, "0 to create, 3 to update, 1 skipped")
+
+	r = u.run("import", "cronitor", "--api-key", "nope", "--api-url", cr.URL)
+	assert.Equal(t, exitAuth, r.code, "%s", r)
+	assert.Contains(t, r.stderr, "Cronitor refused the API key given with --api-key (403 Forbidden)")
+}

@@ -69,3 +69,28 @@ func TestPlanMatchesByUUIDThenSlug(t *testing.T) {
 	assert.Equal(t, Skip, steps[3].Action)
 	assert.Equal(t, "why", steps[3].Why)
 }
+
+func TestEveryPeriod(t *testing.T) {
+	for s, want := range map[string]int64{"every 5 minutes": 300, "every 1 min": 60, "every hour": 3600, "every 2 hours": 7200,
+		"every day": 86400, "Every 30 seconds": 30, "every 1 week": 604800} {
+		got, ok := everyPeriod(s)
+		assert.True(t, ok, s)
+		assert.Equal(t, want, got, s)
+	}
+	for _, s := range []string{"", "0 3 * * *", "every", "every 0 minutes", "every 5 fortnights", "every day at 4:00 am"} {
+		_, ok := everyPeriod(s)
+		assert.False(t, ok, s)
+	}
+}
+
+func TestCronitorCandidate(t *testing.T) {
+	grace := int64(30)
+	c := cronitorCandidate(crMonitor{Key: "k", Type: "job", Schedules: []string{"0 1 * * *", "0 2 * * *"}, GraceSeconds: &grace})
+	require.Empty(t, c.Skip)
+	assert.Equal(t, "0 1 * * *", *c.Input.Cron)
+	assert.Equal(t, "UTC", *c.Input.TZ)
+	assert.Contains(t, c.Notes, "only the first of 2 schedules imported")
+	assert.Contains(t, cronitorCandidate(crMonitor{Key: "k", Type: "job"}).Skip, "no schedule")
+	assert.Contains(t, cronitorCandidate(crMonitor{Key: "k", Type: "job", Schedule: "every day at 4:00 am"}).Skip, "neither a cron expression")
+	assert.Contains(t, cronitorCandidate(crMonitor{Key: "k", Type: "site"}).Skip, "site monitor")
+}
