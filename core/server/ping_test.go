@@ -304,3 +304,53 @@ func TestPingRecordsForwardedAddress(t *testing.T) {
 		assert.Equal(t, want, got.Signals[0].RemoteAddr, fwd)
 	}
 }
+
+// TestPingCronitorForm: Cronitor's telemetry URL /p/<ping-key>/<monitor>
+// with its parameters, so a job calling cronitor.link changes only the
+// base URL: state=run/complete/ok/fail, status_code, duration in seconds,
+// series pairing a run, message as the output.
+func TestPingCronitorForm(t *testing.T) {
+	srv, c, p, ch := setup(t)
+	proj, err := c.NewPingKey(context.Background(), p.ID)
+	require.NoError(t, err)
+	base := "/p/" + proj.PingKey + "/" + ch.Slug
+	for _, tc := range []struct {
+		method, path string
+		status       int
+		body         string
+	}{
+		{"GET", base + "?state=run&series=nightly-42&host=db1", 200, "OK"},
+		{"GET", base + "?state=complete&series=nightly-42&duration=12.5&status_code=0", 200, "OK"},
+		{"POST", base + "?state=fail&message=disk%20full", 200, "OK"},
+		{"GET", base + "?state=complete&status_code=3", 200, "OK"},
+		{"GET", base + "?state=ok", 200, "OK"},
+		{"GET", base + "?state=paused", 400, `invalid state "paused"`},
+		{"GET", base + "?status_code=300", 400, "invalid status_code"},
+		{"GET", base + "?duration=soon", 400, "invalid duration"},
+		{"GET", "/p/" + proj.PingKey + "/no-such-monitor", 404, "not found"},
+		{"GET", "/p/wrongwrongwrongwrongww/" + ch.Slug, 404, "not found"},
+	} {
+		code, body := ping(t, srv, tc.method, tc.path, "")
+		assert.Equal(t, tc.status, code, "%s %s: %s", tc.method, tc.path, body)
+		assert.Contains(t, body, tc.body, "%s %s", tc.method, tc.path)
+	}
+	page, err := srv.Store.Timeline(context.Background(), ch.ID, core.TimelinePage{Kinds: []core.EntryKind{core.EntrySignal}})
+	require.NoError(t, err)
+	require.Len(t, page, 5, "the accepted pings, and only them")
+	sigs := make([]*core.Signal, 5)
+	for i, e := range page { // newest first
+		sigs[4-i] = e.Signal
+	}
+	assert.Equal(t, core.SignalStart, sigs[0].Kind)
+	assert.Equal(t, "db1", sigs[0].Host)
+	assert.Equal(t, core.SignalSuccess, sigs[1].Kind)
+	assert.Equal(t, 12500*time.Millisecond, sigs[1].Duration)
+	assert.Equal(t, 0, *sigs[1].ExitCode)
+	assert.NotEmpty(t, sigs[0].RunID)
+	assert.Equal(t, sigs[0].RunID, sigs[1].RunID, "one series, one run")
+	assert.Equal(t, core.SignalFail, sigs[2].Kind)
+	assert.Equal(t, "disk full", string(sigs[2].Body))
+	assert.Equal(t, core.SignalFail, sigs[3].Kind)
+	assert.Equal(t, 3, *sigs[3].ExitCode)
+	assert.Equal(t, core.SignalSuccess, sigs[4].Kind)
+}

@@ -17,6 +17,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/ping/{id}/{$}", s.handlePing)
 	mux.HandleFunc("/ping/{a}/{b}", s.handlePing2)
 	mux.HandleFunc("/ping/{key}/{slug}/{action}", s.handlePing3)
+	mux.HandleFunc("/p/{key}/{monitor}", s.handleCronitor)
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
 	mux.HandleFunc("GET /metrics", s.handleMetrics)
 
