@@ -178,6 +178,7 @@ Examples:
 			projectCommand(e),
 			checkCommand(e),
 			importCommand(e),
+			discoverCommand(e),
 			pingCommand(e),
 			monitorCommand(e),
 			spoolCommand(e),

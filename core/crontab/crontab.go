@@ -1,0 +1,259 @@
+// Package crontab reads crontab files and rewrites their jobs to run under
+// `pakyas monitor`, for `pakyas discover`. Everything that is not a job —
+// comments, blank lines, environment lines — and every job already wrapped
+// is kept byte for byte, so a rewritten file is the same after a second
+// run.
+package crontab
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+	"unicode"
+
+	"github.com/pakyas/pakyas/core"
+)
+
+// Line is one line of a crontab.
+type Line struct {
+	Text string // as read, without the newline
+	// Job is set for a job line.
+	Job *Job
+}
+
+// Job is one scheduled command.
+type Job struct {
+	Schedule string // "*/15 * * * *", or a macro such as "@daily"
+	User     string // the user column of /etc/crontab and /etc/cron.d files
+	Command  string // the command field, up to the first unescaped %
+	Input    string // "%..." after it: the job's standard input, as cron reads it
+	TZ       string // CRON_TZ or TZ in effect for the line ("" when none)
+	// Wrapped: the command already runs under `pakyas monitor`.
+	Wrapped bool
+	// Skip says why the job cannot be monitored ("" when it can).
+	Skip string
+
+	tail string // the command field and its input as written: the end of the line
+}
+
+// env matches an environment line: NAME = value.
+var env = regexp.MustCompile(`^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$`)
+
+var macros = map[string]bool{"@yearly": true, "@annually": true, "@monthly": true, "@weekly": true,
+	"@daily": true, "@midnight": true, "@hourly": true, "@reboot": true}
+
+// Parse reads a crontab. userColumn says the jobs name a user after their
+// schedule (/etc/crontab, /etc/cron.d/*).
+func Parse(text string, userColumn bool) []Line {
+	text = strings.TrimSuffix(text, "\n")
+	if text == "" {
+		return nil
+	}
+	var lines []Line
+	tz := ""
+	for _, t := range strings.Split(text, "\n") {
+		l := Line{Text: t}
+		trimmed := strings.TrimSpace(t)
+		switch {
+		case trimmed == "" || strings.HasPrefix(trimmed, "#"):
+		case env.MatchString(t) && !strings.HasPrefix(trimmed, "@"):
+			m := env.FindStringSubmatch(t)
+			if m[1] == "CRON_TZ" || m[1] == "TZ" {
+				tz = strings.Trim(strings.TrimSpace(m[2]), `"'`)
+			}
+		default:
+			l.Job = parseJob(trimmed, userColumn)
+			if l.Job != nil {
+				l.Job.TZ = tz
+			}
+		}
+		lines = append(lines, l)
+	}
+	return lines
+}
+
+func parseJob(s string, userColumn bool) *Job {
+	fields := strings.Fields(s)
+	n := 5
+	if strings.HasPrefix(s, "@") {
+		n = 1
+	}
+	if userColumn {
+		n++
+	}
+	if len(fields) <= n {
+		return nil // not a job cron would run either
+	}
+	j := &Job{}
+	if strings.HasPrefix(s, "@") {
+		j.Schedule = fields[0]
+		if !macros[j.Schedule] {
+			return nil
+		}
+	} else {
+		j.Schedule = strings.Join(fields[:5], " ")
+	}
+	if userColumn {
+		j.User = fields[n-1]
+	}
+	// The command is the rest of the line as written (spacing kept).
+	rest := s
+	for range n {
+		rest = strings.TrimLeftFunc(rest, unicode.IsSpace)
+		rest = rest[strings.IndexFunc(rest, unicode.IsSpace):]
+	}
+	rest = strings.TrimLeftFunc(rest, unicode.IsSpace)
+	j.tail = rest
+	j.Command, j.Input = splitPercent(rest)
+	j.Wrapped = wrapped(j.Command)
+	if j.Schedule == "@reboot" {
+		j.Skip = "@reboot runs once at boot: there is no schedule to expect it on"
+	}
+	return j
+}
+
+// splitPercent splits a command field at its first unescaped %: cron runs
+// what is before it, and sends what is after it to the command's standard
+// input.
+func splitPercent(s string) (cmd, input string) {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			i++
+		case '%':
+			return strings.TrimRightFunc(s[:i], unicode.IsSpace), s[i:]
+		}
+	}
+	return s, ""
+}
+
+// wrapped reports whether cmd already runs under pakyas monitor (pakyas,
+// or a build of it named pakyas-something, by any path).
+func wrapped(cmd string) bool {
+	f := strings.Fields(cmd)
+	return len(f) >= 2 && strings.HasPrefix(path.Base(strings.Trim(f[0], `'"`)), "pakyas") && f[1] == "monitor"
+}
+
+// Slug proposes a check slug for the command: the name of the program it
+// runs (the script's name without its extension), skipping wrappers such
+// as cd, sudo, env, nice, sh and interpreters.
+func Slug(cmd string) string {
+	skip := map[string]bool{"cd": true, "sudo": true, "env": true, "nice": true, "ionice": true, "flock": true,
+		"timeout": true, "exec": true, "sh": true, "bash": true, "dash": true, "zsh": true, "python": true,
+		"python3": true, "php": true, "node": true, "ruby": true, "perl": true, "test": true, "[": true,
+		"true": true, "chronic": true, "run-parts": false}
+	words := strings.FieldsFunc(cmd, func(r rune) bool {
+		return unicode.IsSpace(r) || strings.ContainsRune(";&|()<>`'\"", r)
+	})
+	var prev string
+	for _, w := range words {
+		base := path.Base(w)
+		if strings.HasPrefix(w, "-") {
+			base = w
+		}
+		switch {
+		case strings.HasPrefix(w, "-") || strings.Contains(w, "=") || strings.HasPrefix(w, "$"):
+		case prev == "cd" || len(prev) == 2 && prev[0] == '-': // cd's directory, a short option's value
+		case strings.Trim(w, "0123456789") == "":
+		case skip[base]:
+		default:
+			if ext := path.Ext(base); ext != "" && len(ext) <= 4 {
+				base = strings.TrimSuffix(base, ext)
+			}
+			if s := slugify(base); s != "" && s != "dev" && s != "null" {
+				return s
+			}
+		}
+		prev = base
+	}
+	return "cron-job"
+}
+
+func slugify(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		switch {
+		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_':
+			b.WriteRune(r)
+			dash = false
+		case !dash && b.Len() > 0:
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	out := strings.TrimRight(b.String(), "-")
+	if len(out) > 90 {
+		out = strings.TrimRight(out[:90], "-")
+	}
+	if !core.ValidSlug(out) {
+		return ""
+	}
+	return out
+}
+
+// Wrap returns the job's line with its command run under `pakyas monitor
+// SLUG --`: pakyas is the executable to run (an absolute path: cron's PATH
+// is short). A simple command is wrapped as is; one with shell syntax
+// (&&, |, redirections, variables) runs through sh -c, so all of it is
+// monitored and its redirections still apply. The schedule, the user
+// column and the job's %-input are kept.
+func Wrap(line string, j *Job, pakyas, slug string) string {
+	body := strings.TrimRightFunc(line, unicode.IsSpace)
+	if j.Command == "" || !strings.HasSuffix(body, j.tail) {
+		return line
+	}
+	prefix := body[:len(body)-len(j.tail)]
+	cmd := j.Command
+	if strings.ContainsAny(cmd, "&|;<>()$`*?[]{}~\\\"'#") {
+		// cron turns \% into %; inside the quotes every % is escaped again.
+		cmd = "sh -c " + shellQuote(strings.ReplaceAll(cmd, `\%`, "%"))
+	}
+	out := prefix + shellQuote(pakyas) + " monitor " + slug + " -- " + cmd
+	if j.Input != "" {
+		out += " " + j.Input
+	}
+	return out
+}
+
+// shellQuote quotes s for sh when it needs it.
+func shellQuote(s string) string {
+	if s != "" && !strings.ContainsAny(s, " \t&|;<>()$`*?[]{}~\\\"'#%") {
+		return s
+	}
+	// A % inside the quotes would still end the command for cron.
+	return "'" + strings.ReplaceAll(strings.ReplaceAll(s, "'", `'\''`), "%", `\%`) + "'"
+}
+
+// Describe is how a job is shown in the plan: its schedule and command.
+func (j *Job) Describe() string {
+	s := j.Schedule
+	if j.TZ != "" {
+		s += " (" + j.TZ + ")"
+	}
+	if j.User != "" {
+		s += " as " + j.User
+	}
+	return fmt.Sprintf("%s: %s", s, j.Command)
+}
+
+// LocalZone is the IANA name of the time zone cron runs jobs in when a
+// crontab sets no CRON_TZ: $TZ, else the zone /etc/localtime links to,
+// else /etc/timezone; "" when none says.
+func LocalZone(getenv func(string) string, readlink func(string) (string, error), readFile func(string) ([]byte, error)) string {
+	if tz := strings.TrimPrefix(getenv("TZ"), ":"); tz != "" && !strings.HasPrefix(tz, "/") {
+		return tz
+	}
+	if target, err := readlink("/etc/localtime"); err == nil {
+		if _, zone, ok := strings.Cut(target, "zoneinfo/"); ok && zone != "" {
+			return zone
+		}
+	}
+	if b, err := readFile("/etc/timezone"); err == nil {
+		if zone := strings.TrimSpace(string(b)); zone != "" {
+			return zone
+		}
+	}
+	return ""
+}

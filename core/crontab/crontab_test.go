@@ -1,0 +1,83 @@
+package crontab
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// rewrite wraps every job that can be monitored, as pakyas discover does.
+func rewrite(text string, userColumn bool) string {
+	var out []string
+	for _, l := range Parse(text, userColumn) {
+		if l.Job == nil || l.Job.Wrapped || l.Job.Skip != "" {
+			out = append(out, l.Text)
+			continue
+		}
+		out = append(out, Wrap(l.Text, l.Job, "/usr/local/bin/pakyas", Slug(l.Job.Command)))
+	}
+	return strings.Join(out, "\n") + "\n"
+}
+
+func TestRewriteFiles(t *testing.T) {
+	for _, tc := range []struct {
+		file       string
+		userColumn bool
+	}{{"user.crontab", false}, {"system.crontab", true}} {
+		t.Run(tc.file, func(t *testing.T) {
+			in, err := os.ReadFile("testdata/" + tc.file)
+			require.NoError(t, err)
+			want, err := os.ReadFile("testdata/" + tc.file + ".want")
+			require.NoError(t, err)
+			got := rewrite(string(in), tc.userColumn)
+			assert.Equal(t, string(want), got)
+			assert.Equal(t, got, rewrite(got, tc.userColumn), "a second run changes nothing")
+		})
+	}
+}
+
+func TestParse(t *testing.T) {
+	in, err := os.ReadFile("testdata/user.crontab")
+	require.NoError(t, err)
+	var jobs []*Job
+	for _, l := range Parse(string(in), false) {
+		if l.Job != nil {
+			jobs = append(jobs, l.Job)
+		}
+	}
+	require.Len(t, jobs, 7)
+	assert.Equal(t, "*/15 * * * *", jobs[0].Schedule)
+	assert.Equal(t, "Europe/Paris", jobs[0].TZ, "CRON_TZ applies to the lines after it")
+	assert.Equal(t, "0 2 * * 1-5", jobs[1].Schedule)
+	assert.Equal(t, "@daily", jobs[2].Schedule)
+	assert.Contains(t, jobs[3].Skip, "@reboot")
+	assert.Equal(t, `mysql -e "OPTIMIZE TABLE t" db`, jobs[4].Command)
+	assert.Equal(t, `% please\% quote`, jobs[4].Input, "what follows the first % is the job's input")
+	assert.True(t, jobs[5].Wrapped)
+}
+
+func TestSlug(t *testing.T) {
+	for cmd, want := range map[string]string{
+		"/opt/scripts/backup.sh":                    "backup",
+		"cd /srv/app && ./bin/report --daily":       "report",
+		"sudo -u www nice -n 10 /usr/bin/php x.php": "x",
+		"python3 /srv/etl/load_orders.py":           "load_orders",
+		"FOO=1 /opt/sync":                           "sync",
+		"true":                                      "cron-job",
+	} {
+		assert.Equal(t, want, Slug(cmd), cmd)
+	}
+}
+
+func TestLocalZone(t *testing.T) {
+	none := func(string) (string, error) { return "", os.ErrNotExist }
+	noFile := func(string) ([]byte, error) { return nil, os.ErrNotExist }
+	env := func(tz string) func(string) string { return func(string) string { return tz } }
+	assert.Equal(t, "Asia/Tokyo", LocalZone(env(":Asia/Tokyo"), none, noFile))
+	assert.Equal(t, "Europe/Riga", LocalZone(env(""), func(string) (string, error) { return "/usr/share/zoneinfo/Europe/Riga", nil }, noFile))
+	assert.Equal(t, "America/Lima", LocalZone(env(""), none, func(string) ([]byte, error) { return []byte("America/Lima\n"), nil }))
+	assert.Equal(t, "", LocalZone(env(""), none, noFile))
+}
