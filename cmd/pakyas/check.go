@@ -111,7 +111,11 @@ Examples:
 				o.printf("Created check '%s' (%s) in project %q.\n", ch.Name, ch.Slug, sc.project.Name)
 				o.printf("  Schedule: %s\n", view.Schedule(ch))
 				o.printf("  Max runtime: %s\n", view.MaxRuntime(ch))
-				o.printf("  Ping URL: %s\n\n", ch.PingURL)
+				o.printf("  Ping URL: %s\n", ch.PingURL)
+				if sc.project.PingKey != "" {
+					o.printf("  Slug URL: %s/ping/%s/%s\n", strings.TrimRight(sc.s.APIURL.Value, "/"), sc.project.PingKey, ch.Slug)
+				}
+				o.printf("\n")
 				o.printf("Monitor with:\n  pakyas monitor %s -- your-command\n\n", ch.Slug)
 				o.printf("CI/CD (no auth required):\n  pakyas monitor --public-id %s -- your-command\n", ch.PublicID)
 			})

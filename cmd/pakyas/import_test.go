@@ -176,4 +176,26 @@ func TestImportCronitor(t *testing.T) {
 	r = u.run("import", "cronitor", "--api-key", "nope", "--api-url", cr.URL)
 	assert.Equal(t, exitAuth, r.code, "%s", r)
 	assert.Contains(t, r.stderr, "Cronitor refused the API key given with --api-key (403 Forbidden)")
+
+	r = u.run("import", "cronitor", "--api-key", "cr-key", "--api-url", "http://127.0.0.1:1")
+	assert.Equal(t, exitMonitoring, r.code, "%s", r)
+	assert.Contains(t, r.stderr, "cannot reach Cronitor at http://127.0.0.1:1/api/monitors?page=1")
+
+	r = u.run("import", "cronitor", "--api-key", "cr-key", "--api-url", cr.URL, "--dry-run")
+	require.Equal(t, 0, r.code, "%s", r)
+	assert.Contains(t, r.stdout, "Would import (dry run, nothing changed)")
+}
+
+// TestProjectShowsItsSlugURLs: project show and check create give the
+// project's slug URLs once it has a ping key, both forms.
+func TestProjectShowsItsSlugURLs(t *testing.T) {
+	u, srv := loggedIn(t)
+	out := ok(t, u.run("project", "show"))
+	assert.Contains(t, out, "Ping key:     none yet ('pakyas project ping-key' makes one, for slug URLs)")
+	ok(t, u.run("project", "ping-key"))
+	out = ok(t, u.run("project", "show"))
+	assert.Regexp(t, `Ping a check by its slug: `+srv.URL+`/ping/[A-Za-z0-9_-]{22}/SLUG`, out)
+	assert.Regexp(t, `Cronitor's form: `+srv.URL+`/p/[A-Za-z0-9_-]{22}/SLUG\?state=run\|complete\|fail`, out)
+	out = ok(t, u.run("check", "create", "--name", "Nightly", "--slug", "nightly"))
+	assert.Regexp(t, `Slug URL: `+srv.URL+`/ping/[A-Za-z0-9_-]{22}/nightly`, out)
 }

@@ -16,7 +16,7 @@ func projectCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:  "project",
 		Usage: "list, switch and create projects",
-		UsageText: `pakyas project list | switch NAME | create NAME
+		UsageText: `pakyas project list | show | switch NAME | create NAME | ping-key
 
 Examples:
   pakyas project list
@@ -26,6 +26,9 @@ Examples:
 			leaf("list,ls", "list the projects of the selected organization (of all, if none is selected); * marks the selected one",
 				"pakyas project list\n\nExamples:\n  pakyas project list\n  pakyas --org \"Company B\" project list --format json",
 				e.projectList),
+			leaf("show", "show the selected project: its ID, organization and ping key with its slug URLs",
+				"pakyas project show\n\nExample:\n  pakyas --project Production project show",
+				e.projectShow),
 			leaf("switch", "select the project later commands use (saved in config.toml)",
 				"pakyas project switch NAME\n\nExample:\n  pakyas project switch \"Production\"",
 				e.projectSwitch),
@@ -149,6 +152,37 @@ func (e *env) projectPingKey(ctx context.Context, cmd *cli.Command) error {
 	pingURL := strings.TrimRight(sc.s.APIURL.Value, "/") + "/ping/" + p.PingKey
 	return e.output(sc.s).show(map[string]string{"project": p.Name, "ping_key": p.PingKey, "ping_url": pingURL}, func(o *output) {
 		o.printf("Ping key of project %q: %s\n", p.Name, p.PingKey)
-		o.printf("Ping a check by its slug: %s/SLUG (and /start, /fail, /log, /<exit code>; ?create=1 makes a missing check)\n", pingURL)
+		printSlugURLs(o, sc.s.APIURL.Value, p.PingKey)
+	})
+}
+
+// printSlugURLs says how to ping the project's checks by slug with its
+// ping key: healthchecks.io's form and Cronitor's.
+func printSlugURLs(o *output, apiURL, pingKey string) {
+	base := strings.TrimRight(apiURL, "/")
+	o.printf("Ping a check by its slug: %s/ping/%s/SLUG (and /start, /fail, /log, /<exit code>; ?create=1 makes a missing check)\n", base, pingKey)
+	o.printf("Cronitor's form: %s/p/%s/SLUG?state=run|complete|fail\n", base, pingKey)
+}
+
+// projectShow shows the selected project.
+func (e *env) projectShow(ctx context.Context, cmd *cli.Command) error {
+	if cmd.Args().Present() {
+		return usagef("project show takes no arguments: select the project with --project NAME or PAKYAS_PROJECT")
+	}
+	sc, err := e.scope(ctx, cmd)
+	if err != nil {
+		return err
+	}
+	p := sc.project
+	return e.output(sc.s).show(projectRow{Project: *p, OrgName: sc.org.Name}, func(o *output) {
+		o.printf("%s\n", p.Name)
+		o.printf("  ID:           %s\n", p.ID)
+		o.printf("  Organization: %s\n", sc.org.Name)
+		if p.PingKey == "" {
+			o.printf("  Ping key:     none yet ('pakyas project ping-key' makes one, for slug URLs)\n")
+			return
+		}
+		o.printf("  Ping key:     %s\n", p.PingKey)
+		printSlugURLs(o, sc.s.APIURL.Value, p.PingKey)
 	})
 }
