@@ -2,6 +2,7 @@ package core
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -153,4 +154,27 @@ func (c *Check) DisplayStatus() Status {
 		return StatusRunning
 	}
 	return s
+}
+
+// Slugify makes a slug from a name: "Nightly Backup" → "nightly-backup"
+// ("" when nothing of it can be one). The server makes a check's slug
+// from its name with it, and so do the importers.
+func Slugify(name string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(name) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '_':
+			b.WriteRune(r)
+			dash = false
+		case !dash && b.Len() > 0:
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	out := strings.TrimRight(b.String(), "-")
+	if len(out) > 100 {
+		out = strings.TrimRight(out[:100], "-")
+	}
+	return out
 }

@@ -170,20 +170,10 @@ func Slug(cmd string) string {
 	return "cron-job"
 }
 
+// slugify is core.Slugify, short enough for a "-N" suffix; "" when it
+// makes no slug.
 func slugify(s string) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(s) {
-		switch {
-		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_':
-			b.WriteRune(r)
-			dash = false
-		case !dash && b.Len() > 0:
-			b.WriteByte('-')
-			dash = true
-		}
-	}
-	out := strings.TrimRight(b.String(), "-")
+	out := core.Slugify(s)
 	if len(out) > 90 {
 		out = strings.TrimRight(out[:90], "-")
 	}

@@ -80,10 +80,10 @@ func cronitorCandidate(m crMonitor) Candidate {
 	}
 	slug := m.Key
 	if !core.ValidSlug(slug) {
-		slug = slugify(m.Key)
+		slug = core.Slugify(m.Key)
 	}
 	if !core.ValidSlug(slug) {
-		slug = slugify(name)
+		slug = core.Slugify(name)
 	}
 	if !core.ValidSlug(slug) {
 		cand.Skip = fmt.Sprintf("no usable slug from key %q or name %q", m.Key, m.Name)

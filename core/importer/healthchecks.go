@@ -70,7 +70,7 @@ func healthchecksCandidate(c hcCheck) Candidate {
 		name = slug
 	}
 	if !core.ValidSlug(slug) {
-		slug = slugify(name)
+		slug = core.Slugify(name)
 	}
 	if !core.ValidSlug(slug) {
 		cand.Skip = fmt.Sprintf("no usable slug (name %q, slug %q): give it one in Healthchecks", c.Name, c.Slug)
@@ -120,28 +120,6 @@ func uuidOf(pingURL string) (string, bool) {
 		return "", false
 	}
 	return id.String(), true
-}
-
-// slugify makes a slug from a name: lowercase letters and digits, with
-// '-' for the rest, as Pakyas does when a check is created by name.
-func slugify(name string) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(name) {
-		switch {
-		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_':
-			b.WriteRune(r)
-			dash = false
-		case !dash && b.Len() > 0:
-			b.WriteByte('-')
-			dash = true
-		}
-	}
-	s := strings.TrimRight(b.String(), "-")
-	if len(s) > 100 {
-		s = strings.TrimRight(s[:100], "-")
-	}
-	return s
 }
 
 // getJSON GETs url from service and decodes its JSON answer into v. 401

@@ -142,7 +142,7 @@ func applyCheckInput(c *core.Check, in api.CheckInput) error {
 	if in.Slug != nil {
 		c.Slug = *in.Slug
 	} else if c.Slug == "" {
-		c.Slug = Slugify(c.Name)
+		c.Slug = core.Slugify(c.Name)
 	}
 	if !core.ValidSlug(c.Slug) {
 		return invalid("invalid slug %q: use 1 to 100 lowercase letters, digits, '-' and '_'", c.Slug).
@@ -224,27 +224,6 @@ func seconds(n int64) time.Duration {
 		return math.MinInt64
 	}
 	return time.Duration(n) * time.Second
-}
-
-// Slugify makes a slug from a name: "Nightly Backup" → "nightly-backup".
-func Slugify(name string) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(name) {
-		switch {
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '_':
-			b.WriteRune(r)
-			dash = false
-		case !dash && b.Len() > 0:
-			b.WriteByte('-')
-			dash = true
-		}
-	}
-	out := strings.TrimRight(b.String(), "-")
-	if len(out) > 100 {
-		out = strings.TrimRight(out[:100], "-")
-	}
-	return out
 }
 
 func (s *Server) showCheck(w http.ResponseWriter, r *http.Request, ch *core.Check) error {
