@@ -57,7 +57,7 @@ func TestImportHealthchecks(t *testing.T) {
 	u, srv := loggedIn(t)
 	hc, requests := healthchecksStandIn(t, true)
 
-	r := u.run("import", "healthchecks", "--api-key", "hc-key", "--api-url", hc.URL, "--dry-run")
+	r := u.exec("import", "healthchecks", "--api-key", "hc-key", "--api-url", hc.URL, "--dry-run")
 	require.Equal(t, 0, r.code, "%s", r)
 	assert.Contains(t, r.stdout, "Would import (dry run, nothing changed)")
 	assert.Regexp(t, `create\s+filesystem-backup\s+Filesystem Backup\s+new\s+description not imported; tags not imported: backup fs`, r.stdout)
@@ -70,7 +70,7 @@ func TestImportHealthchecks(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, checks, "a dry run changes nothing")
 
-	r = u.run("import", "healthchecks", "--api-key", "hc-key", "--api-url", hc.URL)
+	r = u.exec("import", "healthchecks", "--api-key", "hc-key", "--api-url", hc.URL)
 	require.Equal(t, 0, r.code, "%s", r)
 	assert.Contains(t, r.stdout, "2 to create, 0 to update, 0 skipped")
 	fs, err := c.Check(context.Background(), "31365bce-8b5b-4a4c-9ea0-bd03cb2a9e5a")
@@ -87,7 +87,7 @@ func TestImportHealthchecks(t *testing.T) {
 	resp.Body.Close()
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 
-	r = u.run("--format", "json", "import", "healthchecks", "--api-key", "hc-key", "--api-url", hc.URL)
+	r = u.exec("--format", "json", "import", "healthchecks", "--api-key", "hc-key", "--api-url", hc.URL)
 	require.Equal(t, 0, r.code, "%s", r)
 	var rep importReport
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &rep), r.stdout)
@@ -100,11 +100,11 @@ func TestImportHealthchecks(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, checks, 2, "a re-import does not duplicate")
 
-	r = u.run("import", "healthchecks", "--api-key", "wrong", "--api-url", hc.URL)
+	r = u.exec("import", "healthchecks", "--api-key", "wrong", "--api-url", hc.URL)
 	assert.Equal(t, exitAuth, r.code, "%s", r)
 	assert.Contains(t, r.stderr, "Healthchecks refused the API key given with --api-key (401 Unauthorized)")
 
-	r = u.run("import", "healthchecks", "--api-key", "hc-key", "--api-url", "http://127.0.0.1:1")
+	r = u.exec("import", "healthchecks", "--api-key", "hc-key", "--api-url", "http://127.0.0.1:1")
 	assert.Equal(t, exitMonitoring, r.code, "%s", r)
 	assert.Contains(t, r.stderr, "cannot reach Healthchecks at http://127.0.0.1:1/api/v3/checks/")
 }
@@ -149,7 +149,7 @@ func TestImportCronitor(t *testing.T) {
 	u, srv := loggedIn(t)
 	cr := cronitorStandIn(t)
 
-	r := u.run("import", "cronitor", "--api-key", "cr-key", "--api-url", cr.URL)
+	r := u.exec("import", "cronitor", "--api-key", "cr-key", "--api-url", cr.URL)
 	require.Equal(t, 0, r.code, "%s", r)
 	assert.Contains(t, r.stdout, "3 to create, 0 to update, 1 skipped")
 	assert.Regexp(t, `skip\s+-\s+homepage\s+a check monitor makes requests to a URL; Pakyas watches jobs that report in`, r.stdout)
@@ -169,19 +169,19 @@ func TestImportCronitor(t *testing.T) {
 	assert.Equal(t, "paused", byslug["queue-worker"].Status)
 	assert.Equal(t, "Weekly Report", byslug["weekly_report"].Name)
 
-	r = u.run("import", "cronitor", "--api-key", "cr-key", "--api-url", cr.URL)
+	r = u.exec("import", "cronitor", "--api-key", "cr-key", "--api-url", cr.URL)
 	require.Equal(t, 0, r.code, "%s", r)
 	assert.Contains(t, r.stdout, "0 to create, 3 to update, 1 skipped")
 
-	r = u.run("import", "cronitor", "--api-key", "nope", "--api-url", cr.URL)
+	r = u.exec("import", "cronitor", "--api-key", "nope", "--api-url", cr.URL)
 	assert.Equal(t, exitAuth, r.code, "%s", r)
 	assert.Contains(t, r.stderr, "Cronitor refused the API key given with --api-key (403 Forbidden)")
 
-	r = u.run("import", "cronitor", "--api-key", "cr-key", "--api-url", "http://127.0.0.1:1")
+	r = u.exec("import", "cronitor", "--api-key", "cr-key", "--api-url", "http://127.0.0.1:1")
 	assert.Equal(t, exitMonitoring, r.code, "%s", r)
 	assert.Contains(t, r.stderr, "cannot reach Cronitor at http://127.0.0.1:1/api/monitors?page=1")
 
-	r = u.run("import", "cronitor", "--api-key", "cr-key", "--api-url", cr.URL, "--dry-run")
+	r = u.exec("import", "cronitor", "--api-key", "cr-key", "--api-url", cr.URL, "--dry-run")
 	require.Equal(t, 0, r.code, "%s", r)
 	assert.Contains(t, r.stdout, "Would import (dry run, nothing changed)")
 }
