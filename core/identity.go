@@ -16,7 +16,13 @@ type Org struct {
 	ID        string // UUID
 	Name      string
 	CreatedAt time.Time
+	// Slug names it in commands (PAKYAS_ORG=acme); "" means the one made
+	// from the name (EffectiveSlug).
+	Slug string
 }
+
+// EffectiveSlug is the organization's slug: its own, or made from its name.
+func (o Org) EffectiveSlug() string { return slugOr(o.Slug, o.Name) }
 
 // Membership roles.
 const (
@@ -33,6 +39,19 @@ type Project struct {
 	// PingKey lets /ping/<ping-key>/<slug> ping the project's checks by
 	// slug (healthchecks.io's slug URLs); empty until one is made.
 	PingKey string
+	// Slug names it in commands (PAKYAS_PROJECT=my-project); "" means the
+	// one made from the name (EffectiveSlug).
+	Slug string
+}
+
+// EffectiveSlug is the project's slug: its own, or made from its name.
+func (p Project) EffectiveSlug() string { return slugOr(p.Slug, p.Name) }
+
+func slugOr(slug, name string) string {
+	if slug != "" {
+		return slug
+	}
+	return Slugify(name)
 }
 
 // APIKeyPrefix starts every API key. The rest of a key is letters and digits.

@@ -183,7 +183,7 @@ func TestTroubleshooting(t *testing.T) {
 	// A second project makes "no project selected" ambiguous.
 	me, err := srv.Client(srv.Key).Me(context.Background())
 	require.NoError(t, err)
-	_, err = srv.Client(srv.Key).CreateProject(context.Background(), me.Orgs[0].ID, "Second")
+	_, err = srv.Client(srv.Key).CreateProject(context.Background(), me.Orgs[0].ID, "Second", "")
 	require.NoError(t, err)
 	down := closedURL(t)
 

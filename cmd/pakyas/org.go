@@ -29,8 +29,8 @@ Examples:
 				"pakyas org switch NAME\n\nExample:\n  pakyas org switch \"My Company\"",
 				e.orgSwitch),
 			leaf("create", "create an organization",
-				"pakyas org create NAME\n\nExample:\n  pakyas org create \"Company B\"",
-				e.orgCreate),
+				"pakyas org create NAME [--slug SLUG]\n\nThe slug (made from the name when not given) names it in commands: --org SLUG, PAKYAS_ORG=SLUG.\n\nExample:\n  pakyas org create \"Company B\"",
+				e.orgCreate, &cli.StringFlag{Name: "slug", Usage: "its slug: lowercase letters, digits, - and _ (default: from the name)"}),
 		},
 	}
 }
@@ -51,13 +51,13 @@ func (e *env) orgList(ctx context.Context, cmd *cli.Command) error {
 	}
 	return e.output(s).show(m.Orgs, func(o *output) {
 		cur, _ := s.selectOrg(m)
-		t := &console.Table{Head: []string{"", "NAME", "PROJECTS", "ID"}}
+		t := &console.Table{Head: []string{"", "NAME", "SLUG", "PROJECTS", "ID"}}
 		for _, org := range m.Orgs {
 			mark := ""
 			if cur != nil && cur.ID == org.ID {
 				mark = "*"
 			}
-			t.AddText(mark, org.Name, strconv.Itoa(len(org.Projects)), org.ID)
+			t.AddText(mark, org.Name, console.OrDash(org.Slug), strconv.Itoa(len(org.Projects)), org.ID)
 		}
 		o.table(t)
 	})
@@ -107,12 +107,12 @@ func (e *env) orgCreate(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
-	org, err := c.CreateOrg(ctx, name)
+	org, err := c.CreateOrg(ctx, name, cmd.String("slug"))
 	if err != nil {
 		return s.apiErr(err)
 	}
 	return e.output(s).show(org, func(o *output) {
-		o.printf("Created organization %q (%s).\n", org.Name, org.ID)
-		o.printf("Next: pakyas org switch %q, then pakyas project create NAME\n", org.Name)
+		o.printf("Created organization %q (slug %s, ID %s).\n", org.Name, org.Slug, org.ID)
+		o.printf("Next: pakyas org switch %s, then pakyas project create NAME\n", org.Slug)
 	})
 }

@@ -17,7 +17,7 @@ func TestOrgsAndProjects(t *testing.T) {
 	u, _ := loggedIn(t)
 
 	out := ok(t, u.run("org", "list"))
-	assert.Regexp(t, `(?m)^\*\s+Test Org\s+1\s+`, out)
+	assert.Regexp(t, `(?m)^\*\s+Test Org\s+test-org\s+1\s+`, out)
 
 	ok(t, u.run("org", "create", "Company B"))
 	r := u.run("org", "create", "company b")
@@ -100,3 +100,42 @@ func TestProjectPingKey(t *testing.T) {
 	assert.NotEqual(t, first, k.PingKey)
 	assert.Contains(t, ok(t, u.run("project", "ping-key")), "Ping key of project \"Test Project\": "+k.PingKey)
 }
+
+// TestProjectSlugs (the user guide's PAKYAS_PROJECT=my-project for "My
+// Project"): projects and organizations have slugs, made from the name or
+// given, shown by the lists, accepted wherever a name or ID is; a slug
+// taken by a sibling is refused; a value matching several says which.
+func TestProjectSlugs(t *testing.T) {
+	u, _ := loggedIn(t)
+	out := ok(t, u.run("project", "create", "My Project"))
+	assert.Contains(t, out, `Created project "My Project" (slug my-project)`)
+	assert.Contains(t, out, "export PAKYAS_PROJECT=my-project")
+	assert.Regexp(t, `(?m)^\s+My Project\s+my-project\s+Test Org\s+`, ok(t, u.run("project", "list")))
+
+	assert.Contains(t, ok(t, u.with("PAKYAS_PROJECT", "my-project").run("whoami")), "Project: My Project\n")
+	assert.Contains(t, ok(t, u.run("--project", "my-project", "whoami")), "Project: My Project\n")
+	assert.Contains(t, ok(t, u.run("project", "switch", "my-project")), `Switched to project "My Project"`)
+	assert.Contains(t, ok(t, u.with("PAKYAS_ORG", "test-org").run("whoami")), "Organization: Test Org\n")
+
+	out = ok(t, u.run("project", "create", "Backups 2", "--slug", "bk"))
+	assert.Contains(t, out, "(slug bk)")
+	assert.Contains(t, ok(t, u.with("PAKYAS_PROJECT", "bk").run("whoami")), "Project: Backups 2\n")
+
+	r := u.run("project", "create", "My-Project")
+	assert.Equal(t, exitError, r.code, "%s", r)
+	assert.Contains(t, r.stderr, `already has a project with the slug "my-project" ("My Project")`)
+	r = u.run("project", "create", "Other", "--slug", "Not A Slug")
+	assert.Equal(t, exitError, r.code, "%s", r)
+	assert.Contains(t, r.stderr, `invalid project slug "Not A Slug"`)
+
+	// A value that names two projects (one's name, the other's slug).
+	ok(t, u.run("project", "create", "bk2", "--slug", "staging"))
+	ok(t, u.run("project", "create", "Staging", "--slug", "stg"))
+	r = u.with("PAKYAS_PROJECT", "staging").run("check", "list")
+	assert.Equal(t, exitNoProject, r.code, "%s", r)
+	assert.Contains(t, r.stderr, `"staging" matches several projects: `)
+	assert.Contains(t, r.stderr, `"bk2" in "Test Org" (slug staging, ID `)
+	assert.Contains(t, r.stderr, `"Staging" in "Test Org" (slug stg, ID `)
+	assert.Contains(t, r.stderr, "name it by its ID")
+}
+

@@ -33,8 +33,8 @@ Examples:
 				"pakyas project switch NAME\n\nExample:\n  pakyas project switch \"Production\"",
 				e.projectSwitch),
 			leaf("create", "create a project in the selected organization",
-				"pakyas project create NAME\n\nExample:\n  pakyas project create \"Staging\"",
-				e.projectCreate),
+				"pakyas project create NAME [--slug SLUG]\n\nThe slug (made from the name when not given) names it in commands: --project SLUG, PAKYAS_PROJECT=SLUG.\n\nExample:\n  pakyas project create \"Staging\"",
+				e.projectCreate, &cli.StringFlag{Name: "slug", Usage: "its slug: lowercase letters, digits, - and _ (default: from the name)"}),
 			leaf("ping-key", "show the selected project's ping key, for healthchecks.io-style slug URLs (/ping/<ping-key>/<slug>)",
 				"pakyas project ping-key [--new]\n\nThe first call makes one; --new replaces it (the old slug URLs stop working).\n\nExample:\n  curl -fsS \"$(pakyas project ping-key --format json | jq -r .ping_url)/nightly-backup\"",
 				e.projectPingKey, &cli.BoolFlag{Name: "new", Usage: "make a new ping key, replacing the old one"}),
@@ -80,13 +80,13 @@ func (e *env) projectList(ctx context.Context, cmd *cli.Command) error {
 		if _, p, err := s.selectProject(m); err == nil {
 			curID = p.ID
 		}
-		t := &console.Table{Head: []string{"", "NAME", "ORGANIZATION", "ID"}}
+		t := &console.Table{Head: []string{"", "NAME", "SLUG", "ORGANIZATION", "ID"}}
 		for _, r := range rows {
 			mark := ""
 			if r.ID == curID {
 				mark = "*"
 			}
-			t.AddText(mark, r.Name, r.OrgName, r.ID)
+			t.AddText(mark, r.Name, console.OrDash(r.Slug), r.OrgName, r.ID)
 		}
 		o.table(t)
 	})
@@ -128,13 +128,13 @@ func (e *env) projectCreate(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
-	p, err := c.CreateProject(ctx, org.ID, name)
+	p, err := c.CreateProject(ctx, org.ID, name, cmd.String("slug"))
 	if err != nil {
 		return s.apiErr(err)
 	}
 	return e.output(s).show(projectRow{Project: *p, OrgName: org.Name}, func(o *output) {
-		o.printf("Created project %q in organization %q.\n", p.Name, org.Name)
-		o.printf("Next: pakyas project switch %q\n", p.Name)
+		o.printf("Created project %q (slug %s) in organization %q.\n", p.Name, p.Slug, org.Name)
+		o.printf("Next: pakyas project switch %s, or export PAKYAS_PROJECT=%s\n", p.Slug, p.Slug)
 	})
 }
 
@@ -176,6 +176,7 @@ func (e *env) projectShow(ctx context.Context, cmd *cli.Command) error {
 	p := sc.project
 	return e.output(sc.s).show(projectRow{Project: *p, OrgName: sc.org.Name}, func(o *output) {
 		o.printf("%s\n", p.Name)
+		o.printf("  Slug:         %s\n", p.Slug)
 		o.printf("  ID:           %s\n", p.ID)
 		o.printf("  Organization: %s\n", sc.org.Name)
 		if p.PingKey == "" {

@@ -42,8 +42,8 @@ func globalFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "api-url", Usage: "base URL of the Pakyas server, without /api/v1 (env: PAKYAS_API_URL; config: api_url; default: " + defaultAPIURL + ")"},
 		&cli.StringFlag{Name: "api-key", Usage: "API key, pk_live_... (env: PAKYAS_API_KEY; config: api_key, saved by 'pakyas login')"},
-		&cli.StringFlag{Name: "org", Usage: "organization name or ID (env: PAKYAS_ORG; config: org, saved by 'pakyas org switch')"},
-		&cli.StringFlag{Name: "project", Usage: "project name (any case) or ID (env: PAKYAS_PROJECT; config: project, saved by 'pakyas project switch')"},
+		&cli.StringFlag{Name: "org", Usage: "organization name (any case), slug or ID (env: PAKYAS_ORG; config: org, saved by 'pakyas org switch')"},
+		&cli.StringFlag{Name: "project", Usage: "project name (any case), slug or ID (env: PAKYAS_PROJECT; config: project, saved by 'pakyas project switch')"},
 		&cli.StringFlag{Name: "format", Usage: "output: table or json (env: PAKYAS_FORMAT; config: format)"},
 		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "print each request to the server, and what external targets do, on stderr; -vv adds the plugin host's debug log", Config: cli.BoolConfig{Count: new(int)}},
 		&cli.StringFlag{Name: "config", Usage: "config file (env: PAKYAS_CONFIG; default: $XDG_CONFIG_HOME/pakyas/config.toml or ~/.config/pakyas/config.toml)"},

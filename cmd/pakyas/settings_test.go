@@ -185,9 +185,9 @@ func testutilServerWithOrgs(t *testing.T, orgs ...string) *testutil.Server {
 	srv := testutil.StartServer(t)
 	c := srv.Client(srv.Key)
 	for _, name := range orgs {
-		o, err := c.CreateOrg(context.Background(), name)
+		o, err := c.CreateOrg(context.Background(), name, "")
 		require.NoError(t, err)
-		_, err = c.CreateProject(context.Background(), o.ID, name+" Project")
+		_, err = c.CreateProject(context.Background(), o.ID, name+" Project", "")
 		require.NoError(t, err)
 	}
 	return srv

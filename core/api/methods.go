@@ -22,9 +22,9 @@ func (c *Client) Orgs(ctx context.Context) ([]Org, error) {
 }
 
 // CreateOrg creates an organization with the caller as its owner.
-func (c *Client) CreateOrg(ctx context.Context, name string) (*Org, error) {
+func (c *Client) CreateOrg(ctx context.Context, name, slug string) (*Org, error) {
 	var v Org
-	return &v, c.do(ctx, http.MethodPost, "/orgs", nil, NameInput{Name: name}, &v)
+	return &v, c.do(ctx, http.MethodPost, "/orgs", nil, NameInput{Name: name, Slug: slug}, &v)
 }
 
 // Projects lists the projects of an organization.
@@ -34,9 +34,9 @@ func (c *Client) Projects(ctx context.Context, orgID string) ([]Project, error) 
 }
 
 // CreateProject creates a project in an organization.
-func (c *Client) CreateProject(ctx context.Context, orgID, name string) (*Project, error) {
+func (c *Client) CreateProject(ctx context.Context, orgID, name, slug string) (*Project, error) {
 	var v Project
-	return &v, c.do(ctx, http.MethodPost, "/orgs/"+esc(orgID)+"/projects", nil, NameInput{Name: name}, &v)
+	return &v, c.do(ctx, http.MethodPost, "/orgs/"+esc(orgID)+"/projects", nil, NameInput{Name: name, Slug: slug}, &v)
 }
 
 // Checks lists the checks of a project.

@@ -20,6 +20,7 @@ type User struct {
 type Org struct {
 	ID        string    `json:"id"`
 	Name      string    `json:"name"`
+	Slug      string    `json:"slug"`
 	CreatedAt time.Time `json:"created_at"`
 	Projects  []Project `json:"projects,omitempty"` // filled by GET /me
 }
@@ -29,6 +30,7 @@ type Project struct {
 	ID        string    `json:"id"`
 	OrgID     string    `json:"org_id"`
 	Name      string    `json:"name"`
+	Slug      string    `json:"slug"`
 	CreatedAt time.Time `json:"created_at"`
 	// PingKey pings the project's checks by slug:
 	// /ping/<ping_key>/<slug> (healthchecks.io's slug URLs); absent until
@@ -180,6 +182,9 @@ type ChannelInput struct {
 // NameInput creates an organization, a project or an API key.
 type NameInput struct {
 	Name string `json:"name"`
+	// Slug names an organization or project in commands; made from the
+	// name when not given. Unique among its siblings.
+	Slug string `json:"slug,omitempty"`
 }
 
 // Status is the answer of POST /channels/{id}/test and similar actions.

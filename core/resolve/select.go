@@ -28,19 +28,33 @@ const (
 )
 
 // Matches reports whether sel names the object with id and name: its ID,
-// or its name in any case.
-func Matches(sel, id, name string) bool {
-	return sel == id || strings.EqualFold(strings.TrimSpace(sel), name)
+// its name in any case, or one of its slugs.
+func Matches(sel, id, name string, slugs ...string) bool {
+	sel = strings.TrimSpace(sel)
+	return sel == id || strings.EqualFold(sel, name) || (sel != "" && slices.Contains(slugs, sel))
 }
 
 // FindOrg returns the organization sel names (ID or name, any case).
 func FindOrg(m *api.Me, sel string) (*api.Org, error) {
+	var hits []*api.Org
 	for i := range m.Orgs {
-		if Matches(sel, m.Orgs[i].ID, m.Orgs[i].Name) {
-			return &m.Orgs[i], nil
+		if Matches(sel, m.Orgs[i].ID, m.Orgs[i].Name, m.Orgs[i].Slug) {
+			hits = append(hits, &m.Orgs[i])
 		}
 	}
-	return nil, &core.Error{Code: core.ENOTFOUND, Message: fmt.Sprintf("Organization %q not found", sel), Hint: OrgHint}
+	switch len(hits) {
+	case 0:
+		return nil, &core.Error{Code: core.ENOTFOUND, Message: fmt.Sprintf("Organization %q not found", sel), Hint: OrgHint}
+	case 1:
+		return hits[0], nil
+	}
+	names := make([]string, len(hits))
+	for i, o := range hits {
+		names[i] = fmt.Sprintf("%q (slug %s, ID %s)", o.Name, o.Slug, o.ID)
+	}
+	return nil, &core.Error{Code: core.EAMBIGUOUS,
+		Message: fmt.Sprintf("%q matches several organizations: %s", sel, strings.Join(names, ", ")),
+		Hint:    "name it by its ID: pakyas org switch ID, --org ID or PAKYAS_ORG=ID"}
 }
 
 // SelectOrg returns the organization org selects, or the only one the key
@@ -103,12 +117,18 @@ func Select(m *api.Me, org, project config.Setting) (*api.Org, *api.Project, err
 		return nil, nil, &core.Error{Code: core.ENOTFOUND, Message: fmt.Sprintf("Project %q not found%s", sel, where), Hint: ProjectHint}
 	}
 	names := make([]string, len(hits))
+	orgsHit := map[string]bool{}
 	for i, h := range hits {
-		names[i] = fmt.Sprintf("%q", h.org.Name)
+		names[i] = fmt.Sprintf("%q in %q (slug %s, ID %s)", h.project.Name, h.org.Name, h.project.Slug, h.project.ID)
+		orgsHit[h.org.ID] = true
+	}
+	hint := "pick the organization: pakyas org switch NAME, --org NAME or PAKYAS_ORG"
+	if len(orgsHit) < len(hits) {
+		hint = "name it by its ID: pakyas project switch ID, --project ID or PAKYAS_PROJECT=ID"
 	}
 	return nil, nil, &core.Error{Code: core.EAMBIGUOUS,
-		Message: fmt.Sprintf("No project selected: %q is a project in several organizations (%s)", sel, strings.Join(names, ", ")),
-		Hint:    "pick the organization: pakyas org switch NAME, --org NAME or PAKYAS_ORG"}
+		Message: fmt.Sprintf("No project selected: %q matches several projects: %s", sel, strings.Join(names, ", ")),
+		Hint:    hint}
 }
 
 type orgProject struct {
@@ -123,7 +143,7 @@ func projectsNamed(orgs []api.Org, sel string) []orgProject {
 	for i := range orgs {
 		for j := range orgs[i].Projects {
 			p := &orgs[i].Projects[j]
-			if sel == "" || Matches(sel, p.ID, p.Name) {
+			if sel == "" || Matches(sel, p.ID, p.Name, p.Slug) {
 				hits = append(hits, orgProject{&orgs[i], p})
 			}
 		}
@@ -210,5 +230,5 @@ func Current(apiURL string, m *api.Me, org, project config.Setting) Context {
 // HasProject reports whether org holds the project sel names (ID or name,
 // any case): `pakyas org switch` keeps a saved project only then.
 func HasProject(org *api.Org, sel string) bool {
-	return sel != "" && slices.ContainsFunc(org.Projects, func(p api.Project) bool { return Matches(sel, p.ID, p.Name) })
+	return sel != "" && slices.ContainsFunc(org.Projects, func(p api.Project) bool { return Matches(sel, p.ID, p.Name, p.Slug) })
 }

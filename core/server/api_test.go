@@ -136,7 +136,7 @@ func TestOrgIsolation(t *testing.T) {
 		"delete check":       func() error { return oc.DeleteCheck(ctx, ch.ID) },
 		"timeline":           func() error { _, err := oc.Timeline(ctx, ch.ID, "", 10); return err },
 		"projects":           func() error { _, err := oc.Projects(ctx, p.OrgID); return err },
-		"create project":     func() error { _, err := oc.CreateProject(ctx, p.OrgID, "x"); return err },
+		"create project":     func() error { _, err := oc.CreateProject(ctx, p.OrgID, "x", ""); return err },
 		"channels":           func() error { _, err := oc.Channels(ctx, p.OrgID); return err },
 		"delete channel":     func() error { return oc.DeleteChannel(ctx, chn.ID) },
 		"test channel":       func() error { _, err := oc.TestChannel(ctx, chn.ID); return err },
@@ -191,11 +191,11 @@ func TestKeys(t *testing.T) {
 func TestOrgsAndProjects(t *testing.T) {
 	_, c, p, _ := setup(t)
 	ctx := context.Background()
-	o, err := c.CreateOrg(ctx, "Company B")
+	o, err := c.CreateOrg(ctx, "Company B", "")
 	require.NoError(t, err)
-	_, err = c.CreateProject(ctx, o.ID, "Staging")
+	_, err = c.CreateProject(ctx, o.ID, "Staging", "")
 	require.NoError(t, err)
-	_, err = c.CreateProject(ctx, o.ID, "staging")
+	_, err = c.CreateProject(ctx, o.ID, "staging", "")
 	assert.True(t, api.IsStatus(err, http.StatusConflict), "project names are unique per organization, ignoring case")
 	me, err := c.Me(ctx)
 	require.NoError(t, err)

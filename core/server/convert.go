@@ -114,11 +114,11 @@ func (s *Server) apiEntry(e *core.TimelineEntry) api.TimelineEntry {
 }
 
 func apiOrg(o core.Org) api.Org {
-	return api.Org{ID: o.ID, Name: o.Name, CreatedAt: o.CreatedAt.UTC()}
+	return api.Org{ID: o.ID, Name: o.Name, Slug: o.EffectiveSlug(), CreatedAt: o.CreatedAt.UTC()}
 }
 
 func apiProject(p core.Project) api.Project {
-	return api.Project{ID: p.ID, OrgID: p.OrgID, Name: p.Name, CreatedAt: p.CreatedAt.UTC(), PingKey: p.PingKey}
+	return api.Project{ID: p.ID, OrgID: p.OrgID, Name: p.Name, Slug: p.EffectiveSlug(), CreatedAt: p.CreatedAt.UTC(), PingKey: p.PingKey}
 }
 
 func apiChannel(c core.Channel) api.Channel {

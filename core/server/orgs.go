@@ -68,13 +68,20 @@ func (s *Server) createOrg(w http.ResponseWriter, r *http.Request, c *caller) er
 	if err != nil {
 		return err
 	}
-	for _, o := range c.orgs {
-		if strings.EqualFold(o.Name, name) {
-			return core.Errorf(core.ECONFLICT, "you already belong to an organization named %q", o.Name).
+	o := core.Org{ID: uuid.NewString(), Name: name, CreatedAt: s.clock.Now(), Slug: in.Slug}
+	if err := validParentSlug("organization", o.EffectiveSlug(), in.Slug != ""); err != nil {
+		return err
+	}
+	for _, other := range c.orgs {
+		if strings.EqualFold(other.Name, name) {
+			return core.Errorf(core.ECONFLICT, "you already belong to an organization named %q", other.Name).
 				WithHint("choose another name, or use the existing one (its ID is in 'pakyas org list')")
 		}
+		if other.EffectiveSlug() == o.EffectiveSlug() {
+			return core.Errorf(core.ECONFLICT, "you already belong to an organization with the slug %q (%q)", other.EffectiveSlug(), other.Name).
+				WithHint("give this one another slug: --slug NAME")
+		}
 	}
-	o := core.Org{ID: uuid.NewString(), Name: name, CreatedAt: s.clock.Now()}
 	err = s.store.Update(r.Context(), func(q core.Queries) error {
 		if err := q.CreateOrg(r.Context(), &o); err != nil {
 			return err
@@ -131,16 +138,38 @@ func (s *Server) createProject(w http.ResponseWriter, r *http.Request, c *caller
 	if err != nil {
 		return err
 	}
-	for _, p := range ps {
-		if strings.EqualFold(p.Name, name) {
-			return core.Errorf(core.ECONFLICT, "organization %q already has a project named %q", o.Name, p.Name).
+	p := core.Project{ID: uuid.NewString(), OrgID: o.ID, Name: name, CreatedAt: s.clock.Now(), Slug: in.Slug}
+	if err := validParentSlug("project", p.EffectiveSlug(), in.Slug != ""); err != nil {
+		return err
+	}
+	for _, other := range ps {
+		if strings.EqualFold(other.Name, name) {
+			return core.Errorf(core.ECONFLICT, "organization %q already has a project named %q", o.Name, other.Name).
 				WithHint("choose another name, or use the existing project (its ID is in 'pakyas project list')")
 		}
+		if other.EffectiveSlug() == p.EffectiveSlug() {
+			return core.Errorf(core.ECONFLICT, "organization %q already has a project with the slug %q (%q)", o.Name, other.EffectiveSlug(), other.Name).
+				WithHint("give this one another slug: --slug NAME")
+		}
 	}
-	p := core.Project{ID: uuid.NewString(), OrgID: o.ID, Name: name, CreatedAt: s.clock.Now()}
 	if err := s.store.CreateProject(r.Context(), &p); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusCreated, apiProject(p))
 	return nil
 }
+
+// validParentSlug checks an organization's or project's slug: given, it
+// must be a valid slug; made from the name, the name must make one.
+func validParentSlug(what, slug string, given bool) error {
+	if core.ValidSlug(slug) {
+		return nil
+	}
+	if given {
+		return invalid("invalid %s slug %q: use 1 to 100 lowercase letters, digits, '-' and '_'", what, slug).
+			WithHint("e.g. --slug my-%s", what)
+	}
+	return invalid("the %s's name makes no slug (it needs a letter or a digit)", what).
+		WithHint("give one: --slug my-%s", what)
+}
+

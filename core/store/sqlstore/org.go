@@ -8,17 +8,17 @@ import (
 )
 
 const (
-	sqlCreateOrg = `INSERT INTO orgs (id, name, created_at) VALUES (?, ?, ?)`
+	sqlCreateOrg = `INSERT INTO orgs (id, name, created_at, slug) VALUES (?, ?, ?, NULLIF(?, ''))`
 	sqlAddMember = `INSERT INTO memberships (org_id, user_id, role) VALUES (?, ?, ?)
 		ON CONFLICT (org_id, user_id) DO UPDATE SET role = excluded.role`
-	sqlOrgsForUser = `SELECT o.id, o.name, o.created_at FROM orgs o
+	sqlOrgsForUser = `SELECT o.id, o.name, o.created_at, COALESCE(o.slug, '') FROM orgs o
 		JOIN memberships m ON m.org_id = o.id
 		WHERE m.user_id = ? ORDER BY o.name, o.id`
 )
 
 // CreateOrg inserts o; ECONFLICT when its ID is taken.
 func (q *queries) CreateOrg(ctx context.Context, o *core.Org) error {
-	_, err := q.exec(ctx, sqlCreateOrg, o.ID, o.Name, nanos(o.CreatedAt))
+	_, err := q.exec(ctx, sqlCreateOrg, o.ID, o.Name, nanos(o.CreatedAt), o.Slug)
 	if err != nil {
 		return q.writeErr("create org", err, fmt.Sprintf("org %q already exists", o.ID), "")
 	}
@@ -46,7 +46,7 @@ func (q *queries) OrgsForUser(ctx context.Context, userID string) ([]core.Org, e
 
 func scanOrg(s scanner, o *core.Org) error {
 	var created int64
-	if err := s.Scan(&o.ID, &o.Name, &created); err != nil {
+	if err := s.Scan(&o.ID, &o.Name, &created, &o.Slug); err != nil {
 		return err
 	}
 	o.CreatedAt = fromNanos(created)

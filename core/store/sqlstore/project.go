@@ -8,8 +8,8 @@ import (
 )
 
 const (
-	projectColumns   = `id, org_id, name, created_at, COALESCE(ping_key, '')`
-	sqlCreateProject = `INSERT INTO projects (id, org_id, name, created_at, ping_key) VALUES (?, ?, ?, ?, NULLIF(?, ''))`
+	projectColumns   = `id, org_id, name, created_at, COALESCE(ping_key, ''), COALESCE(slug, '')`
+	sqlCreateProject = `INSERT INTO projects (id, org_id, name, created_at, ping_key, slug) VALUES (?, ?, ?, ?, NULLIF(?, ''), NULLIF(?, ''))`
 	sqlProject       = `SELECT ` + projectColumns + ` FROM projects WHERE id = ?`
 	sqlProjects      = `SELECT ` + projectColumns + ` FROM projects WHERE org_id = ? ORDER BY name, id`
 	sqlProjectByKey  = `SELECT ` + projectColumns + ` FROM projects WHERE ping_key = ?`
@@ -19,7 +19,7 @@ const (
 // CreateProject inserts p; ECONFLICT when its ID is taken, ENOTFOUND when
 // its org does not exist.
 func (q *queries) CreateProject(ctx context.Context, p *core.Project) error {
-	_, err := q.exec(ctx, sqlCreateProject, p.ID, p.OrgID, p.Name, nanos(p.CreatedAt), p.PingKey)
+	_, err := q.exec(ctx, sqlCreateProject, p.ID, p.OrgID, p.Name, nanos(p.CreatedAt), p.PingKey, p.Slug)
 	if err != nil {
 		return q.writeErr("create project", err,
 			fmt.Sprintf("project %q already exists", p.ID),
@@ -69,7 +69,7 @@ func (q *queries) SetPingKey(ctx context.Context, projectID, key string) error {
 
 func scanProject(s scanner, p *core.Project) error {
 	var created int64
-	if err := s.Scan(&p.ID, &p.OrgID, &p.Name, &created, &p.PingKey); err != nil {
+	if err := s.Scan(&p.ID, &p.OrgID, &p.Name, &created, &p.PingKey, &p.Slug); err != nil {
 		return err
 	}
 	p.CreatedAt = fromNanos(created)

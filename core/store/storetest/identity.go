@@ -39,7 +39,7 @@ func testOrgs(t *testing.T, s core.Store) {
 	u := &core.User{ID: id(), Email: "ada@example.com", Name: "Ada", CreatedAt: at(0)}
 	require.NoError(t, s.CreateUser(ctx, u))
 	zeta := &core.Org{ID: id(), Name: "Zeta", CreatedAt: at(time.Second)}
-	acme := &core.Org{ID: id(), Name: "Acme", CreatedAt: at(2 * time.Second)}
+	acme := &core.Org{ID: id(), Name: "Acme", CreatedAt: at(2 * time.Second), Slug: "acme-inc"}
 	other := &core.Org{ID: id(), Name: "Other", CreatedAt: at(3 * time.Second)}
 	for _, o := range []*core.Org{zeta, acme, other} {
 		require.NoError(t, s.CreateOrg(ctx, o))
@@ -66,7 +66,7 @@ func testOrgs(t *testing.T, s core.Store) {
 func testProjects(t *testing.T, s core.Store) {
 	ctx := context.Background()
 	f := newFixture(t, s)
-	api := &core.Project{ID: id(), OrgID: f.org.ID, Name: "api", CreatedAt: at(time.Hour)}
+	api := &core.Project{ID: id(), OrgID: f.org.ID, Name: "api", CreatedAt: at(time.Hour), Slug: "the-api"}
 	require.NoError(t, s.CreateProject(ctx, api))
 
 	got, err := s.Project(ctx, api.ID)
