@@ -138,4 +138,3 @@ func TestProjectSlugs(t *testing.T) {
 	assert.Contains(t, r.stderr, `"Staging" in "Test Org" (slug stg, ID `)
 	assert.Contains(t, r.stderr, "name it by its ID")
 }
-

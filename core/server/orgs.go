@@ -172,4 +172,3 @@ func validParentSlug(what, slug string, given bool) error {
 	return invalid("the %s's name makes no slug (it needs a letter or a digit)", what).
 		WithHint("give one: --slug my-%s", what)
 }
-
