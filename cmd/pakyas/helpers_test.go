@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/stretchr/testify/require"
 
 	"github.com/pakyas/pakyas/core/api"
@@ -26,13 +27,23 @@ import (
 // pakyasBin is the pakyas binary built once for the whole package.
 var pakyasBin string
 
+// TestMain builds pakyas for the tests that run it as a process; the
+// user-guide scripts (guide_test.go) run this test binary as "pakyas".
 func TestMain(m *testing.M) {
+	testscript.Main(buildFirst{m}, map[string]func(){
+		"pakyas": func() { os.Exit(run(context.Background(), os.Args, os.Stdin, os.Stdout, os.Stderr)) },
+	})
+}
+
+type buildFirst struct{ m *testing.M }
+
+func (b buildFirst) Run() int {
 	var err error
 	if pakyasBin, err = testutil.Build("./cmd/pakyas", "pakyas"); err != nil {
 		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+		return 1
 	}
-	os.Exit(m.Run())
+	return b.m.Run()
 }
 
 // user is a person at a shell: a home directory of their own and the
