@@ -8,7 +8,10 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
+	"sort"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +20,7 @@ import (
 	"github.com/pakyas/pakyas/core"
 	"github.com/pakyas/pakyas/core/server"
 	"github.com/pakyas/pakyas/core/store/sqlite"
+	"github.com/pakyas/pakyas/internal/testutil"
 )
 
 // TestGuide runs the user guide (../shared/seeds/user-guide.md and
@@ -52,6 +56,26 @@ func TestGuide(t *testing.T) {
 					ts.Fatalf("no string field %q in the last stdout", args[1])
 				}
 				ts.Setenv(args[0], s)
+			},
+			// expand SRC DST: DST is SRC with its $VARS replaced (txtar
+			// files are not expanded).
+			"expand": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) != 2 {
+					ts.Fatalf("usage: expand SRC DST")
+				}
+				out := os.Expand(ts.ReadFile(args[0]), ts.Getenv)
+				ts.Check(os.MkdirAll(filepath.Dir(ts.MkAbs(args[1])), 0o700))
+				ts.Check(os.WriteFile(ts.MkAbs(args[1]), []byte(out), 0o600))
+			},
+			// received: the requests the stand-in for healthchecks.io,
+			// Cronitor and webhooks got since the last call, one
+			// "METHOD PATH?QUERY" a line, after a "received:" line.
+			"received": func(ts *testscript.TestScript, neg bool, args []string) {
+				st := ts.Value(standInKey{}).(*standIn)
+				fmt.Fprintln(ts.Stdout(), "received:")
+				for _, l := range st.drain() {
+					fmt.Fprintln(ts.Stdout(), l)
+				}
 			},
 		},
 	})
@@ -90,7 +114,63 @@ func guideSetup(e *testscript.Env) error {
 	e.Setenv("SERVER", url)
 	e.Setenv("KEY", key)
 	e.Setenv("NO_COLOR", "1")
+
+	// The external targets: the plugins built from the repository, and
+	// one stand-in for the services they call.
+	plugins := filepath.Join(e.WorkDir, "plugins")
+	if err := os.MkdirAll(plugins, 0o700); err != nil {
+		return err
+	}
+	for _, name := range []string{"healthchecks", "cronitor", "webhook"} {
+		bin, err := testutil.Build("./plugins/"+name, "pakyas-target-"+name)
+		if err != nil {
+			return err
+		}
+		b, err := os.ReadFile(bin)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(plugins, "pakyas-target-"+name), b, 0o755); err != nil {
+			return err
+		}
+	}
+	e.Setenv("PAKYAS_PLUGIN_DIR", plugins)
+	st2 := &standIn{}
+	hs2 := &http.Server{Handler: st2}
+	ln2, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	go func() { _ = hs2.Serve(ln2) }()
+	e.Defer(func() { _ = hs2.Close() })
+	e.Values[standInKey{}] = st2
+	e.Setenv("STANDIN", "http://"+ln2.Addr().String())
 	return nil
+}
+
+type standInKey struct{}
+
+// standIn answers 200 to every request and records it.
+type standIn struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (s *standIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	_, _ = io.Copy(io.Discard, r.Body)
+	s.mu.Lock()
+	s.lines = append(s.lines, r.Method+" "+r.URL.RequestURI())
+	s.mu.Unlock()
+	_, _ = io.WriteString(w, "OK")
+}
+
+func (s *standIn) drain() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := s.lines
+	s.lines = nil
+	sort.Strings(out) // the targets run in parallel
+	return out
 }
 
 func discardLogger() *log.Logger { return log.New(io.Discard, "", 0) }
