@@ -72,6 +72,9 @@ type Check struct {
 	Slug       string // unique per project, [a-z0-9_-]
 	Schedule   Schedule
 	MaxRuntime time.Duration // 0 means "equal to the grace"
+	// AlertAfter: a failed run alerts only after this many failures in a
+	// row (0 and 1: at once). Missing and Overrunning alert at once.
+	AlertAfter int
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
 
@@ -141,6 +144,13 @@ type CheckState struct {
 	// they ended where they began. Empty when nothing is held.
 	HeldFrom  Status
 	HeldUntil time.Time
+
+	// FailStreak counts the failed runs in a row (a success resets it).
+	FailStreak int
+	// FailHeld is set while the alert of a failure waits for
+	// Check.AlertAfter failures in a row: the settled status before the
+	// failure. Empty when no alert is held.
+	FailHeld Status
 }
 
 // Running reports whether a run is open.

@@ -58,6 +58,7 @@ func scheduleFlags() []cli.Flag {
 		&cli.StringFlag{Name: "cron", Usage: "cron expression instead of a period, e.g. \"0 2 * * *\""},
 		&cli.StringFlag{Name: "tz", Usage: "time zone of --cron, e.g. Europe/Paris (default UTC)"},
 		&cli.StringFlag{Name: "max-runtime", Usage: "how long a started run may take before it is Overrunning (default: the grace)"},
+		&cli.StringFlag{Name: "alert-after", Usage: "alert a failed run only after N failures in a row (default 1: at once); Missing and Overrunning alert at once"},
 	}
 }
 

@@ -76,6 +76,7 @@ type Check struct {
 	Slug        string   `json:"slug"`
 	Schedule    Schedule `json:"schedule"`
 	MaxRuntime  int64    `json:"max_runtime"` // seconds; defaults to the grace
+	AlertAfter  int      `json:"alert_after"` // failures in a row before a Failed alert; 0 or 1: at once
 	Paused      bool     `json:"paused"`
 	Status      string   `json:"status"`       // new, up, running, late, down, failed, overrunning, paused
 	StatusLabel string   `json:"status_label"` // the product's words: "On Schedule", "Missing", ...
@@ -118,6 +119,9 @@ type CheckInput struct {
 	// random one when not given): `pakyas import` keeps a healthchecks.io
 	// check's UUID so its ping lines keep working.
 	PublicID *string `json:"public_id,omitempty"`
+	// AlertAfter: a failed run alerts only after this many failures in a
+	// row (0 or 1: at once). Missing and Overrunning alert at once.
+	AlertAfter *int `json:"alert_after,omitempty"`
 }
 
 // Signal is one received ping.

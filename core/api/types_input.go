@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,6 +14,9 @@ import (
 // max-runtime), for the flags that were set (lookup's ok). Durations are
 // whole seconds (3600), Go durations (1h, 5m) or days (1d). Its errors
 // name the flag.
+// MaxAlertAfter is the most failures in a row --alert-after may wait for.
+const MaxAlertAfter = 100
+
 func NewCheckInput(lookup func(flag string) (string, bool)) (CheckInput, error) {
 	var in CheckInput
 	str := func(flag string) *string {
@@ -36,6 +40,13 @@ func NewCheckInput(lookup func(flag string) (string, bool)) (CheckInput, error) 
 		}
 		n := int64(d / time.Second)
 		*f.dst = &n
+	}
+	if v, ok := lookup("alert-after"); ok {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 0 || n > MaxAlertAfter {
+			return in, fmt.Errorf("--alert-after %q: a number of failures in a row, 1 to %d (1: at once)", v, MaxAlertAfter)
+		}
+		in.AlertAfter = &n
 	}
 	if in.Period != nil && in.Cron != nil {
 		return in, fmt.Errorf("a check has either --period or --cron, not both")

@@ -183,6 +183,12 @@ func applyCheckInput(c *core.Check, in api.CheckInput) error {
 	if in.Grace != nil {
 		sch.Grace = seconds(*in.Grace)
 	}
+	if in.AlertAfter != nil {
+		if *in.AlertAfter < 0 || *in.AlertAfter > api.MaxAlertAfter {
+			return invalid("alert_after %d: a number of failures in a row, 0 to %d", *in.AlertAfter, api.MaxAlertAfter)
+		}
+		c.AlertAfter = *in.AlertAfter
+	}
 	if in.MaxRuntime != nil {
 		c.MaxRuntime = seconds(*in.MaxRuntime)
 	}

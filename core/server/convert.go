@@ -31,6 +31,7 @@ func (s *Server) apiCheck(c *core.Check) api.Check {
 		Slug:          c.Slug,
 		Schedule:      apiSchedule(c.Schedule),
 		MaxRuntime:    int64(c.EffectiveMaxRuntime() / time.Second),
+		AlertAfter:    c.AlertAfter,
 		Paused:        st.Status == core.StatusPaused,
 		Status:        string(disp),
 		StatusLabel:   disp.Label(),

@@ -456,11 +456,14 @@ func (w *writer) apply(c *core.Check, res status.Result, at time.Time, mode aler
 			// since before the replay.
 			err = w.release(c, &st, t, at)
 		default:
-			err = w.queueAlerts(c, t)
+			err = w.alertAfter(c, &st, t, res.Transitions[0].From)
 		}
 		if err != nil {
 			return err
 		}
+	}
+	if err := w.failAgain(c, &st, at, len(res.Transitions) > 0); err != nil {
+		return err
 	}
 	if st.HeldFrom != "" && mode == alertReplayed {
 		st.HeldUntil = now.Add(replaySettle)
@@ -478,6 +481,47 @@ func (w *writer) apply(c *core.Check, res status.Result, at time.Time, mode aler
 	}
 	c.State = st
 	return nil
+}
+
+// alertAfter queues t's alerts, unless the check alerts failures only
+// after several in a row (Check.AlertAfter): then a change into Failed is
+// held until the streak reaches it, and a change out of a Failed nobody was
+// told about is alerted from what they were told (a recovery: not at all).
+// from is the status before the event's first transition.
+func (w *writer) alertAfter(c *core.Check, st *core.CheckState, t core.Transition, from core.Status) error {
+	switch {
+	case t.To == core.StatusFailed && c.AlertAfter > 1 && st.FailStreak < c.AlertAfter:
+		if st.FailHeld == "" {
+			st.FailHeld = from
+		}
+		w.note(c, t.At, fmt.Sprintf("alert held: %d of %d failures (--alert-after %d)", st.FailStreak, c.AlertAfter, c.AlertAfter))
+		return nil
+	case st.FailHeld != "" && t.From == core.StatusFailed:
+		told := st.FailHeld
+		st.FailHeld = ""
+		if !(core.Transition{From: told, To: t.To}).Alerts() {
+			w.note(c, t.At, fmt.Sprintf("no alert: the failure was not alerted (%d of %d failures)", st.FailStreak, c.AlertAfter))
+			return nil
+		}
+		t.From = told
+	}
+	return w.queueAlerts(c, t)
+}
+
+// failAgain alerts a held failure once a further failure, which changes no
+// status, brings the streak to Check.AlertAfter, or notes the count.
+func (w *writer) failAgain(c *core.Check, st *core.CheckState, at time.Time, changed bool) error {
+	if st.FailHeld == "" || st.Status != core.StatusFailed || changed || st.FailStreak <= c.State.FailStreak {
+		return nil
+	}
+	if st.FailStreak < c.AlertAfter {
+		w.note(c, at, fmt.Sprintf("alert held: %d of %d failures (--alert-after %d)", st.FailStreak, c.AlertAfter, c.AlertAfter))
+		return nil
+	}
+	from := st.FailHeld
+	st.FailHeld = ""
+	return w.queueAlerts(c, core.Transition{From: from, To: core.StatusFailed, At: at,
+		Reason: fmt.Sprintf("%d failures in a row (--alert-after %d)", st.FailStreak, c.AlertAfter)})
 }
 
 // release decides st's held alert: the net change from the status before

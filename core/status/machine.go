@@ -157,10 +157,11 @@ func (m *machine) finish(sig *core.Signal, t time.Time, ok bool) {
 	// code is unknown (-1) for a finish without one, as its signal shows.
 	to, reason := core.StatusUp, "success signal, no exit code"
 	if ok {
-		m.st.LastSuccessAt = t
+		m.st.LastSuccessAt, m.st.FailStreak = t, 0
 	} else {
 		to, reason = core.StatusFailed, "failure signal, no exit code"
 		m.st.LastFailureAt = t
+		m.st.FailStreak++
 	}
 	m.st.LastExitCode = -1
 	if sig.ExitCode != nil {

@@ -64,6 +64,9 @@ func Check(p *console.Printer, ch *api.Check) {
 	p.Printf("  Status:         %s\n", status)
 	p.Printf("  Schedule:       %s\n", Schedule(ch))
 	p.Printf("  Max runtime:    %s\n", MaxRuntime(ch))
+	if ch.AlertAfter > 1 {
+		p.Printf("  Alert after:    %d failures in a row\n", ch.AlertAfter)
+	}
 	p.Printf("  Last signal:    %s\n", console.Time(ch.LastSignalAt))
 	if ch.LastExitCode != nil {
 		p.Printf("  Last exit code: %d\n", *ch.LastExitCode)

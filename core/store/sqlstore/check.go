@@ -12,11 +12,12 @@ import (
 
 const (
 	checkColumns = `id, public_id, org_id, project_id, name, slug,
-		schedule_kind, period, cron, tz, grace, max_runtime, created_at, updated_at,
+		schedule_kind, period, cron, tz, grace, max_runtime, alert_after, created_at, updated_at,
 		status, status_since, open_runs, last_run_at, last_signal_at, last_success_at,
-		last_failure_at, last_start_at, last_exit_code, resumed_at, next_eval_at, held_from, held_until`
+		last_failure_at, last_start_at, last_exit_code, resumed_at, next_eval_at, held_from, held_until,
+		fail_streak, fail_held`
 	sqlCreateCheck = `INSERT INTO checks (` + checkColumns + `)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	sqlCheck           = `SELECT ` + checkColumns + ` FROM checks WHERE id = ?`
 	sqlCheckByPublicID = `SELECT ` + checkColumns + ` FROM checks WHERE public_id = ?`
 	// ?1 is a JSON array of public IDs.
@@ -25,7 +26,7 @@ const (
 	sqlCheckBySlug = `SELECT ` + checkColumns + ` FROM checks WHERE project_id = ? AND slug = ?`
 	sqlChecks      = `SELECT ` + checkColumns + ` FROM checks WHERE project_id = ? ORDER BY slug`
 	sqlUpdateCheck = `UPDATE checks SET public_id = ?, org_id = ?, project_id = ?, name = ?, slug = ?,
-		schedule_kind = ?, period = ?, cron = ?, tz = ?, grace = ?, max_runtime = ?, updated_at = ?,
+		schedule_kind = ?, period = ?, cron = ?, tz = ?, grace = ?, max_runtime = ?, alert_after = ?, updated_at = ?,
 		` + stateAssignments + ` WHERE id = ?`
 	sqlDeleteCheck = `DELETE FROM checks WHERE id = ?`
 )
@@ -34,9 +35,9 @@ const (
 // the project or its ID or public ID is taken, ENOTFOUND when its project or
 // org does not exist.
 func (q *queries) CreateCheck(ctx context.Context, c *core.Check) error {
-	args := append(make([]any, 0, 27), c.ID, c.PublicID, c.OrgID, c.ProjectID, c.Name, c.Slug,
+	args := append(make([]any, 0, 30), c.ID, c.PublicID, c.OrgID, c.ProjectID, c.Name, c.Slug,
 		string(c.Schedule.Kind), int64(c.Schedule.Period), c.Schedule.Cron, c.Schedule.TZ,
-		int64(c.Schedule.Grace), int64(c.MaxRuntime), nanos(c.CreatedAt), nanos(c.UpdatedAt))
+		int64(c.Schedule.Grace), int64(c.MaxRuntime), int64(c.AlertAfter), nanos(c.CreatedAt), nanos(c.UpdatedAt))
 	args, err := appendStateArgs(args, c.State)
 	if err != nil {
 		return fmt.Errorf("create check: %w", err)
@@ -104,9 +105,9 @@ func (q *queries) Checks(ctx context.Context, projectID string) ([]core.Check, e
 // when there is no such check, ECONFLICT when its new slug or public ID is
 // taken.
 func (q *queries) UpdateCheck(ctx context.Context, c *core.Check) error {
-	args := append(make([]any, 0, 24), c.PublicID, c.OrgID, c.ProjectID, c.Name, c.Slug,
+	args := append(make([]any, 0, 30), c.PublicID, c.OrgID, c.ProjectID, c.Name, c.Slug,
 		string(c.Schedule.Kind), int64(c.Schedule.Period), c.Schedule.Cron, c.Schedule.TZ,
-		int64(c.Schedule.Grace), int64(c.MaxRuntime), nanos(c.UpdatedAt))
+		int64(c.Schedule.Grace), int64(c.MaxRuntime), int64(c.AlertAfter), nanos(c.UpdatedAt))
 	args, err := appendStateArgs(args, c.State)
 	if err != nil {
 		return fmt.Errorf("update check: %w", err)
@@ -148,17 +149,18 @@ func (q *queries) DeleteCheck(ctx context.Context, id string) error {
 
 func scanCheck(s scanner, c *core.Check) error {
 	var (
-		kind, status, runs, heldFrom              string
-		period, grace, maxRuntime                 int64
+		kind, status, runs, heldFrom, failHeld    string
+		period, grace, maxRuntime, alertAfter     int64
 		created, updated, since                   int64
 		lastRun, lastSignal, lastSuccess          int64
 		lastFailure, lastStart, resumed, nextEval int64
 		heldUntil                                 int64
 	)
 	err := s.Scan(&c.ID, &c.PublicID, &c.OrgID, &c.ProjectID, &c.Name, &c.Slug,
-		&kind, &period, &c.Schedule.Cron, &c.Schedule.TZ, &grace, &maxRuntime, &created, &updated,
+		&kind, &period, &c.Schedule.Cron, &c.Schedule.TZ, &grace, &maxRuntime, &alertAfter, &created, &updated,
 		&status, &since, &runs, &lastRun, &lastSignal, &lastSuccess,
-		&lastFailure, &lastStart, &c.State.LastExitCode, &resumed, &nextEval, &heldFrom, &heldUntil)
+		&lastFailure, &lastStart, &c.State.LastExitCode, &resumed, &nextEval, &heldFrom, &heldUntil,
+		&c.State.FailStreak, &failHeld)
 	if err != nil {
 		return err
 	}
@@ -166,6 +168,7 @@ func scanCheck(s scanner, c *core.Check) error {
 	c.Schedule.Period = time.Duration(period)
 	c.Schedule.Grace = time.Duration(grace)
 	c.MaxRuntime = time.Duration(maxRuntime)
+	c.AlertAfter = int(alertAfter)
 	c.CreatedAt = fromNanos(created)
 	c.UpdatedAt = fromNanos(updated)
 
@@ -184,5 +187,6 @@ func scanCheck(s scanner, c *core.Check) error {
 	st.NextEvalAt = fromNanos(nextEval)
 	st.HeldFrom = core.Status(heldFrom)
 	st.HeldUntil = fromNanos(heldUntil)
+	st.FailHeld = core.Status(failHeld)
 	return nil
 }

@@ -31,6 +31,8 @@ func fullState() core.CheckState {
 		NextEvalAt:    at(19 * time.Minute),
 		HeldFrom:      core.StatusUp,
 		HeldUntil:     at(20 * time.Minute),
+		FailStreak:    2,
+		FailHeld:      core.StatusLate,
 	}
 }
 
