@@ -147,6 +147,10 @@ type CheckState struct {
 
 	// FailStreak counts the failed runs in a row (a success resets it).
 	FailStreak int
+	// PausedUntil ends a pause by itself (pause --for/--until); zero: the
+	// pause lasts until Resume. Only set while the status is paused.
+	PausedUntil time.Time
+
 	// FailHeld is set while the alert of a failure waits for
 	// Check.AlertAfter failures in a row: the settled status before the
 	// failure. Empty when no alert is held.

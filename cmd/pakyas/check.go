@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/pakyas/pakyas/core"
 	"github.com/pakyas/pakyas/core/api"
@@ -35,9 +36,9 @@ Examples:
 			checkShowCommand(e),
 			checkTimelineCommand(e),
 			checkUpdateCommand(e),
-			leaf("pause", "pause a check: no pings expected, no alerts",
-				"pakyas check pause SLUG\n\nExample:\n  pakyas check pause db-backup",
-				func(ctx context.Context, cmd *cli.Command) error { return e.checkPause(ctx, cmd, true) }),
+			leaf("pause", "pause a check: no pings expected, no alerts; for a while with --for or --until",
+				"pakyas check pause SLUG [--for D | --until TIME] [--reason TEXT]\n\nSignals are still recorded. With --for or --until the check resumes by itself.\n\nExamples:\n  pakyas check pause db-backup\n  pakyas check pause db-backup --for 2h --reason \"database migration\"",
+				func(ctx context.Context, cmd *cli.Command) error { return e.checkPause(ctx, cmd, true) }, pauseFlags()...),
 			leaf("resume", "resume a paused check",
 				"pakyas check resume SLUG\n\nExample:\n  pakyas check resume db-backup",
 				func(ctx context.Context, cmd *cli.Command) error { return e.checkPause(ctx, cmd, false) }),
@@ -230,7 +231,11 @@ func (e *env) checkPause(ctx context.Context, cmd *cli.Command, pause bool) erro
 		return err
 	}
 	if pause {
-		ch, err = sc.client.PauseCheck(ctx, ch.ID)
+		in, perr := pauseInput(cmd)
+		if perr != nil {
+			return perr
+		}
+		ch, err = sc.client.PauseCheckWith(ctx, ch.ID, in)
 	} else {
 		ch, err = sc.client.ResumeCheck(ctx, ch.ID)
 	}
@@ -238,9 +243,13 @@ func (e *env) checkPause(ctx context.Context, cmd *cli.Command, pause bool) erro
 		return sc.s.apiErr(err)
 	}
 	return e.output(sc.s).show(ch, func(o *output) {
-		if pause {
+		switch {
+		case pause && ch.PausedUntil != nil:
+			o.printf("Paused check '%s' until %s: no alerts until then; it resumes by itself (or: pakyas check resume %s).\n",
+				ch.Slug, console.Time(ch.PausedUntil), ch.Slug)
+		case pause:
 			o.printf("Paused check '%s': no pings expected, no alerts until 'pakyas check resume %s'.\n", ch.Slug, ch.Slug)
-		} else {
+		default:
 			o.printf("Resumed check '%s': status %s.\n", ch.Slug, ch.StatusLabel)
 		}
 	})
@@ -266,3 +275,39 @@ func (e *env) checkDelete(ctx context.Context, cmd *cli.Command) error {
 		o.printf("Deleted check '%s'.\n", ch.Slug)
 	})
 }
+
+// pauseFlags are the flags of check pause and project pause.
+func pauseFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "for", Usage: "how long: a duration (30m, 2h, 1d); then it resumes by itself"},
+		&cli.StringFlag{Name: "until", Usage: "until when: RFC 3339 (2025-01-07T06:00:00Z) or \"2025-01-07 06:00\" in local time; then it resumes by itself"},
+		&cli.StringFlag{Name: "reason", Usage: "why, shown on the timeline (e.g. \"deploy\")"},
+	}
+}
+
+// pauseInput reads --for, --until and --reason.
+func pauseInput(cmd *cli.Command) (api.PauseInput, error) {
+	in := api.PauseInput{Reason: cmd.String("reason")}
+	if cmd.IsSet("for") && cmd.IsSet("until") {
+		return in, usagef("give --for or --until, not both")
+	}
+	if v := cmd.String("for"); v != "" {
+		d, err := core.ParseDuration(v, time.Second)
+		if err != nil || d < time.Second {
+			return in, usagef("--for %q: a duration such as 30m, 2h or 1d", v)
+		}
+		in.For = int64(d / time.Second)
+	}
+	if v := cmd.String("until"); v != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			t, err = time.ParseInLocation("2006-01-02 15:04", v, time.Local)
+		}
+		if err != nil {
+			return in, usagef("--until %q: RFC 3339 (2025-01-07T06:00:00Z) or \"2025-01-07 06:00\"", v)
+		}
+		in.Until = &t
+	}
+	return in, nil
+}
+

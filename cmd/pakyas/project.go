@@ -16,7 +16,7 @@ func projectCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:  "project",
 		Usage: "list, switch and create projects",
-		UsageText: `pakyas project list | show | switch NAME | create NAME | ping-key
+		UsageText: `pakyas project list | show | switch NAME | create NAME | pause | resume | ping-key
 
 Examples:
   pakyas project list
@@ -35,6 +35,12 @@ Examples:
 			leaf("create", "create a project in the selected organization",
 				"pakyas project create NAME [--slug SLUG]\n\nThe slug (made from the name when not given) names it in commands: --project SLUG, PAKYAS_PROJECT=SLUG.\n\nExample:\n  pakyas project create \"Staging\"",
 				e.projectCreate, &cli.StringFlag{Name: "slug", Usage: "its slug: lowercase letters, digits, - and _ (default: from the name)"}),
+			leaf("pause", "pause every check of the selected project, e.g. for a deploy window; signals are still recorded",
+				"pakyas project pause [--for D | --until TIME] [--reason TEXT]\n\nExample:\n  pakyas project pause --for 30m --reason deploy",
+				func(ctx context.Context, cmd *cli.Command) error { return e.projectPause(ctx, cmd, true) }, pauseFlags()...),
+			leaf("resume", "resume every paused check of the selected project",
+				"pakyas project resume\n\nExample:\n  pakyas --project production project resume",
+				func(ctx context.Context, cmd *cli.Command) error { return e.projectPause(ctx, cmd, false) }),
 			leaf("ping-key", "show the selected project's ping key, for healthchecks.io-style slug URLs (/ping/<ping-key>/<slug>)",
 				"pakyas project ping-key [--new]\n\nThe first call makes one; --new replaces it (the old slug URLs stop working).\n\nExample:\n  curl -fsS \"$(pakyas project ping-key --format json | jq -r .ping_url)/nightly-backup\"",
 				e.projectPingKey, &cli.BoolFlag{Name: "new", Usage: "make a new ping key, replacing the old one"}),
@@ -187,3 +193,42 @@ func (e *env) projectShow(ctx context.Context, cmd *cli.Command) error {
 		printSlugURLs(o, sc.s.APIURL.Value, p.PingKey)
 	})
 }
+
+// projectPause pauses (or resumes) every check of the selected project.
+func (e *env) projectPause(ctx context.Context, cmd *cli.Command, pause bool) error {
+	if cmd.Args().Present() {
+		return usagef("unexpected arguments %q: select the project with --project or PAKYAS_PROJECT", cmd.Args().Slice())
+	}
+	var in api.PauseInput
+	if pause {
+		var err error
+		if in, err = pauseInput(cmd); err != nil {
+			return err
+		}
+	}
+	sc, err := e.scope(ctx, cmd)
+	if err != nil {
+		return err
+	}
+	var res *api.PauseResult
+	if pause {
+		res, err = sc.client.PauseProject(ctx, sc.project.ID, in)
+	} else {
+		res, err = sc.client.ResumeProject(ctx, sc.project.ID)
+	}
+	if err != nil {
+		return sc.s.apiErr(err)
+	}
+	return e.output(sc.s).show(res, func(o *output) {
+		verb := "Resumed"
+		if pause {
+			verb = "Paused"
+		}
+		o.printf("%s %d checks of project %q", verb, len(res.Checks), sc.project.Name)
+		if pause && len(res.Checks) > 0 && res.Checks[0].PausedUntil != nil {
+			o.printf(" until %s; they resume by themselves", console.Time(res.Checks[0].PausedUntil))
+		}
+		o.printf(".\n")
+	})
+}
+

@@ -76,10 +76,28 @@ func (c *Client) DeleteCheck(ctx context.Context, ref string) error {
 	return c.do(ctx, http.MethodDelete, "/checks/"+esc(ref), nil, nil, nil)
 }
 
-// PauseCheck pauses a check.
+// PauseCheck pauses a check until it is resumed.
 func (c *Client) PauseCheck(ctx context.Context, ref string) (*Check, error) {
+	return c.PauseCheckWith(ctx, ref, PauseInput{})
+}
+
+// PauseCheckWith pauses a check, for a while (in.For, in.Until) and with a
+// reason.
+func (c *Client) PauseCheckWith(ctx context.Context, ref string, in PauseInput) (*Check, error) {
 	var v Check
-	return &v, c.do(ctx, http.MethodPost, "/checks/"+esc(ref)+"/pause", nil, nil, &v)
+	return &v, c.do(ctx, http.MethodPost, "/checks/"+esc(ref)+"/pause", nil, in, &v)
+}
+
+// PauseProject pauses every check of a project (a deploy window).
+func (c *Client) PauseProject(ctx context.Context, projectID string, in PauseInput) (*PauseResult, error) {
+	var v PauseResult
+	return &v, c.do(ctx, http.MethodPost, "/projects/"+esc(projectID)+"/pause", nil, in, &v)
+}
+
+// ResumeProject resumes every paused check of a project.
+func (c *Client) ResumeProject(ctx context.Context, projectID string) (*PauseResult, error) {
+	var v PauseResult
+	return &v, c.do(ctx, http.MethodPost, "/projects/"+esc(projectID)+"/resume", nil, nil, &v)
 }
 
 // ResumeCheck resumes a paused check.

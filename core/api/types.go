@@ -77,6 +77,8 @@ type Check struct {
 	Schedule    Schedule `json:"schedule"`
 	MaxRuntime  int64    `json:"max_runtime"` // seconds; defaults to the grace
 	AlertAfter  int      `json:"alert_after"` // failures in a row before a Failed alert; 0 or 1: at once
+	// PausedUntil is when a timed pause ends by itself.
+	PausedUntil *time.Time `json:"paused_until,omitempty"`
 	Paused      bool     `json:"paused"`
 	Status      string   `json:"status"`       // new, up, running, late, down, failed, overrunning, paused
 	StatusLabel string   `json:"status_label"` // the product's words: "On Schedule", "Missing", ...
@@ -184,6 +186,20 @@ type ChannelInput struct {
 }
 
 // NameInput creates an organization, a project or an API key.
+// PauseInput is the optional body of a pause: how long it lasts (For, in
+// seconds, or Until) and why. Without either it lasts until a resume.
+type PauseInput struct {
+	For    int64      `json:"for,omitempty"`
+	Until  *time.Time `json:"until,omitempty"`
+	Reason string     `json:"reason,omitempty"`
+}
+
+// PauseResult is the answer of a project pause or resume: the checks it
+// changed.
+type PauseResult struct {
+	Checks []Check `json:"checks"`
+}
+
 type NameInput struct {
 	Name string `json:"name"`
 	// Slug names an organization or project in commands; made from the

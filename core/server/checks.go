@@ -277,9 +277,15 @@ func (s *Server) changeCheck(r *http.Request, c *caller, fn func(ch *core.Check,
 	if err != nil {
 		return nil, err
 	}
+	return s.changeCheckID(r, ch.ID, fn)
+}
+
+// changeCheckID is changeCheck for a check the caller was already allowed.
+func (s *Server) changeCheckID(r *http.Request, id string, fn func(ch *core.Check, now time.Time) (status.Result, error)) (*core.Check, error) {
+	var ch *core.Check
 	var alerts int
-	err = s.store.Update(r.Context(), func(q core.Queries) error {
-		fresh, err := q.Check(r.Context(), ch.ID)
+	err := s.store.Update(r.Context(), func(q core.Queries) error {
+		fresh, err := q.Check(r.Context(), id)
 		if err != nil {
 			return err
 		}
@@ -331,14 +337,65 @@ func (s *Server) updateCheck(w http.ResponseWriter, r *http.Request, c *caller) 
 }
 
 func (s *Server) pauseCheck(w http.ResponseWriter, r *http.Request, c *caller) error {
-	ch, err := s.changeCheck(r, c, func(ch *core.Check, now time.Time) (status.Result, error) {
-		return status.Pause(ch, now), nil
-	})
+	in, err := s.pauseInput(w, r)
+	if err != nil {
+		return err
+	}
+	ch, err := s.changeCheck(r, c, s.pauser(c, in))
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, s.apiCheck(ch))
 	return nil
+}
+
+// maxPause is the longest timed pause.
+const maxPause = 366 * 24 * time.Hour
+
+// pauseInput reads a pause's optional body.
+func (s *Server) pauseInput(w http.ResponseWriter, r *http.Request) (api.PauseInput, error) {
+	var in api.PauseInput
+	if r.ContentLength != 0 {
+		if err := decodeJSON(w, r, &in); err != nil {
+			return in, err
+		}
+	}
+	switch {
+	case in.For < 0 || time.Duration(in.For)*time.Second > maxPause:
+		return in, invalid("for %d: a pause lasts 1 second to a year (seconds)", in.For)
+	case in.For > 0 && in.Until != nil:
+		return in, invalid("give for or until, not both")
+	case in.Until != nil && !in.Until.After(s.clock.Now()):
+		return in, invalid("until %s is not in the future", in.Until.UTC().Format(time.RFC3339))
+	case in.Until != nil && in.Until.Sub(s.clock.Now()) > maxPause:
+		return in, invalid("until %s is more than a year away", in.Until.UTC().Format(time.RFC3339))
+	}
+	if len(in.Reason) > 200 {
+		return in, invalid("reason is %d characters long, more than 200", len(in.Reason))
+	}
+	return in, nil
+}
+
+// pauser is the change of a pause: until its end if it has one, with who
+// paused it, until when and why in the timeline.
+func (s *Server) pauser(c *caller, in api.PauseInput) func(ch *core.Check, now time.Time) (status.Result, error) {
+	return func(ch *core.Check, now time.Time) (status.Result, error) {
+		var until time.Time
+		switch {
+		case in.For > 0:
+			until = now.Add(time.Duration(in.For) * time.Second)
+		case in.Until != nil:
+			until = in.Until.UTC()
+		}
+		reason := "paused by " + c.user.Email
+		if !until.IsZero() {
+			reason += " until " + until.Format("2006-01-02 15:04 UTC")
+		}
+		if r := strings.TrimSpace(in.Reason); r != "" {
+			reason += ": " + r
+		}
+		return status.PauseUntil(ch, now, until, reason), nil
+	}
 }
 
 func (s *Server) resumeCheck(w http.ResponseWriter, r *http.Request, c *caller) error {
@@ -377,3 +434,42 @@ func slugConflict(err error, slug string) error {
 	return core.Errorf(core.ECONFLICT, "check slug %q already exists in this project", slug).
 		WithHint("choose another --slug, or change the existing check with 'pakyas check update %s'", slug)
 }
+
+// pauseProject pauses every check of a project (a deploy window), with the
+// body of a check's pause: for, until, reason.
+func (s *Server) pauseProject(w http.ResponseWriter, r *http.Request, c *caller) error {
+	in, err := s.pauseInput(w, r)
+	if err != nil {
+		return err
+	}
+	return s.changeProject(w, r, c, s.pauser(c, in))
+}
+
+// resumeProject resumes every paused check of a project.
+func (s *Server) resumeProject(w http.ResponseWriter, r *http.Request, c *caller) error {
+	return s.changeProject(w, r, c, func(ch *core.Check, now time.Time) (status.Result, error) {
+		return status.Resume(ch, now), nil
+	})
+}
+
+func (s *Server) changeProject(w http.ResponseWriter, r *http.Request, c *caller, fn func(ch *core.Check, now time.Time) (status.Result, error)) error {
+	p, err := s.project(r.Context(), c, r.PathValue("project"))
+	if err != nil {
+		return err
+	}
+	checks, err := s.store.Checks(r.Context(), p.ID)
+	if err != nil {
+		return err
+	}
+	out := api.PauseResult{Checks: []api.Check{}}
+	for _, ch := range checks {
+		changed, err := s.changeCheckID(r, ch.ID, fn)
+		if err != nil {
+			return err
+		}
+		out.Checks = append(out.Checks, s.apiCheck(changed))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+

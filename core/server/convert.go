@@ -32,6 +32,7 @@ func (s *Server) apiCheck(c *core.Check) api.Check {
 		Schedule:      apiSchedule(c.Schedule),
 		MaxRuntime:    int64(c.EffectiveMaxRuntime() / time.Second),
 		AlertAfter:    c.AlertAfter,
+		PausedUntil:   timePtr(st.PausedUntil),
 		Paused:        st.Status == core.StatusPaused,
 		Status:        string(disp),
 		StatusLabel:   disp.Label(),

@@ -39,6 +39,8 @@ func (s *Server) Handler() http.Handler {
 	a("PATCH /api/v1/checks/{ref}", s.updateCheck)
 	a("DELETE /api/v1/checks/{ref}", s.deleteCheck)
 	a("POST /api/v1/checks/{ref}/pause", s.pauseCheck)
+	a("POST /api/v1/projects/{project}/pause", s.pauseProject)
+	a("POST /api/v1/projects/{project}/resume", s.resumeProject)
 	a("POST /api/v1/checks/{ref}/resume", s.resumeCheck)
 	a("GET /api/v1/checks/{ref}/timeline", s.getTimeline)
 	a("DELETE /api/v1/channels/{id}", s.deleteChannel)

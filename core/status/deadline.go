@@ -74,7 +74,7 @@ func (p plan) overrunDeadline(st *core.CheckState) (core.Run, time.Time) {
 // status, or zero when none will.
 func (p plan) nextEvalAt(st *core.CheckState) time.Time {
 	if st.Status == core.StatusPaused {
-		return time.Time{}
+		return st.PausedUntil // zero: paused until resumed
 	}
 	if st.Running() {
 		if st.Status == core.StatusOverrunning {

@@ -75,6 +75,11 @@ func (m *machine) deadlineAt(deadline time.Time) time.Time {
 func (m *machine) evaluate(now time.Time) {
 	switch {
 	case m.st.Status == core.StatusPaused:
+		// A pause with an end resumes by itself then; the schedule is
+		// judged from then on.
+		if until := m.st.PausedUntil; !until.IsZero() && !now.Before(until) {
+			m.resume(until, "the pause ended ("+formatClock(until, until, m.plan.loc)+")")
+		}
 	case m.st.Running():
 		m.evaluateOverrun(now)
 	default:

@@ -104,11 +104,25 @@ func Evaluate(c *core.Check, now time.Time) Result {
 // no-op. Deadlines that passed unnoticed before the pause are not
 // evaluated: pausing never alerts.
 func Pause(c *core.Check, now time.Time) Result {
+	return PauseUntil(c, now, time.Time{}, "paused")
+}
+
+// PauseUntil pauses c as Pause does, and, when until is not zero, resumes
+// it by itself at until (Evaluate does it: NextEvalAt is until). reason is
+// the transition's reason (who paused it, why, until when). Pausing a
+// paused check sets its new end.
+func PauseUntil(c *core.Check, now, until time.Time, reason string) Result {
 	m := newMachine(c)
 	if m.st.Status == core.StatusPaused {
-		return m.unchanged()
+		if m.st.PausedUntil.Equal(until) {
+			return m.unchanged()
+		}
+		m.st.PausedUntil = until
+		m.note("%s", reason)
+		return m.result()
 	}
-	m.setStatus(core.StatusPaused, now, "paused")
+	m.st.PausedUntil = until
+	m.setStatus(core.StatusPaused, now, reason)
 	return m.result()
 }
 
@@ -122,6 +136,12 @@ func Resume(c *core.Check, now time.Time) Result {
 	if m.st.Status != core.StatusPaused {
 		return m.unchanged()
 	}
+	m.resume(now, "resumed")
+	return m.result()
+}
+
+// resume ends a pause at now.
+func (m *machine) resume(now time.Time, reason string) {
 	to := core.StatusNew
 	switch {
 	case !m.st.LastSuccessAt.IsZero() && m.st.LastSuccessAt.After(m.st.LastFailureAt):
@@ -129,9 +149,8 @@ func Resume(c *core.Check, now time.Time) Result {
 	case !m.st.LastFailureAt.IsZero():
 		to = core.StatusFailed
 	}
-	m.st.ResumedAt = now
-	m.setStatus(to, now, "resumed")
-	return m.result()
+	m.st.ResumedAt, m.st.PausedUntil = now, time.Time{}
+	m.setStatus(to, now, reason)
 }
 
 // Reschedule recomputes c's deadlines after its schedule or max runtime

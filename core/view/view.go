@@ -61,6 +61,9 @@ func Check(p *console.Printer, ch *api.Check) {
 	if ch.StatusSince != nil {
 		status += console.Painted(" since " + console.Time(ch.StatusSince))
 	}
+	if ch.PausedUntil != nil {
+		status += console.Painted(", until " + console.Time(ch.PausedUntil) + " (then it resumes by itself)")
+	}
 	p.Printf("  Status:         %s\n", status)
 	p.Printf("  Schedule:       %s\n", Schedule(ch))
 	p.Printf("  Max runtime:    %s\n", MaxRuntime(ch))

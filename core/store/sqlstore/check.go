@@ -15,9 +15,9 @@ const (
 		schedule_kind, period, cron, tz, grace, max_runtime, alert_after, created_at, updated_at,
 		status, status_since, open_runs, last_run_at, last_signal_at, last_success_at,
 		last_failure_at, last_start_at, last_exit_code, resumed_at, next_eval_at, held_from, held_until,
-		fail_streak, fail_held`
+		fail_streak, fail_held, paused_until`
 	sqlCreateCheck = `INSERT INTO checks (` + checkColumns + `)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	sqlCheck           = `SELECT ` + checkColumns + ` FROM checks WHERE id = ?`
 	sqlCheckByPublicID = `SELECT ` + checkColumns + ` FROM checks WHERE public_id = ?`
 	// ?1 is a JSON array of public IDs.
@@ -154,13 +154,13 @@ func scanCheck(s scanner, c *core.Check) error {
 		created, updated, since                   int64
 		lastRun, lastSignal, lastSuccess          int64
 		lastFailure, lastStart, resumed, nextEval int64
-		heldUntil                                 int64
+		heldUntil, pausedUntil                    int64
 	)
 	err := s.Scan(&c.ID, &c.PublicID, &c.OrgID, &c.ProjectID, &c.Name, &c.Slug,
 		&kind, &period, &c.Schedule.Cron, &c.Schedule.TZ, &grace, &maxRuntime, &alertAfter, &created, &updated,
 		&status, &since, &runs, &lastRun, &lastSignal, &lastSuccess,
 		&lastFailure, &lastStart, &c.State.LastExitCode, &resumed, &nextEval, &heldFrom, &heldUntil,
-		&c.State.FailStreak, &failHeld)
+		&c.State.FailStreak, &failHeld, &pausedUntil)
 	if err != nil {
 		return err
 	}
@@ -188,5 +188,6 @@ func scanCheck(s scanner, c *core.Check) error {
 	st.HeldFrom = core.Status(heldFrom)
 	st.HeldUntil = fromNanos(heldUntil)
 	st.FailHeld = core.Status(failHeld)
+	st.PausedUntil = fromNanos(pausedUntil)
 	return nil
 }

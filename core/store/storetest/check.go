@@ -33,6 +33,7 @@ func fullState() core.CheckState {
 		HeldUntil:     at(20 * time.Minute),
 		FailStreak:    2,
 		FailHeld:      core.StatusLate,
+		PausedUntil:   at(21 * time.Minute),
 	}
 }
 
