@@ -310,4 +310,3 @@ func pauseInput(cmd *cli.Command) (api.PauseInput, error) {
 	}
 	return in, nil
 }
-

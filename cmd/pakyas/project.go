@@ -231,4 +231,3 @@ func (e *env) projectPause(ctx context.Context, cmd *cli.Command, pause bool) er
 		o.printf(".\n")
 	})
 }
-

@@ -68,20 +68,20 @@ type Schedule struct {
 
 // Check is a monitored job as the API shows it.
 type Check struct {
-	ID          string   `json:"id"`
-	PublicID    string   `json:"public_id"`
-	OrgID       string   `json:"org_id"`
-	ProjectID   string   `json:"project_id"`
-	Name        string   `json:"name"`
-	Slug        string   `json:"slug"`
-	Schedule    Schedule `json:"schedule"`
-	MaxRuntime  int64    `json:"max_runtime"` // seconds; defaults to the grace
-	AlertAfter  int      `json:"alert_after"` // failures in a row before a Failed alert; 0 or 1: at once
+	ID         string   `json:"id"`
+	PublicID   string   `json:"public_id"`
+	OrgID      string   `json:"org_id"`
+	ProjectID  string   `json:"project_id"`
+	Name       string   `json:"name"`
+	Slug       string   `json:"slug"`
+	Schedule   Schedule `json:"schedule"`
+	MaxRuntime int64    `json:"max_runtime"` // seconds; defaults to the grace
+	AlertAfter int      `json:"alert_after"` // failures in a row before a Failed alert; 0 or 1: at once
 	// PausedUntil is when a timed pause ends by itself.
 	PausedUntil *time.Time `json:"paused_until,omitempty"`
-	Paused      bool     `json:"paused"`
-	Status      string   `json:"status"`       // new, up, running, late, down, failed, overrunning, paused
-	StatusLabel string   `json:"status_label"` // the product's words: "On Schedule", "Missing", ...
+	Paused      bool       `json:"paused"`
+	Status      string     `json:"status"`       // new, up, running, late, down, failed, overrunning, paused
+	StatusLabel string     `json:"status_label"` // the product's words: "On Schedule", "Missing", ...
 	// SettledStatus is the status without the running overlay.
 	SettledStatus  string          `json:"settled_status"`
 	StatusSince    *time.Time      `json:"status_since,omitempty"`

@@ -472,4 +472,3 @@ func (s *Server) changeProject(w http.ResponseWriter, r *http.Request, c *caller
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }
-
