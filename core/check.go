@@ -75,7 +75,13 @@ type Check struct {
 	// AlertAfter: a failed run alerts only after this many failures in a
 	// row (0 and 1: at once). Missing and Overrunning alert at once.
 	AlertAfter int
-	CreatedAt  time.Time
+	// RemindEvery: while the check is Missing, Failed or Overrunning, it
+	// alerts again this often (0: never).
+	RemindEvery time.Duration
+	// Channels are the IDs of the channels that alert for the check; nil:
+	// every channel of the organization; empty (not nil): none.
+	Channels  []string
+	CreatedAt time.Time
 	UpdatedAt  time.Time
 
 	// State is maintained by core/status and saved with the check.
@@ -147,6 +153,10 @@ type CheckState struct {
 
 	// FailStreak counts the failed runs in a row (a success resets it).
 	FailStreak int
+	// NextReminderAt is when the next reminder of a bad status is due
+	// (Check.RemindEvery); zero when none is.
+	NextReminderAt time.Time
+
 	// PausedUntil ends a pause by itself (pause --for/--until); zero: the
 	// pause lasts until Resume. Only set while the status is paused.
 	PausedUntil time.Time

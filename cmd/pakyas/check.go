@@ -60,6 +60,8 @@ func scheduleFlags() []cli.Flag {
 		&cli.StringFlag{Name: "tz", Usage: "time zone of --cron, e.g. Europe/Paris (default UTC)"},
 		&cli.StringFlag{Name: "max-runtime", Usage: "how long a started run may take before it is Overrunning (default: the grace)"},
 		&cli.StringFlag{Name: "alert-after", Usage: "alert a failed run only after N failures in a row (default 1: at once); Missing and Overrunning alert at once"},
+		&cli.StringFlag{Name: "remind-every", Usage: "alert again this often while the check is Missing, Failed or Overrunning, e.g. 1h (default off; 0 turns it off)"},
+		&cli.StringFlag{Name: "channels", Usage: "which channels alert for the check: names or IDs, comma-separated, or all (the default) or none"},
 	}
 }
 

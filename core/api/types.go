@@ -77,6 +77,10 @@ type Check struct {
 	Schedule   Schedule `json:"schedule"`
 	MaxRuntime int64    `json:"max_runtime"` // seconds; defaults to the grace
 	AlertAfter int      `json:"alert_after"` // failures in a row before a Failed alert; 0 or 1: at once
+	RemindEvery int64    `json:"remind_every"` // seconds; 0: no reminders
+	// Channels are the IDs of the channels that alert for the check;
+	// absent: every channel of the organization; empty: none.
+	Channels []string `json:"channels"`
 	// PausedUntil is when a timed pause ends by itself.
 	PausedUntil *time.Time `json:"paused_until,omitempty"`
 	Paused      bool       `json:"paused"`
@@ -124,6 +128,12 @@ type CheckInput struct {
 	// AlertAfter: a failed run alerts only after this many failures in a
 	// row (0 or 1: at once). Missing and Overrunning alert at once.
 	AlertAfter *int `json:"alert_after,omitempty"`
+	// RemindEvery (seconds): a check left Missing, Failed or Overrunning
+	// alerts again this often; 0 turns reminders off.
+	RemindEvery *int64 `json:"remind_every,omitempty"`
+	// Channels names the channels (names or IDs) that alert for the
+	// check: ["all"] (the default) or ["none"] too.
+	Channels *[]string `json:"channels,omitempty"`
 }
 
 // Signal is one received ping.

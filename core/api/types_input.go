@@ -41,6 +41,29 @@ func NewCheckInput(lookup func(flag string) (string, bool)) (CheckInput, error) 
 		n := int64(d / time.Second)
 		*f.dst = &n
 	}
+	if v, ok := lookup("remind-every"); ok {
+		d, err := core.ParseDuration(v, time.Second)
+		if v == "off" {
+			d, err = 0, nil
+		}
+		if err != nil || d < 0 || (d > 0 && d < time.Minute) {
+			return in, fmt.Errorf("--remind-every %q: a duration of a minute or more (1h, 1d), or 0 (off)", v)
+		}
+		n := int64(d / time.Second)
+		in.RemindEvery = &n
+	}
+	if v, ok := lookup("channels"); ok {
+		var names []string
+		for _, n := range strings.Split(v, ",") {
+			if n = strings.TrimSpace(n); n != "" {
+				names = append(names, n)
+			}
+		}
+		if len(names) == 0 {
+			return in, fmt.Errorf("--channels %q: channel names or IDs, comma-separated, or all, or none", v)
+		}
+		in.Channels = &names
+	}
 	if v, ok := lookup("alert-after"); ok {
 		n, err := strconv.Atoi(strings.TrimSpace(v))
 		if err != nil || n < 0 || n > MaxAlertAfter {

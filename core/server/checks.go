@@ -2,8 +2,10 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -115,6 +117,9 @@ func (s *Server) createCheck(w http.ResponseWriter, r *http.Request, c *caller) 
 	if err := applyCheckInput(&ch, in); err != nil {
 		return err
 	}
+	if err := s.setChannels(r.Context(), &ch, in.Channels); err != nil {
+		return err
+	}
 	ch.State = status.Reschedule(&ch, now).State
 	if err := s.store.CreateCheck(r.Context(), &ch); err != nil {
 		return slugConflict(err, ch.Slug)
@@ -182,6 +187,13 @@ func applyCheckInput(c *core.Check, in api.CheckInput) error {
 	}
 	if in.Grace != nil {
 		sch.Grace = seconds(*in.Grace)
+	}
+	if in.RemindEvery != nil {
+		d := seconds(*in.RemindEvery)
+		if d < 0 || (d > 0 && d < time.Minute) || d > 365*24*time.Hour {
+			return invalid("remind_every %d: seconds, 60 to a year, or 0 (off)", *in.RemindEvery)
+		}
+		c.RemindEvery = d
 	}
 	if in.AlertAfter != nil {
 		if *in.AlertAfter < 0 || *in.AlertAfter > api.MaxAlertAfter {
@@ -325,6 +337,9 @@ func (s *Server) updateCheck(w http.ResponseWriter, r *http.Request, c *caller) 
 	}
 	ch, err := s.changeCheck(r, c, func(ch *core.Check, now time.Time) (status.Result, error) {
 		if err := applyCheckInput(ch, in); err != nil {
+			return status.Result{}, err
+		}
+		if err := s.setChannels(r.Context(), ch, in.Channels); err != nil {
 			return status.Result{}, err
 		}
 		return status.Reschedule(ch, now), nil
@@ -472,3 +487,37 @@ func (s *Server) changeProject(w http.ResponseWriter, r *http.Request, c *caller
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }
+
+// setChannels sets the channels that alert for c from names: channel
+// names or IDs of c's organization, or "all", or "none"; nil changes
+// nothing.
+func (s *Server) setChannels(ctx context.Context, c *core.Check, names *[]string) error {
+	if names == nil {
+		return nil
+	}
+	switch {
+	case len(*names) == 1 && (*names)[0] == "all":
+		c.Channels = nil
+		return nil
+	case len(*names) == 1 && (*names)[0] == "none":
+		c.Channels = []string{}
+		return nil
+	}
+	chs, err := s.store.Channels(ctx, c.OrgID)
+	if err != nil {
+		return err
+	}
+	ids := []string{}
+	for _, n := range *names {
+		i := slices.IndexFunc(chs, func(ch core.Channel) bool { return ch.ID == n || strings.EqualFold(ch.Name, n) })
+		if i < 0 {
+			return notFound(fmt.Sprintf("channel %q", n)).WithHint("pakyas channel list shows the organization's channels; or use all or none")
+		}
+		if !slices.Contains(ids, chs[i].ID) {
+			ids = append(ids, chs[i].ID)
+		}
+	}
+	c.Channels = ids
+	return nil
+}
+

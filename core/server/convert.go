@@ -32,6 +32,8 @@ func (s *Server) apiCheck(c *core.Check) api.Check {
 		Schedule:      apiSchedule(c.Schedule),
 		MaxRuntime:    int64(c.EffectiveMaxRuntime() / time.Second),
 		AlertAfter:    c.AlertAfter,
+		RemindEvery:   int64(c.RemindEvery / time.Second),
+		Channels:      c.Channels,
 		PausedUntil:   timePtr(st.PausedUntil),
 		Paused:        st.Status == core.StatusPaused,
 		Status:        string(disp),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -430,6 +431,7 @@ func sameCode(a, b *int) bool {
 func (w *writer) apply(c *core.Check, res status.Result, at time.Time, mode alertMode) error {
 	now := w.s.clock.Now()
 	st := res.State
+	alertsBefore := w.alerts
 	for _, n := range res.Notes {
 		w.note(c, at, n)
 	}
@@ -476,10 +478,37 @@ func (w *writer) apply(c *core.Check, res status.Result, at time.Time, mode aler
 			return err
 		}
 	}
+	if err := w.remind(c, &st, now, w.alerts > alertsBefore, len(res.Transitions) > 0); err != nil {
+		return err
+	}
 	if st.HeldFrom != "" && (st.NextEvalAt.IsZero() || st.HeldUntil.Before(st.NextEvalAt)) {
 		st.NextEvalAt = st.HeldUntil // the evaluation loop decides it then
 	}
+	if !st.NextReminderAt.IsZero() && (st.NextEvalAt.IsZero() || st.NextReminderAt.Before(st.NextEvalAt)) {
+		st.NextEvalAt = st.NextReminderAt
+	}
 	c.State = st
+	return nil
+}
+
+// remind keeps a bad status's reminders (Check.RemindEvery): the first
+// is due one interval after the status was alerted, then one each interval
+// while it stays; any other status, or a pause, ends them.
+func (w *writer) remind(c *core.Check, st *core.CheckState, now time.Time, alerted, changed bool) error {
+	switch {
+	case c.RemindEvery <= 0 || !st.Status.Bad():
+		st.NextReminderAt = time.Time{}
+	case alerted:
+		st.NextReminderAt = now.Add(c.RemindEvery)
+	case !changed && !st.NextReminderAt.IsZero() && !now.Before(st.NextReminderAt):
+		if err := w.queueAlerts(c, core.Transition{From: st.Status, To: st.Status, At: now,
+			Reason: fmt.Sprintf("reminder: still %s since %s (every %s until it recovers)",
+				st.Status.Label(), st.StatusSince.UTC().Format("2006-01-02 15:04 UTC"), c.RemindEvery)}); err != nil {
+			return err
+		}
+		w.note(c, now, "reminder sent: still "+st.Status.Label())
+		st.NextReminderAt = now.Add(c.RemindEvery)
+	}
 	return nil
 }
 
@@ -585,6 +614,9 @@ func (w *writer) queueAlerts(c *core.Check, t core.Transition) error {
 	}
 	now := w.s.clock.Now()
 	for _, ch := range chs {
+		if c.Channels != nil && !slices.Contains(c.Channels, ch.ID) {
+			continue // not one of the check's channels
+		}
 		a := &core.Alert{
 			CheckID:   c.ID,
 			ChannelID: ch.ID,

@@ -70,6 +70,16 @@ func Check(p *console.Printer, ch *api.Check) {
 	if ch.AlertAfter > 1 {
 		p.Printf("  Alert after:    %d failures in a row\n", ch.AlertAfter)
 	}
+	if ch.RemindEvery > 0 {
+		p.Printf("  Reminders:      every %s while Missing, Failed or Overrunning\n", console.Seconds(ch.RemindEvery))
+	}
+	switch {
+	case ch.Channels == nil:
+	case len(ch.Channels) == 0:
+		p.Printf("  Alerts to:      no channel (--channels none)\n")
+	default:
+		p.Printf("  Alerts to:      %d of the organization's channels (%s)\n", len(ch.Channels), strings.Join(ch.Channels, ", "))
+	}
 	p.Printf("  Last signal:    %s\n", console.Time(ch.LastSignalAt))
 	if ch.LastExitCode != nil {
 		p.Printf("  Last exit code: %d\n", *ch.LastExitCode)

@@ -12,12 +12,12 @@ import (
 
 const (
 	checkColumns = `id, public_id, org_id, project_id, name, slug,
-		schedule_kind, period, cron, tz, grace, max_runtime, alert_after, created_at, updated_at,
+		schedule_kind, period, cron, tz, grace, max_runtime, alert_after, remind_every, channels, created_at, updated_at,
 		status, status_since, open_runs, last_run_at, last_signal_at, last_success_at,
 		last_failure_at, last_start_at, last_exit_code, resumed_at, next_eval_at, held_from, held_until,
-		fail_streak, fail_held, paused_until`
+		fail_streak, fail_held, paused_until, next_reminder_at`
 	sqlCreateCheck = `INSERT INTO checks (` + checkColumns + `)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	sqlCheck           = `SELECT ` + checkColumns + ` FROM checks WHERE id = ?`
 	sqlCheckByPublicID = `SELECT ` + checkColumns + ` FROM checks WHERE public_id = ?`
 	// ?1 is a JSON array of public IDs.
@@ -26,7 +26,8 @@ const (
 	sqlCheckBySlug = `SELECT ` + checkColumns + ` FROM checks WHERE project_id = ? AND slug = ?`
 	sqlChecks      = `SELECT ` + checkColumns + ` FROM checks WHERE project_id = ? ORDER BY slug`
 	sqlUpdateCheck = `UPDATE checks SET public_id = ?, org_id = ?, project_id = ?, name = ?, slug = ?,
-		schedule_kind = ?, period = ?, cron = ?, tz = ?, grace = ?, max_runtime = ?, alert_after = ?, updated_at = ?,
+		schedule_kind = ?, period = ?, cron = ?, tz = ?, grace = ?, max_runtime = ?, alert_after = ?,
+		remind_every = ?, channels = ?, updated_at = ?,
 		` + stateAssignments + ` WHERE id = ?`
 	sqlDeleteCheck = `DELETE FROM checks WHERE id = ?`
 )
@@ -37,7 +38,8 @@ const (
 func (q *queries) CreateCheck(ctx context.Context, c *core.Check) error {
 	args := append(make([]any, 0, 30), c.ID, c.PublicID, c.OrgID, c.ProjectID, c.Name, c.Slug,
 		string(c.Schedule.Kind), int64(c.Schedule.Period), c.Schedule.Cron, c.Schedule.TZ,
-		int64(c.Schedule.Grace), int64(c.MaxRuntime), int64(c.AlertAfter), nanos(c.CreatedAt), nanos(c.UpdatedAt))
+		int64(c.Schedule.Grace), int64(c.MaxRuntime), int64(c.AlertAfter), int64(c.RemindEvery), encodeChannels(c.Channels),
+		nanos(c.CreatedAt), nanos(c.UpdatedAt))
 	args, err := appendStateArgs(args, c.State)
 	if err != nil {
 		return fmt.Errorf("create check: %w", err)
@@ -107,7 +109,8 @@ func (q *queries) Checks(ctx context.Context, projectID string) ([]core.Check, e
 func (q *queries) UpdateCheck(ctx context.Context, c *core.Check) error {
 	args := append(make([]any, 0, 30), c.PublicID, c.OrgID, c.ProjectID, c.Name, c.Slug,
 		string(c.Schedule.Kind), int64(c.Schedule.Period), c.Schedule.Cron, c.Schedule.TZ,
-		int64(c.Schedule.Grace), int64(c.MaxRuntime), int64(c.AlertAfter), nanos(c.UpdatedAt))
+		int64(c.Schedule.Grace), int64(c.MaxRuntime), int64(c.AlertAfter), int64(c.RemindEvery), encodeChannels(c.Channels),
+		nanos(c.UpdatedAt))
 	args, err := appendStateArgs(args, c.State)
 	if err != nil {
 		return fmt.Errorf("update check: %w", err)
@@ -150,17 +153,19 @@ func (q *queries) DeleteCheck(ctx context.Context, id string) error {
 func scanCheck(s scanner, c *core.Check) error {
 	var (
 		kind, status, runs, heldFrom, failHeld    string
+		channels                                  string
 		period, grace, maxRuntime, alertAfter     int64
+		remindEvery, nextReminder                 int64
 		created, updated, since                   int64
 		lastRun, lastSignal, lastSuccess          int64
 		lastFailure, lastStart, resumed, nextEval int64
 		heldUntil, pausedUntil                    int64
 	)
 	err := s.Scan(&c.ID, &c.PublicID, &c.OrgID, &c.ProjectID, &c.Name, &c.Slug,
-		&kind, &period, &c.Schedule.Cron, &c.Schedule.TZ, &grace, &maxRuntime, &alertAfter, &created, &updated,
+		&kind, &period, &c.Schedule.Cron, &c.Schedule.TZ, &grace, &maxRuntime, &alertAfter, &remindEvery, &channels, &created, &updated,
 		&status, &since, &runs, &lastRun, &lastSignal, &lastSuccess,
 		&lastFailure, &lastStart, &c.State.LastExitCode, &resumed, &nextEval, &heldFrom, &heldUntil,
-		&c.State.FailStreak, &failHeld, &pausedUntil)
+		&c.State.FailStreak, &failHeld, &pausedUntil, &nextReminder)
 	if err != nil {
 		return err
 	}
@@ -169,6 +174,10 @@ func scanCheck(s scanner, c *core.Check) error {
 	c.Schedule.Grace = time.Duration(grace)
 	c.MaxRuntime = time.Duration(maxRuntime)
 	c.AlertAfter = int(alertAfter)
+	c.RemindEvery = time.Duration(remindEvery)
+	if c.Channels, err = decodeChannels(channels); err != nil {
+		return fmt.Errorf("check %s: channels: %w", c.ID, err)
+	}
 	c.CreatedAt = fromNanos(created)
 	c.UpdatedAt = fromNanos(updated)
 
@@ -189,5 +198,31 @@ func scanCheck(s scanner, c *core.Check) error {
 	st.HeldUntil = fromNanos(heldUntil)
 	st.FailHeld = core.Status(failHeld)
 	st.PausedUntil = fromNanos(pausedUntil)
+	st.NextReminderAt = fromNanos(nextReminder)
 	return nil
+}
+
+// encodeChannels stores a check's channels: "" for every channel (nil),
+// "none" for none, else a JSON array of IDs.
+func encodeChannels(ids []string) string {
+	switch {
+	case ids == nil:
+		return ""
+	case len(ids) == 0:
+		return "none"
+	}
+	b, _ := json.Marshal(ids)
+	return string(b)
+}
+
+func decodeChannels(s string) ([]string, error) {
+	switch s {
+	case "":
+		return nil, nil
+	case "none":
+		return []string{}, nil
+	}
+	var ids []string
+	err := json.Unmarshal([]byte(s), &ids)
+	return ids, err
 }

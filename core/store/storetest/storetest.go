@@ -112,17 +112,19 @@ func newFixture(t *testing.T, s core.Store) *fixture {
 // applying the edits.
 func (f *fixture) newCheck(slug string, edits ...func(*core.Check)) *core.Check {
 	c := &core.Check{
-		ID:         id(),
-		PublicID:   id(),
-		OrgID:      f.org.ID,
-		ProjectID:  f.project.ID,
-		Name:       "Check " + slug,
-		Slug:       slug,
-		Schedule:   core.Schedule{Kind: core.SchedulePeriod, Period: time.Hour, Grace: 5 * time.Minute},
-		AlertAfter: 2,
-		CreatedAt:  at(time.Minute),
-		UpdatedAt:  at(time.Minute),
-		State:      core.CheckState{Status: core.StatusNew, StatusSince: at(time.Minute), LastExitCode: -1},
+		ID:          id(),
+		PublicID:    id(),
+		OrgID:       f.org.ID,
+		ProjectID:   f.project.ID,
+		Name:        "Check " + slug,
+		Slug:        slug,
+		Schedule:    core.Schedule{Kind: core.SchedulePeriod, Period: time.Hour, Grace: 5 * time.Minute},
+		AlertAfter:  2,
+		RemindEvery: time.Hour,
+		Channels:    []string{"ch-1", "ch-2"},
+		CreatedAt:   at(time.Minute),
+		UpdatedAt:   at(time.Minute),
+		State:       core.CheckState{Status: core.StatusNew, StatusSince: at(time.Minute), LastExitCode: -1},
 	}
 	for _, edit := range edits {
 		edit(c)
