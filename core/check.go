@@ -82,7 +82,7 @@ type Check struct {
 	// every channel of the organization; empty (not nil): none.
 	Channels  []string
 	CreatedAt time.Time
-	UpdatedAt  time.Time
+	UpdatedAt time.Time
 
 	// State is maintained by core/status and saved with the check.
 	State CheckState

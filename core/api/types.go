@@ -68,15 +68,15 @@ type Schedule struct {
 
 // Check is a monitored job as the API shows it.
 type Check struct {
-	ID         string   `json:"id"`
-	PublicID   string   `json:"public_id"`
-	OrgID      string   `json:"org_id"`
-	ProjectID  string   `json:"project_id"`
-	Name       string   `json:"name"`
-	Slug       string   `json:"slug"`
-	Schedule   Schedule `json:"schedule"`
-	MaxRuntime int64    `json:"max_runtime"` // seconds; defaults to the grace
-	AlertAfter int      `json:"alert_after"` // failures in a row before a Failed alert; 0 or 1: at once
+	ID          string   `json:"id"`
+	PublicID    string   `json:"public_id"`
+	OrgID       string   `json:"org_id"`
+	ProjectID   string   `json:"project_id"`
+	Name        string   `json:"name"`
+	Slug        string   `json:"slug"`
+	Schedule    Schedule `json:"schedule"`
+	MaxRuntime  int64    `json:"max_runtime"`  // seconds; defaults to the grace
+	AlertAfter  int      `json:"alert_after"`  // failures in a row before a Failed alert; 0 or 1: at once
 	RemindEvery int64    `json:"remind_every"` // seconds; 0: no reminders
 	// Channels are the IDs of the channels that alert for the check;
 	// absent: every channel of the organization; empty: none.

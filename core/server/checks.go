@@ -520,4 +520,3 @@ func (s *Server) setChannels(ctx context.Context, c *core.Check, names *[]string
 	c.Channels = ids
 	return nil
 }
-
