@@ -42,6 +42,9 @@ type Project struct {
 	// Slug names it in commands (PAKYAS_PROJECT=my-project); "" means the
 	// one made from the name (EffectiveSlug).
 	Slug string
+	// BadgeKey makes the project's status badges readable without an API
+	// key: /badge/<badge-key>/<slug>.svg. Random; "" means no badges.
+	BadgeKey string
 }
 
 // EffectiveSlug is the project's slug: its own, or made from its name.

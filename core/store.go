@@ -36,6 +36,8 @@ type Queries interface {
 	Projects(ctx context.Context, orgID string) ([]Project, error)
 	// ProjectByPingKey returns the project with that ping key.
 	ProjectByPingKey(ctx context.Context, key string) (*Project, error)
+	// ProjectByBadgeKey returns the project with that badge key.
+	ProjectByBadgeKey(ctx context.Context, key string) (*Project, error)
 	// SetPingKey sets (or, with "", removes) a project's ping key
 	// (ECONFLICT when another project has it; ENOTFOUND without the
 	// project).

@@ -36,6 +36,9 @@ type Project struct {
 	// /ping/<ping_key>/<slug> (healthchecks.io's slug URLs); absent until
 	// one is made (POST /api/v1/projects/{project}/ping-key).
 	PingKey string `json:"ping_key,omitempty"`
+	// BadgeKey makes the project's status badges readable without an API
+	// key: /badge/<badge_key>/<slug>.svg (and .json), /badge/<badge_key>/all.svg.
+	BadgeKey string `json:"badge_key,omitempty"`
 }
 
 // Me is the answer of GET /api/v1/me: who the key belongs to and every
@@ -81,6 +84,9 @@ type Check struct {
 	// Channels are the IDs of the channels that alert for the check;
 	// absent: every channel of the organization; empty: none.
 	Channels []string `json:"channels"`
+	// BadgeURL is the check's status badge, readable without an API key
+	// (GET /checks/{ref} only).
+	BadgeURL string `json:"badge_url,omitempty"`
 	// PausedUntil is when a timed pause ends by itself.
 	PausedUntil *time.Time `json:"paused_until,omitempty"`
 	Paused      bool       `json:"paused"`

@@ -49,7 +49,7 @@ func Init(ctx context.Context, store core.Store, now time.Time, a Admin) (string
 func createAccount(ctx context.Context, q core.Queries, now time.Time, a Admin) (string, error) {
 	u := core.User{ID: uuid.NewString(), Email: a.Email, Name: a.Name, CreatedAt: now}
 	o := core.Org{ID: uuid.NewString(), Name: a.Org, CreatedAt: now}
-	p := core.Project{ID: uuid.NewString(), OrgID: o.ID, Name: a.Project, CreatedAt: now}
+	p := core.Project{ID: uuid.NewString(), OrgID: o.ID, Name: a.Project, CreatedAt: now, BadgeKey: NewPingKey()}
 	key, rec, err := NewAPIKey(u.ID, "initial key", now)
 	if err != nil {
 		return "", err

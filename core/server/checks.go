@@ -262,6 +262,9 @@ func (s *Server) showCheck(w http.ResponseWriter, r *http.Request, ch *core.Chec
 	for i := range tl {
 		out.Timeline = append(out.Timeline, s.apiEntry(&tl[i]))
 	}
+	if p, err := s.store.Project(r.Context(), ch.ProjectID); err == nil && p.BadgeKey != "" {
+		out.BadgeURL = s.badgeURL(p.BadgeKey, ch.Slug)
+	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }

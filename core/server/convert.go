@@ -122,7 +122,14 @@ func apiOrg(o core.Org) api.Org {
 }
 
 func apiProject(p core.Project) api.Project {
-	return api.Project{ID: p.ID, OrgID: p.OrgID, Name: p.Name, Slug: p.EffectiveSlug(), CreatedAt: p.CreatedAt.UTC(), PingKey: p.PingKey}
+	return api.Project{ID: p.ID, OrgID: p.OrgID, Name: p.Name, Slug: p.EffectiveSlug(), CreatedAt: p.CreatedAt.UTC(), PingKey: p.PingKey,
+		BadgeKey: p.BadgeKey}
+}
+
+// badgeURL is the SVG badge of the check slug (or "all") of the project
+// with that badge key.
+func (s *Server) badgeURL(key, slug string) string {
+	return strings.TrimRight(s.cfg.PublicURL, "/") + "/badge/" + key + "/" + slug + ".svg"
 }
 
 func apiChannel(c core.Channel) api.Channel {

@@ -138,7 +138,7 @@ func (s *Server) createProject(w http.ResponseWriter, r *http.Request, c *caller
 	if err != nil {
 		return err
 	}
-	p := core.Project{ID: uuid.NewString(), OrgID: o.ID, Name: name, CreatedAt: s.clock.Now(), Slug: in.Slug}
+	p := core.Project{ID: uuid.NewString(), OrgID: o.ID, Name: name, CreatedAt: s.clock.Now(), Slug: in.Slug, BadgeKey: NewPingKey()}
 	if err := validParentSlug("project", p.EffectiveSlug(), in.Slug != ""); err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"encoding/base64"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -353,4 +354,48 @@ func TestPingCronitorForm(t *testing.T) {
 	assert.Equal(t, core.SignalFail, sigs[3].Kind)
 	assert.Equal(t, 3, *sigs[3].ExitCode)
 	assert.Equal(t, core.SignalSuccess, sigs[4].Kind)
+}
+
+// TestBadges: /badge/<badge-key>/<slug>.svg and .json show a check's
+// status without an API key, all.svg the project's worst; the badge key is
+// not derived from any ID; an unknown key or slug is 404.
+func TestBadges(t *testing.T) {
+	srv, c, p, ch := setup(t)
+	me, err := c.Me(context.Background())
+	require.NoError(t, err)
+	var key string
+	for _, o := range me.Orgs {
+		for _, pr := range o.Projects {
+			if pr.ID == p.ID {
+				key = pr.BadgeKey
+			}
+		}
+	}
+	require.Len(t, key, 22)
+	assert.NotContains(t, key, ch.PublicID[:8])
+	got, err := c.Check(context.Background(), ch.ID)
+	require.NoError(t, err)
+	assert.Equal(t, srv.URL+"/badge/"+key+"/"+ch.Slug+".svg", got.BadgeURL)
+
+	get := func(path string) (int, string, string) {
+		resp, err := http.Get(srv.URL + path)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header.Get("Content-Type"), string(b)
+	}
+	code, ctype, body := get("/badge/" + key + "/" + ch.Slug + ".svg")
+	assert.Equal(t, 200, code)
+	assert.Equal(t, "image/svg+xml", ctype)
+	assert.Contains(t, body, ">new</text>")
+	ping(t, srv, "GET", "/ping/"+ch.PublicID+"/fail", "")
+	code, _, body = get("/badge/" + key + "/" + ch.Slug + ".json")
+	assert.Equal(t, 200, code)
+	assert.JSONEq(t, `{"schemaVersion": 1, "label": "`+ch.Slug+`", "message": "failed", "color": "red"}`, body)
+	_, _, body = get("/badge/" + key + "/all.svg")
+	assert.Contains(t, body, ">failed</text>", "the project's worst")
+	for _, path := range []string{"/badge/" + key + "/no-such.svg", "/badge/wrongwrongwrongwrongww/" + ch.Slug + ".svg", "/badge/" + key + "/" + ch.Slug + ".png"} {
+		code, _, _ := get(path)
+		assert.Equal(t, 404, code, path)
+	}
 }

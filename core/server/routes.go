@@ -18,6 +18,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/ping/{a}/{b}", s.handlePing2)
 	mux.HandleFunc("/ping/{key}/{slug}/{action}", s.handlePing3)
 	mux.HandleFunc("/p/{key}/{monitor}", s.handleCronitor)
+	mux.HandleFunc("GET /badge/{key}/{file}", s.handleBadge)
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
 	mux.HandleFunc("GET /metrics", s.handleMetrics)
 

@@ -96,6 +96,9 @@ func Check(p *console.Printer, ch *api.Check) {
 	}
 	p.Printf("  Public ID:      %s\n", ch.PublicID)
 	p.Printf("  Ping URL:       %s\n", ch.PingURL)
+	if ch.BadgeURL != "" {
+		p.Printf("  Badge:          %s (and .json for shields.io)\n", ch.BadgeURL)
+	}
 
 	p.Printf("\nLast signals:\n")
 	if len(ch.Signals) == 0 {

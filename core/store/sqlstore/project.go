@@ -8,8 +8,10 @@ import (
 )
 
 const (
-	projectColumns   = `id, org_id, name, created_at, COALESCE(ping_key, ''), COALESCE(slug, '')`
-	sqlCreateProject = `INSERT INTO projects (id, org_id, name, created_at, ping_key, slug) VALUES (?, ?, ?, ?, NULLIF(?, ''), NULLIF(?, ''))`
+	projectColumns   = `id, org_id, name, created_at, COALESCE(ping_key, ''), COALESCE(slug, ''), COALESCE(badge_key, '')`
+	sqlCreateProject = `INSERT INTO projects (id, org_id, name, created_at, ping_key, slug, badge_key)
+		VALUES (?, ?, ?, ?, NULLIF(?, ''), NULLIF(?, ''), NULLIF(?, ''))`
+	sqlProjectByBadgeKey = `SELECT ` + projectColumns + ` FROM projects WHERE badge_key = ?`
 	sqlProject       = `SELECT ` + projectColumns + ` FROM projects WHERE id = ?`
 	sqlProjects      = `SELECT ` + projectColumns + ` FROM projects WHERE org_id = ? ORDER BY name, id`
 	sqlProjectByKey  = `SELECT ` + projectColumns + ` FROM projects WHERE ping_key = ?`
@@ -19,7 +21,7 @@ const (
 // CreateProject inserts p; ECONFLICT when its ID is taken, ENOTFOUND when
 // its org does not exist.
 func (q *queries) CreateProject(ctx context.Context, p *core.Project) error {
-	_, err := q.exec(ctx, sqlCreateProject, p.ID, p.OrgID, p.Name, nanos(p.CreatedAt), p.PingKey, p.Slug)
+	_, err := q.exec(ctx, sqlCreateProject, p.ID, p.OrgID, p.Name, nanos(p.CreatedAt), p.PingKey, p.Slug, p.BadgeKey)
 	if err != nil {
 		return q.writeErr("create project", err,
 			fmt.Sprintf("project %q already exists", p.ID),
@@ -58,6 +60,18 @@ func (q *queries) ProjectByPingKey(ctx context.Context, key string) (*core.Proje
 	return &p, nil
 }
 
+// ProjectByBadgeKey returns the project with that badge key.
+func (q *queries) ProjectByBadgeKey(ctx context.Context, key string) (*core.Project, error) {
+	var p core.Project
+	if key == "" {
+		return nil, core.Errorf(core.ENOTFOUND, "project not found")
+	}
+	if err := scanProject(q.queryRow(ctx, sqlProjectByBadgeKey, key), &p); err != nil {
+		return nil, lookupErr("get project by badge key", "project", err)
+	}
+	return &p, nil
+}
+
 // SetPingKey sets or removes a project's ping key.
 func (q *queries) SetPingKey(ctx context.Context, projectID, key string) error {
 	res, err := q.exec(ctx, sqlSetPingKey, key, projectID)
@@ -69,7 +83,7 @@ func (q *queries) SetPingKey(ctx context.Context, projectID, key string) error {
 
 func scanProject(s scanner, p *core.Project) error {
 	var created int64
-	if err := s.Scan(&p.ID, &p.OrgID, &p.Name, &created, &p.PingKey, &p.Slug); err != nil {
+	if err := s.Scan(&p.ID, &p.OrgID, &p.Name, &created, &p.PingKey, &p.Slug, &p.BadgeKey); err != nil {
 		return err
 	}
 	p.CreatedAt = fromNanos(created)

@@ -66,7 +66,7 @@ func testOrgs(t *testing.T, s core.Store) {
 func testProjects(t *testing.T, s core.Store) {
 	ctx := context.Background()
 	f := newFixture(t, s)
-	api := &core.Project{ID: id(), OrgID: f.org.ID, Name: "api", CreatedAt: at(time.Hour), Slug: "the-api"}
+	api := &core.Project{ID: id(), OrgID: f.org.ID, Name: "api", CreatedAt: at(time.Hour), Slug: "the-api", BadgeKey: "b" + id()[:8]}
 	require.NoError(t, s.CreateProject(ctx, api))
 
 	got, err := s.Project(ctx, api.ID)
