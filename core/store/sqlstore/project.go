@@ -12,10 +12,10 @@ const (
 	sqlCreateProject = `INSERT INTO projects (id, org_id, name, created_at, ping_key, slug, badge_key)
 		VALUES (?, ?, ?, ?, NULLIF(?, ''), NULLIF(?, ''), NULLIF(?, ''))`
 	sqlProjectByBadgeKey = `SELECT ` + projectColumns + ` FROM projects WHERE badge_key = ?`
-	sqlProject       = `SELECT ` + projectColumns + ` FROM projects WHERE id = ?`
-	sqlProjects      = `SELECT ` + projectColumns + ` FROM projects WHERE org_id = ? ORDER BY name, id`
-	sqlProjectByKey  = `SELECT ` + projectColumns + ` FROM projects WHERE ping_key = ?`
-	sqlSetPingKey    = `UPDATE projects SET ping_key = NULLIF(?, '') WHERE id = ?`
+	sqlProject           = `SELECT ` + projectColumns + ` FROM projects WHERE id = ?`
+	sqlProjects          = `SELECT ` + projectColumns + ` FROM projects WHERE org_id = ? ORDER BY name, id`
+	sqlProjectByKey      = `SELECT ` + projectColumns + ` FROM projects WHERE ping_key = ?`
+	sqlSetPingKey        = `UPDATE projects SET ping_key = NULLIF(?, '') WHERE id = ?`
 )
 
 // CreateProject inserts p; ECONFLICT when its ID is taken, ENOTFOUND when
