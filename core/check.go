@@ -80,7 +80,11 @@ type Check struct {
 	RemindEvery time.Duration
 	// Channels are the IDs of the channels that alert for the check; nil:
 	// every channel of the organization; empty (not nil): none.
-	Channels  []string
+	Channels []string
+	// DependsOn is the ID of the check this one depends on (same project;
+	// "" for none): while it is Missing or Failed, this check's alerts are
+	// held, and sent if it is still bad when the parent recovers.
+	DependsOn string
 	CreatedAt time.Time
 	UpdatedAt time.Time
 
@@ -156,6 +160,11 @@ type CheckState struct {
 	// NextReminderAt is when the next reminder of a bad status is due
 	// (Check.RemindEvery); zero when none is.
 	NextReminderAt time.Time
+
+	// DepHeld is set while this check's alert is held because its parent
+	// (Check.DependsOn) is Missing or Failed: the settled status before
+	// the held change. Empty when none is held.
+	DepHeld Status
 
 	// PausedUntil ends a pause by itself (pause --for/--until); zero: the
 	// pause lasts until Resume. Only set while the status is paused.

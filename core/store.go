@@ -77,6 +77,9 @@ type Queries interface {
 	// rows it locks them, in that order: writers that lock several checks
 	// do it through this one method, so they never deadlock each other.
 	ChecksByPublicID(ctx context.Context, publicIDs []string) ([]Check, error)
+	// Dependents returns the checks whose DependsOn is checkID; inside
+	// Update on a database that locks rows it locks them.
+	Dependents(ctx context.Context, checkID string) ([]Check, error)
 	// CheckBySlug returns the check with the given slug in projectID.
 	CheckBySlug(ctx context.Context, projectID, slug string) (*Check, error)
 	// Checks returns the checks of projectID, by slug.

@@ -61,6 +61,7 @@ func scheduleFlags() []cli.Flag {
 		&cli.StringFlag{Name: "max-runtime", Usage: "how long a started run may take before it is Overrunning (default: the grace)"},
 		&cli.StringFlag{Name: "alert-after", Usage: "alert a failed run only after N failures in a row (default 1: at once); Missing and Overrunning alert at once"},
 		&cli.StringFlag{Name: "remind-every", Usage: "alert again this often while the check is Missing, Failed or Overrunning, e.g. 1h (default off; 0 turns it off)"},
+		&cli.StringFlag{Name: "depends-on", Usage: "the slug of a check (same project) this one depends on: while it is Missing or Failed, this check's alerts are held (none removes it)"},
 		&cli.StringFlag{Name: "channels", Usage: "which channels alert for the check: names or IDs, comma-separated, or all (the default) or none"},
 	}
 }

@@ -84,6 +84,10 @@ type Check struct {
 	// Channels are the IDs of the channels that alert for the check;
 	// absent: every channel of the organization; empty: none.
 	Channels []string `json:"channels"`
+	// DependsOn is the ID of the check this one depends on ("" for none);
+	// DependsOnSlug its slug (GET /checks/{ref} only).
+	DependsOn     string `json:"depends_on,omitempty"`
+	DependsOnSlug string `json:"depends_on_slug,omitempty"`
 	// BadgeURL is the check's status badge, readable without an API key
 	// (GET /checks/{ref} only).
 	BadgeURL string `json:"badge_url,omitempty"`
@@ -140,6 +144,10 @@ type CheckInput struct {
 	// Channels names the channels (names or IDs) that alert for the
 	// check: ["all"] (the default) or ["none"] too.
 	Channels *[]string `json:"channels,omitempty"`
+	// DependsOn is the slug of the check (same project) this one depends
+	// on: while it is Missing or Failed this check's alerts are held. ""
+	// removes it.
+	DependsOn *string `json:"depends_on,omitempty"`
 }
 
 // Signal is one received ping.

@@ -64,6 +64,17 @@ func NewCheckInput(lookup func(flag string) (string, bool)) (CheckInput, error) 
 		}
 		in.Channels = &names
 	}
+	if v, ok := lookup("depends-on"); ok {
+		v = strings.TrimSpace(v)
+		if v != "" && v != "none" {
+			if err := core.SlugError(v); err != nil {
+				return in, fmt.Errorf("--depends-on: %v (or none)", err)
+			}
+		} else {
+			v = ""
+		}
+		in.DependsOn = &v
+	}
 	if v, ok := lookup("alert-after"); ok {
 		n, err := strconv.Atoi(strings.TrimSpace(v))
 		if err != nil || n < 0 || n > MaxAlertAfter {

@@ -120,6 +120,9 @@ func (s *Server) createCheck(w http.ResponseWriter, r *http.Request, c *caller) 
 	if err := s.setChannels(r.Context(), &ch, in.Channels); err != nil {
 		return err
 	}
+	if err := s.setDependsOn(r.Context(), &ch, in.DependsOn); err != nil {
+		return err
+	}
 	ch.State = status.Reschedule(&ch, now).State
 	if err := s.store.CreateCheck(r.Context(), &ch); err != nil {
 		return slugConflict(err, ch.Slug)
@@ -262,6 +265,11 @@ func (s *Server) showCheck(w http.ResponseWriter, r *http.Request, ch *core.Chec
 	for i := range tl {
 		out.Timeline = append(out.Timeline, s.apiEntry(&tl[i]))
 	}
+	if ch.DependsOn != "" {
+		if parent, err := s.store.Check(r.Context(), ch.DependsOn); err == nil {
+			out.DependsOnSlug = parent.Slug
+		}
+	}
 	if p, err := s.store.Project(r.Context(), ch.ProjectID); err == nil && p.BadgeKey != "" {
 		out.BadgeURL = s.badgeURL(p.BadgeKey, ch.Slug)
 	}
@@ -343,6 +351,9 @@ func (s *Server) updateCheck(w http.ResponseWriter, r *http.Request, c *caller) 
 			return status.Result{}, err
 		}
 		if err := s.setChannels(r.Context(), ch, in.Channels); err != nil {
+			return status.Result{}, err
+		}
+		if err := s.setDependsOn(r.Context(), ch, in.DependsOn); err != nil {
 			return status.Result{}, err
 		}
 		return status.Reschedule(ch, now), nil
@@ -521,5 +532,41 @@ func (s *Server) setChannels(ctx context.Context, c *core.Check, names *[]string
 		}
 	}
 	c.Channels = ids
+	return nil
+}
+
+// setDependsOn sets the check c depends on from its slug (same project;
+// "" for none): not c itself, and not one that depends on c, however
+// indirectly.
+func (s *Server) setDependsOn(ctx context.Context, c *core.Check, slug *string) error {
+	if slug == nil {
+		return nil
+	}
+	if *slug == "" {
+		c.DependsOn = ""
+		return nil
+	}
+	parent, err := s.store.CheckBySlug(ctx, c.ProjectID, *slug)
+	if err != nil {
+		if core.IsNotFound(err) {
+			return notFound(fmt.Sprintf("check %q in this project", *slug)).WithHint("a check depends on a check of its own project: pakyas check list")
+		}
+		return err
+	}
+	for p, n := parent, 0; p != nil && n < 100; n++ {
+		if p.ID == c.ID {
+			return invalid("check %q cannot depend on %q: %q depends on it", c.Slug, *slug, *slug).WithHint("dependencies go one way; remove the other with --depends-on none")
+		}
+		if p.DependsOn == "" {
+			break
+		}
+		if p, err = s.store.Check(ctx, p.DependsOn); err != nil {
+			if core.IsNotFound(err) {
+				break
+			}
+			return err
+		}
+	}
+	c.DependsOn = parent.ID
 	return nil
 }

@@ -34,6 +34,7 @@ func (s *Server) apiCheck(c *core.Check) api.Check {
 		AlertAfter:    c.AlertAfter,
 		RemindEvery:   int64(c.RemindEvery / time.Second),
 		Channels:      c.Channels,
+		DependsOn:     c.DependsOn,
 		PausedUntil:   timePtr(st.PausedUntil),
 		Paused:        st.Status == core.StatusPaused,
 		Status:        string(disp),

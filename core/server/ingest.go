@@ -481,6 +481,11 @@ func (w *writer) apply(c *core.Check, res status.Result, at time.Time, mode aler
 	if err := w.remind(c, &st, now, w.alerts > alertsBefore, len(res.Transitions) > 0); err != nil {
 		return err
 	}
+	if len(res.Transitions) > 0 && parentIsDown(res.Transitions[0].From) && !parentIsDown(st.Status) {
+		if err := w.releaseDependents(c, now); err != nil {
+			return err
+		}
+	}
 	if st.HeldFrom != "" && (st.NextEvalAt.IsZero() || st.HeldUntil.Before(st.NextEvalAt)) {
 		st.NextEvalAt = st.HeldUntil // the evaluation loop decides it then
 	}
@@ -488,6 +493,68 @@ func (w *writer) apply(c *core.Check, res status.Result, at time.Time, mode aler
 		st.NextEvalAt = st.NextReminderAt
 	}
 	c.State = st
+	return nil
+}
+
+// parentIsDown: the statuses of a check that hold its dependents' alerts.
+func parentIsDown(s core.Status) bool { return s == core.StatusDown || s == core.StatusFailed }
+
+// parentDown returns c's parent (Check.DependsOn) when it is Missing or
+// Failed, and nil otherwise. A parent in this transaction is seen as it is
+// now; another is read as last committed, without a lock.
+func (w *writer) parentDown(c *core.Check) (*core.Check, error) {
+	if c.DependsOn == "" {
+		return nil, nil
+	}
+	var p *core.Check
+	for _, x := range w.checks {
+		if x.ID == c.DependsOn {
+			p = x
+		}
+	}
+	if p == nil {
+		var err error
+		if p, err = w.s.store.Check(w.ctx, c.DependsOn); core.IsNotFound(err) {
+			return nil, nil // deleted: nothing to wait for
+		} else if err != nil {
+			return nil, err
+		}
+	}
+	if parentIsDown(p.State.Status) {
+		return p, nil
+	}
+	return nil, nil
+}
+
+// releaseDependents alerts, now that parent recovered, the checks that
+// depend on it whose alerts it held and that are still bad.
+func (w *writer) releaseDependents(parent *core.Check, now time.Time) error {
+	deps, err := w.q.Dependents(w.ctx, parent.ID)
+	if err != nil {
+		return err
+	}
+	for i := range deps {
+		d := &deps[i]
+		if x, ok := w.checks[d.PublicID]; ok {
+			d = x // already in this transaction (and saved by flush)
+		} else if d.State.DepHeld != "" {
+			w.dirty = append(w.dirty, d)
+		}
+		told := d.State.DepHeld
+		if told == "" {
+			continue
+		}
+		d.State.DepHeld = ""
+		t := core.Transition{From: told, To: d.State.Status, At: now,
+			Reason: fmt.Sprintf("%s recovered; this check is still %s", parent.Slug, d.State.Status.Label())}
+		if !t.Alerts() {
+			continue
+		}
+		w.note(d, now, "alert sent: "+t.Reason)
+		if err := w.queueAlerts(d, t); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -518,6 +585,25 @@ func (w *writer) remind(c *core.Check, st *core.CheckState, now time.Time, alert
 // told about is alerted from what they were told (a recovery: not at all).
 // from is the status before the event's first transition.
 func (w *writer) alertAfter(c *core.Check, st *core.CheckState, t core.Transition, from core.Status) error {
+	// A check whose parent is down keeps quiet: the parent's alert says it.
+	switch parent, err := w.parentDown(c); {
+	case err != nil:
+		return err
+	case parent != nil && t.To.Bad():
+		if st.DepHeld == "" {
+			st.DepHeld = from
+		}
+		w.note(c, t.At, fmt.Sprintf("alert held: it depends on %s, which is %s; it is alerted if still %s when %s recovers",
+			parent.Slug, parent.State.Status.Label(), t.To.Label(), parent.Slug))
+		return nil
+	case st.DepHeld != "" && !t.To.Bad():
+		told := st.DepHeld
+		st.DepHeld = ""
+		if !(core.Transition{From: told, To: t.To}).Alerts() {
+			w.note(c, t.At, "no alert: the failure was held while the check it depends on was down")
+			return nil
+		}
+	}
 	switch {
 	case t.To == core.StatusFailed && c.AlertAfter > 1 && st.FailStreak < c.AlertAfter:
 		if st.FailHeld == "" {

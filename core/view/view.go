@@ -70,6 +70,9 @@ func Check(p *console.Printer, ch *api.Check) {
 	if ch.AlertAfter > 1 {
 		p.Printf("  Alert after:    %d failures in a row\n", ch.AlertAfter)
 	}
+	if ch.DependsOnSlug != "" {
+		p.Printf("  Depends on:     %s (its alerts are held while %s is Missing or Failed)\n", ch.DependsOnSlug, ch.DependsOnSlug)
+	}
 	if ch.RemindEvery > 0 {
 		p.Printf("  Reminders:      every %s while Missing, Failed or Overrunning\n", console.Seconds(ch.RemindEvery))
 	}

@@ -12,12 +12,15 @@ import (
 
 const (
 	checkColumns = `id, public_id, org_id, project_id, name, slug,
-		schedule_kind, period, cron, tz, grace, max_runtime, alert_after, remind_every, channels, created_at, updated_at,
+		schedule_kind, period, cron, tz, grace, max_runtime, alert_after, remind_every, channels, depends_on,
+		created_at, updated_at,
 		status, status_since, open_runs, last_run_at, last_signal_at, last_success_at,
 		last_failure_at, last_start_at, last_exit_code, resumed_at, next_eval_at, held_from, held_until,
-		fail_streak, fail_held, paused_until, next_reminder_at`
+		fail_streak, fail_held, paused_until, next_reminder_at, dep_held`
 	sqlCreateCheck = `INSERT INTO checks (` + checkColumns + `)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	// The checks that depend on a check, locked like ChecksByPublicID.
+	sqlDependents      = `SELECT ` + checkColumns + ` FROM checks WHERE depends_on = ? ORDER BY id`
 	sqlCheck           = `SELECT ` + checkColumns + ` FROM checks WHERE id = ?`
 	sqlCheckByPublicID = `SELECT ` + checkColumns + ` FROM checks WHERE public_id = ?`
 	// ?1 is a JSON array of public IDs.
@@ -27,7 +30,7 @@ const (
 	sqlChecks      = `SELECT ` + checkColumns + ` FROM checks WHERE project_id = ? ORDER BY slug`
 	sqlUpdateCheck = `UPDATE checks SET public_id = ?, org_id = ?, project_id = ?, name = ?, slug = ?,
 		schedule_kind = ?, period = ?, cron = ?, tz = ?, grace = ?, max_runtime = ?, alert_after = ?,
-		remind_every = ?, channels = ?, updated_at = ?,
+		remind_every = ?, channels = ?, depends_on = ?, updated_at = ?,
 		` + stateAssignments + ` WHERE id = ?`
 	sqlDeleteCheck = `DELETE FROM checks WHERE id = ?`
 )
@@ -39,7 +42,7 @@ func (q *queries) CreateCheck(ctx context.Context, c *core.Check) error {
 	args := append(make([]any, 0, 30), c.ID, c.PublicID, c.OrgID, c.ProjectID, c.Name, c.Slug,
 		string(c.Schedule.Kind), int64(c.Schedule.Period), c.Schedule.Cron, c.Schedule.TZ,
 		int64(c.Schedule.Grace), int64(c.MaxRuntime), int64(c.AlertAfter), int64(c.RemindEvery), encodeChannels(c.Channels),
-		nanos(c.CreatedAt), nanos(c.UpdatedAt))
+		c.DependsOn, nanos(c.CreatedAt), nanos(c.UpdatedAt))
 	args, err := appendStateArgs(args, c.State)
 	if err != nil {
 		return fmt.Errorf("create check: %w", err)
@@ -81,6 +84,16 @@ func (q *queries) ChecksByPublicID(ctx context.Context, publicIDs []string) ([]c
 	return cs, nil
 }
 
+// Dependents returns the checks that depend on checkID, locking them
+// inside Update where the dialect locks rows.
+func (q *queries) Dependents(ctx context.Context, checkID string) ([]core.Check, error) {
+	cs, err := list(ctx, q, sqlDependents+q.d.forUpdate(q.inTx), scanCheck, checkID)
+	if err != nil {
+		return nil, fmt.Errorf("dependent checks: %w", err)
+	}
+	return cs, nil
+}
+
 // CheckBySlug returns the check with the given slug in projectID.
 func (q *queries) CheckBySlug(ctx context.Context, projectID, slug string) (*core.Check, error) {
 	return q.getCheck(ctx, sqlCheckBySlug+q.d.forUpdate(q.inTx), projectID, slug)
@@ -110,7 +123,7 @@ func (q *queries) UpdateCheck(ctx context.Context, c *core.Check) error {
 	args := append(make([]any, 0, 30), c.PublicID, c.OrgID, c.ProjectID, c.Name, c.Slug,
 		string(c.Schedule.Kind), int64(c.Schedule.Period), c.Schedule.Cron, c.Schedule.TZ,
 		int64(c.Schedule.Grace), int64(c.MaxRuntime), int64(c.AlertAfter), int64(c.RemindEvery), encodeChannels(c.Channels),
-		nanos(c.UpdatedAt))
+		c.DependsOn, nanos(c.UpdatedAt))
 	args, err := appendStateArgs(args, c.State)
 	if err != nil {
 		return fmt.Errorf("update check: %w", err)
@@ -153,7 +166,7 @@ func (q *queries) DeleteCheck(ctx context.Context, id string) error {
 func scanCheck(s scanner, c *core.Check) error {
 	var (
 		kind, status, runs, heldFrom, failHeld    string
-		channels                                  string
+		channels, depHeld                         string
 		period, grace, maxRuntime, alertAfter     int64
 		remindEvery, nextReminder                 int64
 		created, updated, since                   int64
@@ -162,10 +175,10 @@ func scanCheck(s scanner, c *core.Check) error {
 		heldUntil, pausedUntil                    int64
 	)
 	err := s.Scan(&c.ID, &c.PublicID, &c.OrgID, &c.ProjectID, &c.Name, &c.Slug,
-		&kind, &period, &c.Schedule.Cron, &c.Schedule.TZ, &grace, &maxRuntime, &alertAfter, &remindEvery, &channels, &created, &updated,
+		&kind, &period, &c.Schedule.Cron, &c.Schedule.TZ, &grace, &maxRuntime, &alertAfter, &remindEvery, &channels, &c.DependsOn, &created, &updated,
 		&status, &since, &runs, &lastRun, &lastSignal, &lastSuccess,
 		&lastFailure, &lastStart, &c.State.LastExitCode, &resumed, &nextEval, &heldFrom, &heldUntil,
-		&c.State.FailStreak, &failHeld, &pausedUntil, &nextReminder)
+		&c.State.FailStreak, &failHeld, &pausedUntil, &nextReminder, &depHeld)
 	if err != nil {
 		return err
 	}
@@ -199,6 +212,7 @@ func scanCheck(s scanner, c *core.Check) error {
 	st.FailHeld = core.Status(failHeld)
 	st.PausedUntil = fromNanos(pausedUntil)
 	st.NextReminderAt = fromNanos(nextReminder)
+	st.DepHeld = core.Status(depHeld)
 	return nil
 }
 

@@ -35,6 +35,7 @@ func fullState() core.CheckState {
 		FailHeld:       core.StatusLate,
 		PausedUntil:    at(21 * time.Minute),
 		NextReminderAt: at(22 * time.Minute),
+		DepHeld:        core.StatusFailed,
 	}
 }
 
