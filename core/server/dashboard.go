@@ -300,9 +300,12 @@ const outputTail = 2000
 
 type checkPage struct {
 	page
-	Check    api.Check
-	Schedule string
-	Entries  []api.TimelineEntry
+	Check       api.Check
+	Schedule    string
+	DependsOn   string // the parent's slug
+	RemindEvery string
+	BadgeURL    string
+	Entries     []api.TimelineEntry
 }
 
 // handleCheck serves GET /checks/{ref}: the check, its monitor commands
@@ -324,6 +327,17 @@ func (s *Server) handleCheck(w http.ResponseWriter, r *http.Request) {
 	}
 	p := checkPage{page: page{Title: ch.Name, User: c.user, Events: "/events?check=" + ch.ID}, Check: s.apiCheck(ch)}
 	p.Schedule = view.Schedule(&p.Check)
+	if ch.DependsOn != "" {
+		if parent, err := s.store.Check(r.Context(), ch.DependsOn); err == nil {
+			p.DependsOn = parent.Slug
+		}
+	}
+	if ch.RemindEvery > 0 {
+		p.RemindEvery = ch.RemindEvery.String()
+	}
+	if pr, err := s.store.Project(r.Context(), ch.ProjectID); err == nil && pr.BadgeKey != "" {
+		p.BadgeURL = s.badgeURL(pr.BadgeKey, ch.Slug)
+	}
 	for i := range entries {
 		p.Entries = append(p.Entries, s.apiEntry(&entries[i]))
 	}

@@ -346,3 +346,40 @@ func eve(t *testing.T, srv *testutil.Server) (*api.Me, eveCheck) {
 	require.NoError(t, err)
 	return me, eveCheck{Check: ch, key: key}
 }
+
+// TestDashboardShowsAlertRules: the check page shows what the timeline
+// explains: a pause's end, the check it depends on, --alert-after,
+// reminders, and the status badge; the held alerts are on the timeline.
+func TestDashboardShowsAlertRules(t *testing.T) {
+	ctx := context.Background()
+	srv := testutil.StartServer(t)
+	c := srv.Client(srv.Key)
+	me, err := c.Me(ctx)
+	require.NoError(t, err)
+	pid := me.Orgs[0].Projects[0].ID
+	_, err = c.CreateCheck(ctx, pid, api.CheckInput{Name: ptr("DB"), Slug: ptr("db")})
+	require.NoError(t, err)
+	ch, err := c.CreateCheck(ctx, pid, api.CheckInput{Name: ptr("Report"), Slug: ptr("report"),
+		DependsOn: ptr("db"), AlertAfter: ptr(3), RemindEvery: ptr[int64](3600)})
+	require.NoError(t, err)
+	_, err = c.Ping(ctx, api.Ping{PublicID: ch.PublicID, Kind: "fail"})
+	require.NoError(t, err)
+	_, err = c.PauseCheckWith(ctx, ch.ID, api.PauseInput{For: 7200, Reason: "migration"})
+	require.NoError(t, err)
+
+	b := browser(t)
+	code, _, _ := get(t, b, signInLink(t, srv))
+	require.Equal(t, http.StatusOK, code)
+	code, body, _ := get(t, b, srv.URL+"/checks/"+ch.ID)
+	require.Equal(t, http.StatusOK, code, body)
+	for _, want := range []string{
+		"Paused until", "(then it resumes by itself)",
+		"<dt>Depends on</dt><dd><code>db</code>",
+		"<dt>Alert after</dt><dd>3 failures in a row</dd>",
+		"<dt>Reminders</dt><dd>every 1h0m0s",
+		`<img src="` + srv.URL + `/badge/`,
+		"alert held: 1 of 3 failures", "paused by admin@example.com until", ": migration",
+	} {
+		assert.Contains(t, body, want)
+	}
+}
