@@ -12,10 +12,6 @@ const (
 	ChannelEmail   ChannelKind = "email"   // email over the server's SMTP relay
 )
 
-// Valid reports whether k is a known channel kind.
-func (k ChannelKind) Valid() bool {
-	return k == ChannelWebhook || k == ChannelSlack || k == ChannelEmail
-}
 
 // Channel is where an organization's alerts go. Every check of the
 // organization alerts to every one of its channels.

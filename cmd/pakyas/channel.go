@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/pakyas/pakyas/core"
+	"github.com/pakyas/pakyas/core/alert"
 	"github.com/pakyas/pakyas/core/api"
 	"github.com/pakyas/pakyas/core/console"
 	"github.com/pakyas/pakyas/core/resolve"
@@ -13,8 +15,8 @@ import (
 func channelCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:  "channel",
-		Usage: "manage the alert channels (webhook, Slack, email) of the selected organization",
-		UsageText: `pakyas channel add | list | remove | test
+		Usage: "manage the alert channels (webhook, Slack, email, Discord, Teams, ntfy, PagerDuty, ...) of the selected organization",
+		UsageText: `pakyas channel add | list | remove | test | kinds
 
 Examples:
   pakyas channel add slack https://hooks.slack.com/services/T000/B000/XXXX --name ops
@@ -23,10 +25,12 @@ Examples:
 		Commands: []*cli.Command{
 			{
 				Name:  "add",
-				Usage: "add an alert channel: webhook URL, slack WEBHOOK-URL or email ADDRESS",
+				Usage: "add an alert channel: KIND and its TARGET (pakyas channel kinds lists them)",
 				UsageText: `pakyas channel add KIND TARGET [--name NAME]
 
-KIND is webhook, slack or email; TARGET is the URL or the email address.
+KIND is one of 'pakyas channel kinds' (webhook, slack, email, discord,
+mattermost, teams, ntfy, pagerduty); TARGET is what that kind needs: a URL,
+an email address, an integration key.
 
 Examples:
   pakyas channel add webhook https://example.com/pakyas-alerts --name ops-webhook
@@ -34,6 +38,9 @@ Examples:
 				Flags:  []cli.Flag{&cli.StringFlag{Name: "name", Usage: "a name to refer to the channel by (default: the kind)"}},
 				Action: e.channelAdd,
 			},
+			leaf("kinds", "list the kinds of alert channel, with what each TARGET is",
+				"pakyas channel kinds\n\nExample:\n  pakyas channel kinds",
+				e.channelKinds),
 			leaf("list,ls", "list the organization's alert channels",
 				"pakyas channel list\n\nExample:\n  pakyas channel list --format json",
 				e.channelList),
@@ -73,11 +80,15 @@ func (e *env) orgScope(ctx context.Context, cmd *cli.Command) (*api.Client, *set
 
 func (e *env) channelAdd(ctx context.Context, cmd *cli.Command) error {
 	if cmd.Args().Len() != 2 {
-		return usagef("give the kind and the target: pakyas channel add webhook|slack|email URL-OR-ADDRESS")
+		return usagef("give the kind and the target: pakyas channel add KIND TARGET (pakyas channel kinds lists them)")
 	}
 	in, err := api.NewChannelInput(cmd.Args().Get(0), cmd.Args().Get(1), cmd.String("name"))
 	if err != nil {
 		return usagef("%v", err)
+	}
+	if _, ok := alert.LookupKind(core.ChannelKind(in.Kind)); !ok {
+		return &usageError{msg: fmt.Sprintf("unknown channel kind %q: use one of %s", in.Kind, alert.KindNames()),
+			hint: "pakyas channel kinds lists them, with what each TARGET is"}
 	}
 	c, s, org, err := e.orgScope(ctx, cmd)
 	if err != nil {
@@ -170,3 +181,29 @@ func (e *env) channelAction(ctx context.Context, cmd *cli.Command, test bool) er
 	o.printf("Removed channel %q.\n", ch.Name)
 	return nil
 }
+
+// channelKinds lists the channel kinds of the registry (core/alert).
+func (e *env) channelKinds(ctx context.Context, cmd *cli.Command) error {
+	type kind struct {
+		Kind    string `json:"kind"`
+		Target  string `json:"target"`
+		Example string `json:"example"`
+	}
+	var out []kind
+	for _, k := range alert.Kinds() {
+		out = append(out, kind{string(k.Name), k.Target, k.Example})
+	}
+	s, err := e.settings(cmd)
+	if err != nil {
+		return err
+	}
+	return e.output(s).show(out, func(o *output) {
+		t := &console.Table{Head: []string{"KIND", "TARGET", "EXAMPLE"}}
+		for _, k := range out {
+			t.AddText(k.Kind, k.Target, k.Example)
+		}
+		o.table(t)
+		o.printf("Add one: pakyas channel add KIND TARGET --name NAME\n")
+	})
+}
+

@@ -49,6 +49,18 @@ func postJSON(ctx context.Context, client *http.Client, target string, v any, si
 	if err != nil {
 		return Permanent(fmt.Errorf("encode alert: %w", err))
 	}
+	h := http.Header{}
+	h.Set("Content-Type", "application/json")
+	if sign != nil {
+		if err := sign(body, h); err != nil {
+			return Permanent(fmt.Errorf("sign the alert: %w", err))
+		}
+	}
+	return post(ctx, client, target, body, h)
+}
+
+// post POSTs body with the headers h to target, as postJSON does.
+func post(ctx context.Context, client *http.Client, target string, body []byte, h http.Header) error {
 	u, err := url.Parse(target)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return Permanent(fmt.Errorf("target is not an absolute http(s) URL"))
@@ -58,13 +70,10 @@ func postJSON(ctx context.Context, client *http.Client, target string, v any, si
 	if err != nil {
 		return Permanent(fmt.Errorf("post to %s: %w", where, err))
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", UserAgent)
-	if sign != nil {
-		if err := sign(body, req.Header); err != nil {
-			return Permanent(fmt.Errorf("sign the alert: %w", err))
-		}
+	for k, vs := range h {
+		req.Header[k] = vs
 	}
+	req.Header.Set("User-Agent", UserAgent)
 	if client == nil {
 		client = http.DefaultClient
 	}

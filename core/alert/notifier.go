@@ -38,11 +38,7 @@ func DefaultNotifiers(client *http.Client, smtp SMTPConfig) Notifiers {
 	if client == nil {
 		client = &http.Client{Timeout: DefaultHTTPTimeout}
 	}
-	return Notifiers{
-		core.ChannelWebhook: &Webhook{Client: client},
-		core.ChannelSlack:   &Slack{Client: client},
-		core.ChannelEmail:   &Email{SMTP: smtp},
-	}
+	return newNotifiers(Deps{Client: client, SMTP: smtp})
 }
 
 // Notify delivers msg to ch with the notifier registered for ch.Kind. A kind

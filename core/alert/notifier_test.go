@@ -110,10 +110,10 @@ func TestSendWithoutSMTP(t *testing.T) {
 
 func TestDefaultNotifiers(t *testing.T) {
 	n := DefaultNotifiers(nil, SMTPConfig{})
-	for _, kind := range []core.ChannelKind{core.ChannelWebhook, core.ChannelSlack, core.ChannelEmail} {
-		assert.NotNil(t, n[kind], kind)
+	for _, k := range Kinds() {
+		assert.NotNil(t, n[k.Name], k.Name)
 	}
-	assert.Len(t, n, 3)
+	assert.Len(t, n, len(Kinds()), "one notifier per kind of the registry")
 	assert.Equal(t, DefaultHTTPTimeout, n[core.ChannelWebhook].(*Webhook).Client.Timeout)
 
 	client := &http.Client{}

@@ -11,32 +11,22 @@ import (
 // maxTargetLen bounds a channel's target; real ones are far shorter.
 const maxTargetLen = 2048
 
-// targetValidators checks a channel target, per kind.
-var targetValidators = map[core.ChannelKind]func(target string) error{
-	core.ChannelWebhook: func(t string) error {
-		return validateURL(t, "webhook", "give the full URL the POST goes to, e.g. https://example.com/hooks/pakyas")
-	},
-	core.ChannelSlack: func(t string) error {
-		return validateURL(t, "slack", "use the incoming webhook URL Slack shows, https://hooks.slack.com/services/…")
-	},
-	core.ChannelEmail: validateEmail,
-}
-
-// ValidateTarget checks that target suits a channel of the given kind: an
-// absolute http or https URL for webhook and Slack, one email address for
-// email. It returns a *core.Error with code EINVALID and a hint saying what
-// is expected; the API calls it when a channel is created. It does not
+// ValidateTarget checks that target suits a channel of the given kind (its
+// registry entry, Kind): an absolute http or https URL for the webhook-like
+// kinds, an address for email, an integration key for PagerDuty. It
+// returns a *core.Error with code EINVALID and a hint saying what is
+// expected; the API calls it when a channel is created. It does not
 // contact the target.
 func ValidateTarget(kind core.ChannelKind, target string) error {
-	validate, ok := targetValidators[kind]
+	k, ok := LookupKind(kind)
 	if !ok {
 		return core.Errorf(core.EINVALID, "unknown channel kind %q", kind).
-			WithHint("use webhook, slack or email")
+			WithHint("use one of: %s (pakyas channel kinds lists what each needs)", KindNames())
 	}
 	if len(target) > maxTargetLen {
 		return core.Errorf(core.EINVALID, "%s target is %d characters long, more than %d", kind, len(target), maxTargetLen)
 	}
-	return validate(target)
+	return k.validate(target)
 }
 
 func validateURL(target, kind, hint string) error {

@@ -39,9 +39,9 @@ func (s *Server) createChannel(w http.ResponseWriter, r *http.Request, c *caller
 		return err
 	}
 	kind := core.ChannelKind(strings.ToLower(in.Kind))
-	if !kind.Valid() {
-		return invalid("invalid channel kind %q: use webhook, slack or email", in.Kind).
-			WithHint("set \"kind\" to webhook or slack (with a URL target) or email (with an address)")
+	if _, ok := alert.LookupKind(kind); !ok {
+		return invalid("invalid channel kind %q: use one of %s", in.Kind, alert.KindNames()).
+			WithHint("pakyas channel kinds lists them, with what each target is")
 	}
 	name, err := validName("channel", in.Name)
 	if err != nil {

@@ -1,0 +1,43 @@
+package main
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/pakyas/pakyas/internal/testutil"
+)
+
+// TestChannelKinds: channel kinds lists every kind with its target; each
+// URL kind is added and tested through the built binary against a
+// loopback receiver; a bad target for a kind is refused with what it
+// needs.
+func TestChannelKinds(t *testing.T) {
+	u, _ := loggedIn(t)
+	out := ok(t, u.exec("channel", "kinds"))
+	for _, k := range []string{"webhook", "slack", "email", "discord", "mattermost", "teams", "ntfy", "pagerduty"} {
+		assert.Regexp(t, `(?m)^`+k+`\s+`, out)
+	}
+	var kinds []map[string]string
+	require.NoError(t, json.Unmarshal([]byte(ok(t, u.exec("channel", "kinds", "--format", "json"))), &kinds))
+	assert.Len(t, kinds, 8)
+
+	hook := testutil.NewReceiver(t, 200)
+	for _, k := range []string{"discord", "mattermost", "teams", "ntfy"} {
+		ok(t, u.exec("channel", "add", k, hook.URL+"/"+k, "--name", k))
+		out := ok(t, u.exec("channel", "test", k))
+		assert.Contains(t, out, k)
+		reqs := hook.Drain()
+		require.Len(t, reqs, 1, k)
+		assert.Equal(t, "/"+k, reqs[0].Path)
+		assert.Contains(t, string(reqs[0].Body), "Test", k)
+	}
+	r := u.exec("channel", "add", "pagerduty", "https://example.com", "--name", "pd")
+	assert.Equal(t, exitError, r.code, "%s", r)
+	assert.Contains(t, r.stderr, "32-character Integration Key")
+	r = u.exec("channel", "add", "fax", "123")
+	assert.Equal(t, exitUsage, r.code, "%s", r)
+	assert.Contains(t, r.stderr, "pakyas channel kinds")
+}
