@@ -12,7 +12,6 @@ const (
 	ChannelEmail   ChannelKind = "email"   // email over the server's SMTP relay
 )
 
-
 // Channel is where an organization's alerts go. Every check of the
 // organization alerts to every one of its channels.
 type Channel struct {

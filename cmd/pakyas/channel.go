@@ -206,4 +206,3 @@ func (e *env) channelKinds(ctx context.Context, cmd *cli.Command) error {
 		o.printf("Add one: pakyas channel add KIND TARGET --name NAME\n")
 	})
 }
-
