@@ -22,7 +22,10 @@ type Channel struct {
 	Target string // URL for webhook and Slack, address for email
 	// Secret signs webhook alerts (Standard Webhooks, "whsec_" and base64);
 	// shown once, when the channel is added. Empty: unsigned.
-	Secret    string
+	Secret string
+	// Settings are the kind's settings beyond the target (a Telegram bot
+	// token, an Opsgenie region); nil when none.
+	Settings  map[string]string
 	CreatedAt time.Time
 }
 

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/pakyas/pakyas/core"
 	"github.com/pakyas/pakyas/core/alert"
@@ -35,7 +37,8 @@ an email address, an integration key.
 Examples:
   pakyas channel add webhook https://example.com/pakyas-alerts --name ops-webhook
   pakyas channel add email oncall@example.com`,
-				Flags:  []cli.Flag{&cli.StringFlag{Name: "name", Usage: "a name to refer to the channel by (default: the kind)"}},
+				Flags: []cli.Flag{&cli.StringFlag{Name: "name", Usage: "a name to refer to the channel by (default: the kind)"},
+					&cli.StringSliceFlag{Name: "set", Usage: "a setting of the kind, key=value (repeatable), e.g. --set token=123:ABC for telegram; pakyas channel kinds lists them"}},
 				Action: e.channelAdd,
 			},
 			leaf("kinds", "list the kinds of alert channel, with what each TARGET is",
@@ -85,6 +88,16 @@ func (e *env) channelAdd(ctx context.Context, cmd *cli.Command) error {
 	in, err := api.NewChannelInput(cmd.Args().Get(0), cmd.Args().Get(1), cmd.String("name"))
 	if err != nil {
 		return usagef("%v", err)
+	}
+	for _, kv := range cmd.StringSlice("set") {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || strings.TrimSpace(k) == "" {
+			return usagef("--set %q: want key=value, e.g. --set token=123:ABC", kv)
+		}
+		if in.Settings == nil {
+			in.Settings = map[string]string{}
+		}
+		in.Settings[strings.TrimSpace(k)] = v
 	}
 	if _, ok := alert.LookupKind(core.ChannelKind(in.Kind)); !ok {
 		return &usageError{msg: fmt.Sprintf("unknown channel kind %q: use one of %s", in.Kind, alert.KindNames()),
@@ -185,22 +198,39 @@ func (e *env) channelAction(ctx context.Context, cmd *cli.Command, test bool) er
 // channelKinds lists the channel kinds of the registry (core/alert).
 func (e *env) channelKinds(ctx context.Context, cmd *cli.Command) error {
 	type kind struct {
-		Kind    string `json:"kind"`
-		Target  string `json:"target"`
-		Example string `json:"example"`
+		Kind     string            `json:"kind"`
+		Target   string            `json:"target"`
+		Example  string            `json:"example"`
+		Settings map[string]string `json:"settings,omitempty"` // key: description
 	}
 	var out []kind
 	for _, k := range alert.Kinds() {
-		out = append(out, kind{string(k.Name), k.Target, k.Example})
+		kk := kind{Kind: string(k.Name), Target: k.Target, Example: k.Example}
+		for _, s := range k.Settings {
+			if kk.Settings == nil {
+				kk.Settings = map[string]string{}
+			}
+			d := s.Description
+			if s.Required {
+				d += " (required)"
+			}
+			kk.Settings[s.Key] = d
+		}
+		out = append(out, kk)
 	}
 	s, err := e.settings(cmd)
 	if err != nil {
 		return err
 	}
 	return e.output(s).show(out, func(o *output) {
-		t := &console.Table{Head: []string{"KIND", "TARGET", "EXAMPLE"}}
+		t := &console.Table{Head: []string{"KIND", "TARGET", "SETTINGS (--set key=value)"}}
 		for _, k := range out {
-			t.AddText(k.Kind, k.Target, k.Example)
+			var sets []string
+			for key, d := range k.Settings {
+				sets = append(sets, key+": "+d)
+			}
+			slices.Sort(sets)
+			t.AddText(k.Kind, k.Target, console.OrDash(strings.Join(sets, "; ")))
 		}
 		o.table(t)
 		o.printf("Add one: pakyas channel add KIND TARGET --name NAME\n")

@@ -17,12 +17,13 @@ import (
 func TestChannelKinds(t *testing.T) {
 	u, _ := loggedIn(t)
 	out := ok(t, u.exec("channel", "kinds"))
-	for _, k := range []string{"webhook", "slack", "email", "discord", "mattermost", "teams", "ntfy", "pagerduty"} {
+	for _, k := range []string{"webhook", "slack", "email", "discord", "mattermost", "teams", "ntfy", "pagerduty", "opsgenie", "telegram", "pushover"} {
 		assert.Regexp(t, `(?m)^`+k+`\s+`, out)
 	}
-	var kinds []map[string]string
+	var kinds []map[string]any
 	require.NoError(t, json.Unmarshal([]byte(ok(t, u.exec("channel", "kinds", "--format", "json"))), &kinds))
-	assert.Len(t, kinds, 8)
+	assert.Len(t, kinds, 11)
+	assert.Regexp(t, `(?m)^telegram\s+.*token: the bot's token, from @BotFather \(required\)`, out)
 
 	hook := testutil.NewReceiver(t, 200)
 	for _, k := range []string{"discord", "mattermost", "teams", "ntfy"} {
@@ -37,6 +38,21 @@ func TestChannelKinds(t *testing.T) {
 	r := u.exec("channel", "add", "pagerduty", "https://example.com", "--name", "pd")
 	assert.Equal(t, exitError, r.code, "%s", r)
 	assert.Contains(t, r.stderr, "32-character Integration Key")
+	// Settings: required ones checked, unknown ones refused, secrets never shown back.
+	r = u.exec("channel", "add", "telegram", "--name", "tg", "--", "-1001234567890") // a group's ID is negative: after --
+	assert.Equal(t, exitError, r.code, "%s", r)
+	assert.Contains(t, r.stderr, "telegram channels need the setting token")
+	assert.Contains(t, r.stderr, "--set token=")
+	r = u.exec("channel", "add", "telegram", "--name", "tg", "--set", "token=123:ABC", "--set", "colour=red", "--", "-1001234567890")
+	assert.Equal(t, exitError, r.code, "%s", r)
+	assert.Contains(t, r.stderr, `telegram channels have no setting "colour" (theirs: token)`)
+	ok(t, u.exec("channel", "add", "telegram", "--name", "tg", "--set", "token=123:ABC", "--", "-1001234567890"))
+	ok(t, u.exec("channel", "add", "opsgenie", "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0", "--name", "og", "--set", "region=eu"))
+	list := ok(t, u.exec("channel", "list", "--format", "json"))
+	assert.Contains(t, list, `"token": "***"`)
+	assert.NotContains(t, list, "123:ABC")
+	assert.Contains(t, list, `"region": "eu"`)
+
 	r = u.exec("channel", "add", "fax", "123")
 	assert.Equal(t, exitUsage, r.code, "%s", r)
 	assert.Contains(t, r.stderr, "pakyas channel kinds")

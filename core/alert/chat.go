@@ -2,7 +2,9 @@ package alert
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/pakyas/pakyas/core"
@@ -160,4 +162,96 @@ func truncateRunes(s string, n int) string {
 		return s
 	}
 	return string(r[:n-1]) + "…"
+}
+
+// Opsgenie creates an alert for a bad status (the check's public ID as its
+// alias) and closes it on recovery, with the Alert API v2.
+type Opsgenie struct {
+	Client *http.Client
+	URL    string // https://api.opsgenie.com, or the eu instance, when empty
+}
+
+// Notify implements Notifier.
+func (o *Opsgenie) Notify(ctx context.Context, ch core.Channel, msg core.AlertMessage) error {
+	if err := ValidateTarget("opsgenie", ch.Target); err != nil {
+		return Permanent(err)
+	}
+	base := o.URL
+	if base == "" {
+		base = "https://api.opsgenie.com"
+		if ch.Settings["region"] == "eu" {
+			base = "https://api.eu.opsgenie.com"
+		}
+	}
+	alias := "pakyas-" + msg.PublicID
+	h := http.Header{}
+	h.Set("Content-Type", "application/json")
+	h.Set("Authorization", "GenieKey "+ch.Target)
+	if recovery(msg) {
+		body, _ := json.Marshal(map[string]any{"source": "pakyas", "note": plainText(msg)})
+		return post(ctx, o.Client, base+"/v2/alerts/"+url.PathEscape(alias)+"/close?identifierType=alias", body, h)
+	}
+	priority := "P1"
+	if msg.To == core.StatusFailed {
+		priority = "P2"
+	}
+	body, _ := json.Marshal(map[string]any{
+		"message":     truncateRunes(headline(msg), 130), // Opsgenie's limit
+		"alias":       alias,
+		"description": plainText(msg),
+		"priority":    priority,
+		"source":      "pakyas",
+		"tags":        []string{"pakyas", string(msg.To)},
+		"details":     map[string]string{"check": msg.Slug, "project": msg.Project, "reason": msg.Reason},
+	})
+	return post(ctx, o.Client, base+"/v2/alerts", body, h)
+}
+
+// Telegram sends the alert as a message through a bot (the token setting)
+// to a chat (the target).
+type Telegram struct {
+	Client *http.Client
+	URL    string // https://api.telegram.org when empty
+}
+
+// Notify implements Notifier.
+func (t *Telegram) Notify(ctx context.Context, ch core.Channel, msg core.AlertMessage) error {
+	if err := ValidateSettings("telegram", ch.Settings); err != nil {
+		return Permanent(err)
+	}
+	base := t.URL
+	if base == "" {
+		base = "https://api.telegram.org"
+	}
+	return postJSON(ctx, t.Client, base+"/bot"+ch.Settings["token"]+"/sendMessage", map[string]any{
+		"chat_id": ch.Target, "text": truncateRunes(plainText(msg), 4096), "disable_web_page_preview": true,
+	}, nil)
+}
+
+// Pushover sends a notification with an application's token (the token
+// setting) to a user or group key (the target); a bad status is high
+// priority.
+type Pushover struct {
+	Client *http.Client
+	URL    string // https://api.pushover.net when empty
+}
+
+// Notify implements Notifier.
+func (p *Pushover) Notify(ctx context.Context, ch core.Channel, msg core.AlertMessage) error {
+	if err := ValidateSettings("pushover", ch.Settings); err != nil {
+		return Permanent(err)
+	}
+	base := p.URL
+	if base == "" {
+		base = "https://api.pushover.net"
+	}
+	priority := "0"
+	if msg.To.Bad() {
+		priority = "1"
+	}
+	form := url.Values{"token": {ch.Settings["token"]}, "user": {ch.Target}, "title": {truncateRunes(headline(msg), 250)},
+		"message": {truncateRunes(plainText(msg), 1024)}, "priority": {priority}}
+	h := http.Header{}
+	h.Set("Content-Type", "application/x-www-form-urlencoded")
+	return post(ctx, p.Client, base+"/1/messages.json", []byte(form.Encode()), h)
 }

@@ -18,17 +18,28 @@ type Kind struct {
 	// Target says what TARGET is, for `pakyas channel kinds`.
 	Target string
 	// Example is a target, for the help.
-	Example  string
+	Example string
+	// Settings are the kind's settings beyond the target, given with
+	// `pakyas channel add ... --set key=value`.
+	Settings []Setting
 	validate func(target string) error
 	notifier func(d Deps) Notifier
+}
+
+// Setting is one setting of a kind.
+type Setting struct {
+	Key         string
+	Required    bool
+	Secret      bool // never shown back
+	Description string
 }
 
 // Deps is what notifiers are built with.
 type Deps struct {
 	Client *http.Client // for the kinds that speak HTTP
 	SMTP   SMTPConfig
-	// PagerDutyURL replaces the Events API v2 endpoint (tests).
-	PagerDutyURL string
+	// These replace the services' API endpoints (tests).
+	PagerDutyURL, OpsgenieURL, TelegramURL, PushoverURL string
 }
 
 func urlKind(name core.ChannelKind, what, example string, n func(Deps) Notifier) Kind {
@@ -57,6 +68,57 @@ var kinds = []Kind{
 	{Name: "pagerduty", Target: "a PagerDuty Events API v2 integration key (32 characters)", Example: "R0123456789abcdef0123456789abcde",
 		validate: validateRoutingKey,
 		notifier: func(d Deps) Notifier { return &PagerDuty{Client: d.Client, URL: d.PagerDutyURL} }},
+	{Name: "opsgenie", Target: "an Opsgenie API integration key", Example: "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+		Settings: []Setting{{Key: "region", Description: "us (default) or eu: the Opsgenie instance"}},
+		validate: nonEmpty("opsgenie", "the API key of an Opsgenie API integration"),
+		notifier: func(d Deps) Notifier { return &Opsgenie{Client: d.Client, URL: d.OpsgenieURL} }},
+	{Name: "telegram", Target: "a Telegram chat ID (the bot must be in the chat)", Example: "-1001234567890",
+		Settings: []Setting{{Key: "token", Required: true, Secret: true, Description: "the bot's token, from @BotFather"}},
+		validate: nonEmpty("telegram", "the chat's numeric ID, or @channelname"),
+		notifier: func(d Deps) Notifier { return &Telegram{Client: d.Client, URL: d.TelegramURL} }},
+	{Name: "pushover", Target: "a Pushover user or group key", Example: "uQiRzpo4DXghDmr9QzzfQu27cmVRsG",
+		Settings: []Setting{{Key: "token", Required: true, Secret: true, Description: "your Pushover application's API token"}},
+		validate: nonEmpty("pushover", "the user key Pushover shows on its dashboard"),
+		notifier: func(d Deps) Notifier { return &Pushover{Client: d.Client, URL: d.PushoverURL} }},
+}
+
+func nonEmpty(kind, what string) func(string) error {
+	return func(t string) error {
+		if strings.TrimSpace(t) == "" || strings.ContainsAny(t, " \t\r\n/") {
+			return core.Errorf(core.EINVALID, "%s target %q is not %s", kind, t, what).WithHint("give %s", what)
+		}
+		return nil
+	}
+}
+
+// ValidateSettings checks a channel's settings against its kind's: no
+// unknown key, every required one set.
+func ValidateSettings(kind core.ChannelKind, settings map[string]string) error {
+	k, ok := LookupKind(kind)
+	if !ok {
+		return ValidateTarget(kind, "")
+	}
+	for key := range settings {
+		if !slices.ContainsFunc(k.Settings, func(s Setting) bool { return s.Key == key }) {
+			known := "none"
+			if len(k.Settings) > 0 {
+				var keys []string
+				for _, s := range k.Settings {
+					keys = append(keys, s.Key)
+				}
+				known = strings.Join(keys, ", ")
+			}
+			return core.Errorf(core.EINVALID, "%s channels have no setting %q (theirs: %s)", kind, key, known).
+				WithHint("pakyas channel kinds lists each kind's settings")
+		}
+	}
+	for _, s := range k.Settings {
+		if s.Required && strings.TrimSpace(settings[s.Key]) == "" {
+			return core.Errorf(core.EINVALID, "%s channels need the setting %s: %s", kind, s.Key, s.Description).
+				WithHint("add --set %s=...", s.Key)
+		}
+	}
+	return nil
 }
 
 // Kinds returns every channel kind, in the order `pakyas channel kinds`

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -85,6 +86,37 @@ func TestKindsConformance(t *testing.T) {
 			assert.Equal(t, "resolve", w["event_action"])
 			assert.Equal(t, v["dedup_key"], w["dedup_key"])
 		},
+		"opsgenie": func(t *testing.T, f, r received) {
+			assert.Equal(t, "/v2/alerts", f.Path)
+			assert.Equal(t, "GenieKey 0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0", f.Header.Get("Authorization"))
+			v := f.json(t)
+			assert.Equal(t, "pakyas-"+fail.PublicID, v["alias"])
+			assert.Equal(t, "P2", v["priority"])
+			assert.Equal(t, "Nightly Backup is Failed", v["message"])
+			assert.Equal(t, "/v2/alerts/pakyas-"+fail.PublicID+"/close", r.Path, "the recovery closes the alert by its alias")
+		},
+		"telegram": func(t *testing.T, f, r received) {
+			assert.Equal(t, "/bot123:ABC/sendMessage", f.Path)
+			v := f.json(t)
+			assert.Equal(t, "-1001234567890", v["chat_id"])
+			assert.Contains(t, v["text"], "Nightly Backup is Failed")
+		},
+		"pushover": func(t *testing.T, f, r received) {
+			assert.Equal(t, "/1/messages.json", f.Path)
+			form, err := url.ParseQuery(string(f.Body))
+			require.NoError(t, err)
+			assert.Equal(t, "app-token", form.Get("token"))
+			assert.Equal(t, "uQiRzpo4DXghDmr9QzzfQu27cmVRsG", form.Get("user"))
+			assert.Equal(t, "Nightly Backup is Failed", form.Get("title"))
+			assert.Equal(t, "1", form.Get("priority"))
+			rf, _ := url.ParseQuery(string(r.Body))
+			assert.Equal(t, "0", rf.Get("priority"))
+		},
+	}
+	settings := map[core.ChannelKind]map[string]string{
+		"telegram": {"token": "123:ABC"},
+		"pushover": {"token": "app-token"},
+		"opsgenie": {"region": "eu"},
 	}
 
 	for _, k := range Kinds() {
@@ -106,12 +138,20 @@ func TestKindsConformance(t *testing.T) {
 				w.WriteHeader(status)
 			}))
 			defer srv.Close()
-			n := newNotifiers(Deps{Client: srv.Client(), PagerDutyURL: srv.URL + "/v2/enqueue"})[k.Name]
+			n := newNotifiers(Deps{Client: srv.Client(), PagerDutyURL: srv.URL + "/v2/enqueue",
+				OpsgenieURL: srv.URL, TelegramURL: srv.URL, PushoverURL: srv.URL})[k.Name]
 			target := srv.URL + "/hook"
-			if k.Name == "pagerduty" {
-				target = k.Example
+			if _, isURL := map[core.ChannelKind]bool{"pagerduty": true, "opsgenie": true, "telegram": true, "pushover": true}[k.Name]; isURL {
+				target = k.Example // a key or an ID; the endpoint is the service's
 			}
-			ch := core.Channel{ID: "ch1", Name: "ops", Kind: k.Name, Target: target, Secret: NewSecret()}
+			require.NoError(t, ValidateSettings(k.Name, settings[k.Name]))
+			for _, s := range k.Settings {
+				if s.Required {
+					require.Error(t, ValidateSettings(k.Name, nil), "%s is required", s.Key)
+				}
+			}
+			require.Error(t, ValidateSettings(k.Name, map[string]string{"bogus": "x"}))
+			ch := core.Channel{ID: "ch1", Name: "ops", Kind: k.Name, Target: target, Secret: NewSecret(), Settings: settings[k.Name]}
 			require.NoError(t, n.Notify(context.Background(), ch, fail))
 			require.NoError(t, n.Notify(context.Background(), ch, up))
 			require.Len(t, got, 2)

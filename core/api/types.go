@@ -200,6 +200,8 @@ type Channel struct {
 	// Secret signs a webhook channel's alerts (Standard Webhooks); in the
 	// answer to its creation only.
 	Secret string `json:"secret,omitempty"`
+	// Settings are the kind's settings; secret ones show as "***".
+	Settings map[string]string `json:"settings,omitempty"`
 }
 
 // ChannelInput creates a channel.
@@ -207,9 +209,11 @@ type ChannelInput struct {
 	Name   string `json:"name"`
 	Kind   string `json:"kind"`
 	Target string `json:"target"`
+	// Settings are the kind's settings beyond the target (a Telegram bot
+	// token, an Opsgenie region): pakyas channel kinds lists them.
+	Settings map[string]string `json:"settings,omitempty"`
 }
 
-// NameInput creates an organization, a project or an API key.
 // PauseInput is the optional body of a pause: how long it lasts (For, in
 // seconds, or Until) and why. Without either it lasts until a resume.
 type PauseInput struct {
@@ -224,6 +228,7 @@ type PauseResult struct {
 	Checks []Check `json:"checks"`
 }
 
+// NameInput creates an organization, a project or an API key.
 type NameInput struct {
 	Name string `json:"name"`
 	// Slug names an organization or project in commands; made from the

@@ -51,7 +51,13 @@ func (s *Server) createChannel(w http.ResponseWriter, r *http.Request, c *caller
 	if err := alert.ValidateTarget(kind, target); err != nil {
 		return err
 	}
+	if err := alert.ValidateSettings(kind, in.Settings); err != nil {
+		return err
+	}
 	ch := core.Channel{ID: uuid.NewString(), OrgID: o.ID, Name: name, Kind: kind, Target: target, CreatedAt: s.clock.Now()}
+	if len(in.Settings) > 0 {
+		ch.Settings = in.Settings
+	}
 	if kind == core.ChannelWebhook {
 		ch.Secret = alert.NewSecret()
 	}

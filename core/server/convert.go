@@ -2,11 +2,13 @@ package server
 
 import (
 	"encoding/base64"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/pakyas/pakyas/core"
+	"github.com/pakyas/pakyas/core/alert"
 	"github.com/pakyas/pakyas/core/api"
 	"github.com/pakyas/pakyas/core/status"
 )
@@ -134,7 +136,18 @@ func (s *Server) badgeURL(key, slug string) string {
 }
 
 func apiChannel(c core.Channel) api.Channel {
-	return api.Channel{ID: c.ID, OrgID: c.OrgID, Name: c.Name, Kind: string(c.Kind), Target: c.Target, CreatedAt: c.CreatedAt.UTC()}
+	out := api.Channel{ID: c.ID, OrgID: c.OrgID, Name: c.Name, Kind: string(c.Kind), Target: c.Target, CreatedAt: c.CreatedAt.UTC()}
+	if len(c.Settings) > 0 {
+		k, _ := alert.LookupKind(c.Kind)
+		out.Settings = map[string]string{}
+		for key, v := range c.Settings {
+			if slices.ContainsFunc(k.Settings, func(s alert.Setting) bool { return s.Key == key && s.Secret }) {
+				v = "***"
+			}
+			out.Settings[key] = v
+		}
+	}
+	return out
 }
 
 func apiKey(k core.APIKey) api.APIKey {

@@ -2,14 +2,15 @@ package sqlstore
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/pakyas/pakyas/core"
 )
 
 const (
-	channelColumns   = `id, org_id, name, kind, target, secret, created_at`
-	sqlCreateChannel = `INSERT INTO channels (` + channelColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?)`
+	channelColumns   = `id, org_id, name, kind, target, secret, created_at, settings`
+	sqlCreateChannel = `INSERT INTO channels (` + channelColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 	sqlChannel       = `SELECT ` + channelColumns + ` FROM channels WHERE id = ?`
 	sqlChannels      = `SELECT ` + channelColumns + ` FROM channels WHERE org_id = ? ORDER BY name, id`
 	sqlDeleteChannel = `DELETE FROM channels WHERE id = ?`
@@ -18,7 +19,15 @@ const (
 // CreateChannel inserts ch; ECONFLICT when its ID is taken, ENOTFOUND when
 // its org does not exist.
 func (q *queries) CreateChannel(ctx context.Context, ch *core.Channel) error {
-	_, err := q.exec(ctx, sqlCreateChannel, ch.ID, ch.OrgID, ch.Name, string(ch.Kind), ch.Target, ch.Secret, nanos(ch.CreatedAt))
+	settings := ""
+	if len(ch.Settings) > 0 {
+		b, err := json.Marshal(ch.Settings)
+		if err != nil {
+			return fmt.Errorf("create channel: %w", err)
+		}
+		settings = string(b)
+	}
+	_, err := q.exec(ctx, sqlCreateChannel, ch.ID, ch.OrgID, ch.Name, string(ch.Kind), ch.Target, ch.Secret, nanos(ch.CreatedAt), settings)
 	if err != nil {
 		return q.writeErr("create channel", err,
 			fmt.Sprintf("channel %q already exists", ch.ID),
@@ -57,13 +66,18 @@ func (q *queries) DeleteChannel(ctx context.Context, id string) error {
 
 func scanChannel(s scanner, ch *core.Channel) error {
 	var (
-		kind    string
-		created int64
+		kind, settings string
+		created        int64
 	)
-	if err := s.Scan(&ch.ID, &ch.OrgID, &ch.Name, &kind, &ch.Target, &ch.Secret, &created); err != nil {
+	if err := s.Scan(&ch.ID, &ch.OrgID, &ch.Name, &kind, &ch.Target, &ch.Secret, &created, &settings); err != nil {
 		return err
 	}
 	ch.Kind = core.ChannelKind(kind)
 	ch.CreatedAt = fromNanos(created)
+	if settings != "" {
+		if err := json.Unmarshal([]byte(settings), &ch.Settings); err != nil {
+			return fmt.Errorf("channel %s: settings: %w", ch.ID, err)
+		}
+	}
 	return nil
 }

@@ -15,7 +15,8 @@ func testChannels(t *testing.T, s core.Store) {
 	ctx := context.Background()
 	f := newFixture(t, s)
 	slack := &core.Channel{ID: id(), OrgID: f.org.ID, Name: "slack", Kind: core.ChannelSlack, Target: "https://hooks.slack.com/services/T0/B0/x", CreatedAt: at(time.Hour)}
-	email := &core.Channel{ID: id(), OrgID: f.org.ID, Name: "email", Kind: core.ChannelEmail, Target: "ops@example.com", CreatedAt: at(2 * time.Hour)}
+	email := &core.Channel{ID: id(), OrgID: f.org.ID, Name: "email", Kind: core.ChannelEmail, Target: "ops@example.com", CreatedAt: at(2 * time.Hour),
+		Settings: map[string]string{"region": "eu"}}
 	hook := &core.Channel{ID: id(), OrgID: f.org.ID, Name: "hook", Kind: core.ChannelWebhook, Target: "https://example.com/h", Secret: "whsec_c2VjcmV0", CreatedAt: at(3 * time.Hour)}
 	require.NoError(t, s.CreateChannel(ctx, slack))
 	require.NoError(t, s.CreateChannel(ctx, email))

@@ -1,0 +1,3 @@
+-- A channel kind's settings beyond its target (pakyas channel add ...
+-- --set key=value): a JSON object of strings; '' for none.
+ALTER TABLE channels ADD COLUMN settings TEXT NOT NULL DEFAULT '';
