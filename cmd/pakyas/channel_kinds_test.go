@@ -7,6 +7,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/pakyas/pakyas/core/alert"
+	"github.com/pakyas/pakyas/core/server"
 	"github.com/pakyas/pakyas/internal/testutil"
 )
 
@@ -56,4 +58,33 @@ func TestChannelKinds(t *testing.T) {
 	r = u.exec("channel", "add", "fax", "123")
 	assert.Equal(t, exitUsage, r.code, "%s", r)
 	assert.Contains(t, r.stderr, "pakyas channel kinds")
+}
+
+// TestChannelTestServices: pakyas channel test works for the kinds whose
+// target is a key, through the built binary, with the server pointed at a
+// stand-in for PagerDuty, Opsgenie, Telegram and Pushover.
+func TestChannelTestServices(t *testing.T) {
+	hook := testutil.NewReceiver(t, 200)
+	srv := testutil.StartServerWith(t, func(c *server.Config) {
+		c.ServiceURLs = alert.ServiceURLs{PagerDutyURL: hook.URL + "/v2/enqueue", OpsgenieURL: hook.URL, TelegramURL: hook.URL, PushoverURL: hook.URL}
+	})
+	u := newUser(t)
+	ok(t, u.run("login", "--api-url", srv.URL, "--api-key", srv.Key))
+	for _, tc := range []struct {
+		args []string
+		path string
+	}{
+		{[]string{"pagerduty", "R0123456789abcdef0123456789abcde"}, "/v2/enqueue"},
+		{[]string{"opsgenie", "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"}, "/v2/alerts"},
+		{[]string{"telegram", "--set", "token=123:ABC", "--", "-1001234567890"}, "/bot123:ABC/sendMessage"},
+		{[]string{"pushover", "uQiRzpo4DXghDmr9QzzfQu27cmVRsG", "--set", "token=app"}, "/1/messages.json"},
+	} {
+		name := tc.args[0]
+		ok(t, u.exec(append([]string{"channel", "add", "--name", name}, tc.args...)...))
+		out := ok(t, u.exec("channel", "test", name))
+		assert.Contains(t, out, "Sent a test alert", name)
+		reqs := hook.Drain()
+		require.Len(t, reqs, 1, name)
+		assert.Equal(t, tc.path, reqs[0].Path, name)
+	}
 }

@@ -38,7 +38,12 @@ type Setting struct {
 type Deps struct {
 	Client *http.Client // for the kinds that speak HTTP
 	SMTP   SMTPConfig
-	// These replace the services' API endpoints (tests).
+	ServiceURLs
+}
+
+// ServiceURLs replace the API endpoints of the services whose channels
+// name a key rather than a URL (tests, relays); empty: the service's own.
+type ServiceURLs struct {
 	PagerDutyURL, OpsgenieURL, TelegramURL, PushoverURL string
 }
 
@@ -149,6 +154,14 @@ func validateRoutingKey(t string) error {
 			WithHint("use the 32-character Integration Key of an Events API v2 integration of the PagerDuty service")
 	}
 	return nil
+}
+
+// NewNotifiers builds the notifier of every kind of the registry.
+func NewNotifiers(d Deps) Notifiers {
+	if d.Client == nil {
+		d.Client = &http.Client{Timeout: DefaultHTTPTimeout}
+	}
+	return newNotifiers(d)
 }
 
 // newNotifiers builds the notifier of every kind.

@@ -138,8 +138,8 @@ func TestKindsConformance(t *testing.T) {
 				w.WriteHeader(status)
 			}))
 			defer srv.Close()
-			n := newNotifiers(Deps{Client: srv.Client(), PagerDutyURL: srv.URL + "/v2/enqueue",
-				OpsgenieURL: srv.URL, TelegramURL: srv.URL, PushoverURL: srv.URL})[k.Name]
+			n := newNotifiers(Deps{Client: srv.Client(), ServiceURLs: ServiceURLs{PagerDutyURL: srv.URL + "/v2/enqueue",
+				OpsgenieURL: srv.URL, TelegramURL: srv.URL, PushoverURL: srv.URL}})[k.Name]
 			target := srv.URL + "/hook"
 			if _, isURL := map[core.ChannelKind]bool{"pagerduty": true, "opsgenie": true, "telegram": true, "pushover": true}[k.Name]; isURL {
 				target = k.Example // a key or an ID; the endpoint is the service's

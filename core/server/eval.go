@@ -39,6 +39,9 @@ func (s *Server) EvaluateDue(ctx context.Context) (int, error) {
 			n = len(due)
 			w := newWriter(ctx, s, q)
 			for i := range due {
+				w.checks[due[i].PublicID] = &due[i]
+			}
+			for _, i := range parentsFirst(due) {
 				c := &due[i]
 				if err := w.apply(c, status.Evaluate(c, now), now, alertLive); err != nil {
 					return err
@@ -136,3 +139,35 @@ func sleep(ctx context.Context, d time.Duration, wakeup <-chan struct{}) bool {
 	}
 	return true
 }
+
+// parentsFirst orders checks so that a check that depends on another of
+// them comes after it: when both fall due at once, the parent's new status
+// decides whether the child's alert is held.
+func parentsFirst(cs []core.Check) []int {
+	pending := map[string]bool{}
+	for _, c := range cs {
+		pending[c.ID] = true
+	}
+	order := make([]int, 0, len(cs))
+	done := make([]bool, len(cs))
+	for len(order) < len(cs) {
+		progress := false
+		for i, c := range cs {
+			if done[i] || (c.DependsOn != "" && pending[c.DependsOn] && c.DependsOn != c.ID) {
+				continue
+			}
+			order = append(order, i)
+			done[i], pending[c.ID], progress = true, false, true
+		}
+		if !progress { // a cycle (refused by the API): the rest in any order
+			for i := range cs {
+				if !done[i] {
+					order = append(order, i)
+					done[i] = true
+				}
+			}
+		}
+	}
+	return order
+}
+

@@ -128,3 +128,81 @@ func TestCheckChannels(t *testing.T) {
 	require.NoError(t, err)
 	assert.Error(t, s.setChannels(ctx, got, &[]string{"pager"}), "an unknown channel")
 }
+
+// TestDependencies: a table of a parent (db) and a check that depends on
+// it (report), with the injected clock: while db is Missing or Failed,
+// report's bad changes are held and its recovery too; db's recovery
+// alerts report if it is still bad; Missing by time is held the same way.
+func TestDependencies(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		events []string // "db ok", "db fail", "report ok", "report fail", "late" (3h pass)
+		alerts []string
+	}{
+		{"held, then alerted when the parent recovers", []string{"db fail", "report fail", "db ok"},
+			[]string{"up→failed db", "failed→up db", "up→failed report"}},
+		{"held and over: never", []string{"db fail", "report fail", "report ok", "db ok"},
+			[]string{"up→failed db", "failed→up db"}},
+		{"a healthy parent: at once", []string{"report fail", "report ok"},
+			[]string{"up→failed report", "failed→up report"}},
+		{"Missing by time, held while the parent is Missing", []string{"late", "db ok"},
+			[]string{"late→down db", "down→up db", "up→down report"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, clock, db := newTestCheck(t)
+			ctx := context.Background()
+			report := *db
+			report.ID, report.PublicID, report.Slug, report.Name, report.DependsOn = uuid.NewString(), uuid.NewString(), "report", "report", db.ID
+			require.NoError(t, s.store.CreateCheck(ctx, &report))
+			db.Slug = "db"
+			require.NoError(t, s.store.UpdateCheck(ctx, db))
+			ops := &core.Channel{ID: uuid.NewString(), OrgID: db.OrgID, Name: "ops", Kind: core.ChannelWebhook, Target: "http://127.0.0.1:1/x", CreatedAt: clock.Now()}
+			require.NoError(t, s.store.CreateChannel(ctx, ops))
+			ping := func(c *core.Check, kind core.SignalKind) {
+				now := clock.Now()
+				reqs := []*ingestReq{{publicID: c.PublicID, done: make(chan error, 1), sig: core.Signal{Kind: kind, OccurredAt: now, ReceivedAt: now}}}
+				s.ingest.commit(reqs)
+				require.NoError(t, <-reqs[0].done)
+			}
+			ping(db, core.SignalSuccess)
+			ping(&report, core.SignalSuccess)
+			var got []string
+			collect := func() {
+				due, err := s.store.DueAlerts(ctx, clock.Now().Add(1000*time.Hour), 100)
+				require.NoError(t, err)
+				for len(due) > 0 {
+					for i := range due {
+						name := "db"
+						if due[i].CheckID == report.ID {
+							name = "report"
+						}
+						got = append(got, string(due[i].Message.From)+"→"+string(due[i].Message.To)+" "+name)
+						due[i].State = core.AlertDelivered
+						require.NoError(t, s.store.UpdateAlert(ctx, &due[i]))
+					}
+					due, err = s.store.DueAlerts(ctx, clock.Now().Add(1000*time.Hour), 100)
+					require.NoError(t, err)
+				}
+			}
+			for _, ev := range tc.events {
+				clock.add(time.Minute)
+				switch ev {
+				case "late":
+					clock.add(3 * time.Hour)
+					_, err := s.EvaluateDue(ctx)
+					require.NoError(t, err)
+				case "db ok":
+					ping(db, core.SignalSuccess)
+				case "db fail":
+					ping(db, core.SignalFail)
+				case "report ok":
+					ping(&report, core.SignalSuccess)
+				case "report fail":
+					ping(&report, core.SignalFail)
+				}
+				collect()
+			}
+			assert.Equal(t, tc.alerts, got)
+		})
+	}
+}

@@ -59,6 +59,10 @@ type Config struct {
 	// alerts go to such domains. Off by default: a channel a user adds
 	// must not reach the server's own network (--allow-private-ips).
 	AllowPrivateIPs bool
+	// ServiceURLs replace the API endpoints of the alert services that are
+	// not a channel's own URL (PagerDuty, Opsgenie, Telegram, Pushover):
+	// for tests, or a relay. Empty: the services' own.
+	ServiceURLs alert.ServiceURLs
 	// TrustedProxies are the reverse proxies in front of the server: for
 	// a connection from one of them, the client's address (for the limit
 	// on failed authentication) is read from X-Forwarded-For.
@@ -142,7 +146,7 @@ func New(store core.Store, clock core.Clock, cfg Config) *Server {
 		streamsQuit: make(chan struct{}),
 		inflight:    newTracker(),
 	}
-	s.notifiers = alert.DefaultNotifiers(alert.NewHTTPClient(cfg.AllowPrivateIPs), cfg.SMTP)
+	s.notifiers = alert.NewNotifiers(alert.Deps{Client: alert.NewHTTPClient(cfg.AllowPrivateIPs), SMTP: cfg.SMTP, ServiceURLs: cfg.ServiceURLs})
 	if e, ok := s.notifiers[core.ChannelEmail].(*alert.Email); ok {
 		e.AllowPrivate = cfg.AllowPrivateIPs
 	}
