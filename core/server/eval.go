@@ -170,4 +170,3 @@ func parentsFirst(cs []core.Check) []int {
 	}
 	return order
 }
-
