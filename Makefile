@@ -8,6 +8,11 @@ LDFLAGS  := -s -w -X main.version=$(VERSION)
 # start-up work on every `pakyas monitor` and plugin launch. (html/template
 # is in pakyas for the dashboard; the plugins stay without it.)
 TAGS     := grpcnotrace
+# bin/pakyas is built with LEAN too: the CLI without the server and the
+# target plugin host, which it runs from bin/pakyas-full (the complete
+# pakyas) for `pakyas server`, `pakyas plugin` and runs with external
+# targets, so a monitored run does not pay their start-up.
+LEAN     := thin
 BIN      := bin
 PLUGINS  := $(notdir $(wildcard plugins/*))
 PREFIX   ?= $(HOME)/.local
@@ -20,10 +25,11 @@ export PAKYAS_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmo
 
 all: build
 
-## build: bin/pakyas and every bin/pakyas-target-*
+## build: bin/pakyas, bin/pakyas-full and every bin/pakyas-target-*
 build:
 	@mkdir -p $(BIN)
-	$(GO) build -tags '$(TAGS)' -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/pakyas ./cmd/pakyas
+	$(GO) build -tags '$(TAGS) $(LEAN)' -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/pakyas ./cmd/pakyas
+	$(GO) build -tags '$(TAGS)' -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/pakyas-full ./cmd/pakyas
 	@for p in $(PLUGINS); do \
 		echo "$(GO) build -o $(BIN)/pakyas-target-$$p ./plugins/$$p"; \
 		$(GO) build -tags '$(TAGS)' -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/pakyas-target-$$p ./plugins/$$p || exit 1; \
@@ -70,6 +76,7 @@ fuzz:
 crosscheck:
 	@echo "== cross-check every release platform (darwin, windows, linux/arm64)"
 	@cd tools && $(GO) run ./crosscheck -C .. -tags '$(TAGS)' darwin/amd64 darwin/arm64 windows/amd64 windows/arm64 linux/arm64
+	@cd tools && $(GO) run ./crosscheck -C .. -tests=false -tags '$(TAGS) $(LEAN)' darwin/arm64 windows/amd64 -- ./cmd/pakyas
 
 ## bench: benchmarks that print figures: the Go benchmarks (ping ingest
 ## on SQLite and PostgreSQL as a ratio of a bare Go HTTP server in the same
@@ -93,7 +100,7 @@ proto-check:
 	@echo "== proto-check"
 	@GO=$(GO) scripts/proto.sh check
 
-## install: pakyas and its target plugins into $(PREFIX)/bin
+## install: pakyas, pakyas-full and the target plugins into $(PREFIX)/bin
 install: build
 	install -d $(PREFIX)/bin
 	install -m 0755 $(BIN)/pakyas* $(PREFIX)/bin/
@@ -106,7 +113,7 @@ demo: build
 
 ## dist: release archives and SHA256SUMS in dist/
 dist:
-	@TAGS='$(TAGS)' scripts/dist.sh $(VERSION)
+	@TAGS='$(TAGS)' LEAN='$(LEAN)' scripts/dist.sh $(VERSION)
 
 clean:
 	rm -rf $(BIN) dist

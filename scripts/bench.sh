@@ -54,8 +54,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# As make builds them: the lean pakyas and pakyas-full beside it.
+tags=$(sed -n 's/^TAGS *:= *//p' Makefile)
+lean=$(sed -n 's/^LEAN *:= *//p' Makefile)
 pakyas=$work/pakyas
-CGO_ENABLED=0 "$GO" build -tags grpcnotrace -trimpath -ldflags '-s -w' -o "$pakyas" ./cmd/pakyas
+CGO_ENABLED=0 "$GO" build -tags "$tags $lean" -trimpath -ldflags '-s -w' -o "$pakyas" ./cmd/pakyas
+CGO_ENABLED=0 "$GO" build -tags "$tags" -trimpath -ldflags '-s -w' -o "$work/pakyas-full" ./cmd/pakyas
 export HOME=$work/home XDG_CONFIG_HOME=$work/config XDG_STATE_HOME=$work/state
 unset PAKYAS_API_URL PAKYAS_API_KEY PAKYAS_PUBLIC_ID PAKYAS_CONFIG PAKYAS_ORG PAKYAS_PROJECT PAKYAS_FORMAT
 mkdir -p "$HOME"
@@ -84,7 +88,7 @@ wrap_cmd="$benchwrap run $url/ping/$id -- true"
 # repository, against a local stand-in that answers 200 to everything.
 mkdir -p "$work/plugins"
 for p in healthchecks cronitor webhook; do
-	CGO_ENABLED=0 "$GO" build -tags grpcnotrace -trimpath -ldflags '-s -w' -o "$work/plugins/pakyas-target-$p" "./plugins/$p"
+	CGO_ENABLED=0 "$GO" build -tags "$tags" -trimpath -ldflags '-s -w' -o "$work/plugins/pakyas-target-$p" "./plugins/$p"
 done
 "$benchwrap" serve "$work/standin.addr" &
 standin_pid=$!

@@ -2,8 +2,11 @@
 # make dist: the release archives the user guide's install lines download,
 #   dist/pakyas-{linux,darwin}-{x86_64,arm64}.tar.gz
 #   dist/pakyas-windows-{x86_64,arm64}.zip
-# each holding `pakyas` and every bundled `pakyas-target-*` plugin at its
-# top level (so `tar xz && mv pakyas /usr/local/bin/` works), and
+# each holding `pakyas`, `pakyas-full` (the server and the target plugin
+# host, which pakyas runs for them) and every bundled `pakyas-target-*`
+# plugin at its top level (so `tar xz && mv pakyas /usr/local/bin/` works
+# for monitoring; `mv pakyas pakyas-full pakyas-target-* /usr/local/bin/`
+# for all of it), and
 # dist/SHA256SUMS. Usage: scripts/dist.sh VERSION
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +17,7 @@ export CGO_ENABLED=0
 ldflags="-s -w -X main.version=$version"
 # The Makefile's TAGS (make dist passes them).
 tags=${TAGS-$(sed -n 's/^TAGS *:= *//p' Makefile)}
+lean=${LEAN-$(sed -n 's/^LEAN *:= *//p' Makefile)}
 plugins=()
 for d in plugins/*/; do
 	if [ -f "$d/main.go" ]; then
@@ -51,7 +55,8 @@ for target in linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 wi
 	dir="$work/$name"
 	mkdir -p "$dir"
 	echo "== $name"
-	GOOS=$goos GOARCH=$goarch $GO build -tags "$tags" -trimpath -ldflags "$ldflags" -o "$dir/pakyas$exe" ./cmd/pakyas
+	GOOS=$goos GOARCH=$goarch $GO build -tags "$tags $lean" -trimpath -ldflags "$ldflags" -o "$dir/pakyas$exe" ./cmd/pakyas
+	GOOS=$goos GOARCH=$goarch $GO build -tags "$tags" -trimpath -ldflags "$ldflags" -o "$dir/pakyas-full$exe" ./cmd/pakyas
 	for p in "${plugins[@]}"; do
 		GOOS=$goos GOARCH=$goarch $GO build -tags "$tags" -trimpath -ldflags "$ldflags" -o "$dir/pakyas-target-$p$exe" "./plugins/$p"
 	done

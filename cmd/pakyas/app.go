@@ -90,6 +90,7 @@ type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	args           []string // the command line, for a hand-off to pakyas-full
 }
 
 // run runs the pakyas command line args and returns the exit code.
@@ -98,6 +99,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 }
 
 func (e *env) run(ctx context.Context, args []string) int {
+	e.args = args
 	root := newRoot(e)
 	err := root.Run(ctx, args)
 	if err == nil {

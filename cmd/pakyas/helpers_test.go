@@ -24,8 +24,15 @@ import (
 	"github.com/pakyas/pakyas/internal/testutil"
 )
 
-// pakyasBin is the pakyas binary built once for the whole package.
+// pakyasBin is the pakyas binary built once for the whole package, as
+// `make build` ships it: the lean pakyas, with pakyas-full beside it
+// (fullBin).
 var pakyasBin string
+
+// fullBin is the pakyas-full beside pakyasBin.
+func fullBin() string {
+	return filepath.Join(filepath.Dir(pakyasBin), "pakyas-full"+filepath.Ext(pakyasBin))
+}
 
 // TestMain builds pakyas for the tests that run it as a process; the
 // user-guide scripts (guide_test.go) run this test binary as "pakyas".

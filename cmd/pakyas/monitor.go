@@ -54,6 +54,9 @@ func (e *env) monitor(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
+	if err := e.handOffForTargets(cmd, orWord(slug, publicID)); err != nil {
+		return err
+	}
 	cfg.Host, _ = os.Hostname()
 	cfg.Stdin, cfg.Stdout, cfg.Stderr, cfg.Log = e.stdin, e.stdout, e.stderr, e.stderr
 	job := monitor.Job{Args: argv}
@@ -75,9 +78,9 @@ func (e *env) monitor(ctx context.Context, cmd *cli.Command) error {
 		return err
 	}
 	defer x.Close()
-	cfg.MigrationMode = x.Migration
+	cfg.MigrationMode = x.migration
 	d := e.files().Deliverer(s.Settings, c, slug, publicID, &monitor.Log{W: e.stderr, Quiet: cfg.Quiet, Verbose: s.verbose})
-	d.External = x.Host.Monitor()
+	d.External = x.host
 	if s.verbose {
 		fmt.Fprintf(e.stderr, "[pakyas] Server: %s\n", s.APIURL.Value)
 		fmt.Fprintf(e.stderr, "[pakyas] Output: %s, last %d bytes; host %q\n", cfg.Capture, cfg.OutputLimit, cfg.Host)

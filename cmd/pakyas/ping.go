@@ -85,6 +85,9 @@ func (e *env) ping(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
+	if err := e.handOffForTargets(cmd, orWord(slug, publicID)); err != nil {
+		return err
+	}
 	s, err := e.settings(cmd)
 	if err != nil {
 		return err
@@ -109,10 +112,10 @@ func (e *env) ping(ctx context.Context, cmd *cli.Command) error {
 	defer x.Close()
 	log := &monitor.Log{W: e.stderr, Verbose: s.verbose}
 	d := e.files().Deliverer(s.Settings, c, slug, publicID, log)
-	d.External = x.Host.Monitor()
+	d.External = x.host
 	del := d.Deliver(ctx, sig)
 	if !del.Delivered {
-		if monitor.Decide(monitor.Outcome{Delivered: false, MigrationMode: x.Migration, ExternalDelivered: del.External}).Verdict == monitor.ReportedExternally {
+		if monitor.Decide(monitor.Outcome{Delivered: false, MigrationMode: x.migration, ExternalDelivered: del.External}).Verdict == monitor.ReportedExternally {
 			log.Alert("%s", monitor.MigrationWarning(del.Err))
 			return nil
 		}

@@ -1,3 +1,5 @@
+//go:build !thin
+
 package main
 
 import (
@@ -9,7 +11,7 @@ import (
 	"github.com/pakyas/pakyas/core/config"
 	"github.com/pakyas/pakyas/core/console"
 	"github.com/pakyas/pakyas/core/external"
-	"github.com/pakyas/pakyas/core/view"
+	"github.com/pakyas/pakyas/core/view/pluginview"
 )
 
 func pluginCommand(e *env) *cli.Command {
@@ -87,7 +89,7 @@ func (e *env) pluginList(ctx context.Context, cmd *cli.Command) error {
 			external.PluginDirEnv, "~/.config/pakyas/plugins/")
 		return nil
 	}
-	view.Plugins(&o.Printer, rows)
+	pluginview.Plugins(&o.Printer, rows)
 	for _, r := range rows {
 		if r.Error != "" {
 			console.Warn(e.stderr, fmt.Sprintf("plugin %s: %s", r.Name, r.Error), "")

@@ -1,3 +1,5 @@
+//go:build !thin
+
 package main
 
 import (
@@ -12,7 +14,7 @@ import (
 	"github.com/pakyas/pakyas/core/config"
 	"github.com/pakyas/pakyas/core/console"
 	"github.com/pakyas/pakyas/core/external"
-	"github.com/pakyas/pakyas/core/view"
+	"github.com/pakyas/pakyas/core/view/pluginview"
 )
 
 // pluginContext reads what the plugin commands that use a configuration
@@ -44,8 +46,8 @@ func (e *env) pluginInfo(ctx context.Context, cmd *cli.Command) error {
 		return withCode(exitError, fmt.Sprintf("plugin %s: %s", p.Name, r.Error), fmt.Sprintf("'pakyas plugin check %s' runs every conformance step", arg))
 	}
 	sum, _ := external.FileSHA256(p.Path)
-	info := view.NewPluginInfo(r, sum)
-	return e.output(s).show(info, func(o *output) { view.Plugin(&o.Printer, info) })
+	info := pluginview.NewPluginInfo(r, sum)
+	return e.output(s).show(info, func(o *output) { pluginview.Plugin(&o.Printer, info) })
 }
 
 func (e *env) pluginCheck(ctx context.Context, cmd *cli.Command) error {
@@ -67,7 +69,7 @@ func (e *env) pluginCheck(ctx context.Context, cmd *cli.Command) error {
 	}
 	fmt.Fprintf(e.stdout, "Checking %s (%s)\n", p.Name, p.Path)
 	results := external.Conformance(ctx, p, set, cmd.Bool("verbose"), e.stderr)
-	if failed := view.Conformance(&console.Printer{W: e.stdout}, results); failed > 0 {
+	if failed := pluginview.Conformance(&console.Printer{W: e.stdout}, results); failed > 0 {
 		return &codeError{code: exitError, err: &core.Error{Code: core.EINVALID,
 			Message: fmt.Sprintf("plugin %s failed %d of %d checks", p.Name, failed, len(results)),
 			Hint:    "fix the first FAIL above, rebuild the plugin and run this again; docs/writing-a-target.md describes the protocol"}}

@@ -121,6 +121,7 @@ func TestPluginListAndInfo(t *testing.T) {
 	// PAKYAS_PLUGIN_DIR.
 	exeDir, pluginDir := t.TempDir(), t.TempDir()
 	copyFile(t, pakyasBin, filepath.Join(exeDir, filepath.Base(pakyasBin)))
+	copyFile(t, fullBin(), filepath.Join(exeDir, filepath.Base(fullBin()))) // what pakyas runs for `plugin`
 	installPlugins(t, exeDir, "healthchecks")
 	installPlugins(t, pluginDir, "webhook", "v2only")
 	u := newUser(t).with("PAKYAS_PLUGIN_DIR", pluginDir)

@@ -14,11 +14,10 @@ import (
 	"github.com/pakyas/pakyas/core/config"
 	"github.com/pakyas/pakyas/core/console"
 	"github.com/pakyas/pakyas/core/resolve"
-	"github.com/pakyas/pakyas/core/server"
 )
 
 // defaultAPIURL is where `pakyas server` listens by default.
-const defaultAPIURL = "http://" + server.DefaultListen
+const defaultAPIURL = "http://" + api.DefaultListen
 
 // envBool, envInt and envDuration are flag sources for typed flags: a
 // value that does not parse is ignored with a warning (config.EnvVar).

@@ -13,6 +13,10 @@ import (
 	"time"
 )
 
+// DefaultListen is the address `pakyas server` listens on by default, and
+// so where the CLI looks for it when no API URL is set.
+const DefaultListen = "127.0.0.1:8484"
+
 // DefaultTimeout bounds one HTTP request of the Client.
 const DefaultTimeout = 10 * time.Second
 

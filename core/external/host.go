@@ -15,7 +15,7 @@ import (
 
 // DefaultTimeout is the external timeout when Options.Timeout is zero
 // (--external-timeout-ms, external-monitors.md).
-const DefaultTimeout = 5 * time.Second
+const DefaultTimeout = config.DefaultExternalTimeout
 
 // Options says which targets a Host runs and how.
 type Options struct {

@@ -42,14 +42,7 @@ type Summary struct {
 // LoadConfig loads the external monitors file at path, or at the default
 // place when path is empty (where a missing file is no configuration).
 func LoadConfig(path string, getenv func(string) string) (*config.External, error) {
-	explicit := strings.TrimSpace(path) != ""
-	if !explicit {
-		var err error
-		if path, err = config.DefaultExternalPath(getenv); err != nil {
-			return &config.External{}, nil
-		}
-	}
-	return config.LoadExternal(path, explicit)
+	return config.LoadExternalAt(path, getenv)
 }
 
 // Inventory describes every plugin found in dirs (in parallel), and every

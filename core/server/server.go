@@ -18,10 +18,11 @@ import (
 
 	"github.com/pakyas/pakyas/core"
 	"github.com/pakyas/pakyas/core/alert"
+	"github.com/pakyas/pakyas/core/api"
 )
 
 // DefaultListen is the address `pakyas server` listens on by default.
-const DefaultListen = "127.0.0.1:8484"
+const DefaultListen = api.DefaultListen
 
 // Config is the server's configuration. Zero values take the defaults
 // documented on each field.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -60,12 +61,38 @@ func Binary(t testing.TB, pkg, name string) string {
 }
 
 // Build is Binary for TestMain, where there is no testing.TB.
+//
+// "./cmd/pakyas" named "pakyas" is built as `make build` ships it: the lean
+// pakyas (tags Tags and LeanTag) with pakyas-full (Tags) beside it, which
+// the lean one runs for the server, the plugin commands and runs with
+// external targets.
 func Build(pkg, name string) (string, error) {
 	builtMu.Lock()
 	defer builtMu.Unlock()
 	if p, ok := built[pkg]; ok {
 		return p, nil
 	}
+	var out string
+	var err error
+	if path.Clean(pkg) == "cmd/pakyas" && name == "pakyas" {
+		if _, err = build(pkg, "pakyas-full", Tags); err == nil {
+			out, err = build(pkg, "pakyas", Tags+" "+LeanTag)
+		}
+	} else {
+		out, err = build(pkg, name, Tags)
+	}
+	if err != nil {
+		return "", err
+	}
+	built[pkg] = out
+	return out, nil
+}
+
+// LeanTag is the build tag of the lean pakyas executable (cmd/pakyas
+// built without the server and the plugin host).
+const LeanTag = "thin"
+
+func build(pkg, name, tags string) (string, error) {
 	root := repoRoot()
 	dir := filepath.Join(binDir(root), strings.NewReplacer("/", "_", ".", "_").Replace(filepath.ToSlash(filepath.Clean(pkg))))
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -82,13 +109,12 @@ func Build(pkg, name string) (string, error) {
 	}
 	defer unlock()
 
-	cmd := exec.Command("go", "build", "-tags", Tags, "-o", out, ".")
+	cmd := exec.Command("go", "build", "-tags", tags, "-o", out, ".")
 	cmd.Dir = filepath.Join(root, filepath.FromSlash(pkg))
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build %s: %v\n%s", pkg, err, b)
+		return "", fmt.Errorf("go build -tags %q %s: %v\n%s", tags, pkg, err, b)
 	}
-	built[pkg] = out
 	return out, nil
 }
 

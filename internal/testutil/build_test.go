@@ -16,6 +16,9 @@ func TestTagsMatchMakefile(t *testing.T) {
 	m := regexp.MustCompile(`(?m)^TAGS\s*:?=\s*(.*?)\s*$`).FindSubmatch(b)
 	require.NotNil(t, m, "no TAGS := line in the Makefile")
 	require.Equal(t, string(m[1]), Tags, "testutil.Tags must equal the Makefile's TAGS")
+	m = regexp.MustCompile(`(?m)^LEAN\s*:?=\s*(.*?)\s*$`).FindSubmatch(b)
+	require.NotNil(t, m, "no LEAN := line in the Makefile")
+	require.Equal(t, string(m[1]), LeanTag, "testutil.LeanTag must equal the Makefile's LEAN")
 }
 
 // TestBuildOnce: a second Build, in this process or another, finds the

@@ -1,4 +1,7 @@
-package view
+// Package pluginview prints target plugins as `pakyas plugin` shows them.
+// It is apart from core/view because it needs the plugin host
+// (core/external), which the lean pakyas does not link.
+package pluginview
 
 import (
 	"fmt"

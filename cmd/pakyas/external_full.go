@@ -1,0 +1,27 @@
+//go:build !thin
+
+package main
+
+import (
+	"context"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/pakyas/pakyas/core/external"
+)
+
+// externals reads the external flags and starts the targets of check key
+// (external.Open). A bad flag is a usage error. The caller must Close the
+// result.
+func (e *env) externals(ctx context.Context, cmd *cli.Command, s *settings, quiet bool, key string) (*externalRun, error) {
+	f, err := externalFlagValues(cmd, s)
+	if err != nil {
+		return nil, err
+	}
+	x := external.Open(ctx, f, key, e.getenv, s.verbose, quiet, e.stderr)
+	return &externalRun{host: x.Host.Monitor(), migration: x.Migration, close: x.Close}, nil
+}
+
+// handOffForTargets is where the lean build (-tags thin) passes a run with
+// external targets to pakyas-full; this executable hosts them itself.
+func (e *env) handOffForTargets(*cli.Command, string) error { return nil }

@@ -1,0 +1,45 @@
+//go:build thin
+
+package main
+
+import (
+	"context"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/pakyas/pakyas/core/config"
+)
+
+// externals reads the external flags and external_monitors.toml for check
+// key. This lean executable hosts no target plugin: a run a target applies
+// to was handed to pakyas-full before it began (handOffForTargets), so what
+// is left here is migration mode and the messages of a file that cannot
+// be read.
+func (e *env) externals(_ context.Context, cmd *cli.Command, s *settings, _ bool, _ string) (*externalRun, error) {
+	f, err := externalFlagValues(cmd, s)
+	if err != nil {
+		return nil, err
+	}
+	p := config.PlanExternal(f, e.getenv, s.verbose, e.stderr)
+	return &externalRun{migration: p.Migration}, nil
+}
+
+// handOffForTargets passes the command to pakyas-full, which hosts target
+// plugins, when external_monitors.toml has a target that may apply to check
+// key. It is called before anything is sent or read from stdin, so
+// pakyas-full runs the command from its beginning. Without pakyas-full the
+// run goes on, notifying Pakyas only, and says so.
+func (e *env) handOffForTargets(cmd *cli.Command, key string) error {
+	f, err := externalFlagValues(cmd, nil)
+	if err != nil || f.Off {
+		return err
+	}
+	cfg, err := config.LoadExternalAt(f.ConfigPath, e.getenv)
+	if err != nil || !(config.ExternalPlan{Config: cfg}).HasTargets(key) {
+		// A file that cannot be read is reported by externals.
+		return nil
+	}
+	err = e.handOff()
+	e.warnf("External targets are configured for %q, but %v; this run notifies Pakyas only", key, err)
+	return nil
+}

@@ -1,0 +1,99 @@
+//go:build unix
+
+package main
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/pakyas/pakyas/internal/testutil"
+)
+
+// TestLeanBinaryLinks: the pakyas that make builds links neither the
+// server (SQLite, PostgreSQL, the dashboard's templates) nor the target
+// plugin host (go-plugin, gRPC, protobuf): their package initialisers
+// would run on every monitored job.
+func TestLeanBinaryLinks(t *testing.T) {
+	cmd := exec.Command("go", "list", "-deps", "-tags", testutil.Tags+" "+testutil.LeanTag, ".")
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	deps := strings.Fields(string(out))
+	require.Contains(t, deps, "github.com/urfave/cli/v3")
+	for _, p := range deps {
+		for _, heavy := range []string{"google.golang.org/grpc", "google.golang.org/protobuf", "github.com/hashicorp/go-plugin",
+			"modernc.org/", "github.com/jackc/pgx", "html/template", "encoding/gob",
+			"github.com/pakyas/pakyas/core/server", "github.com/pakyas/pakyas/core/store", "github.com/pakyas/pakyas/core/external"} {
+			assert.False(t, strings.HasPrefix(p, heavy), "the lean pakyas links %s", p)
+		}
+	}
+}
+
+// TestLeanHandsOff: with external targets configured, the lean pakyas
+// hands the run to pakyas-full in place (the same process: the job's
+// parent is the process that was started), and the target gets the
+// events; without pakyas-full beside it or on PATH, the job still runs and
+// Pakyas still gets the signals, with a warning, and `pakyas server` says
+// what to install.
+func TestLeanHandsOff(t *testing.T) {
+	u, srv := loggedIn(t)
+	ch := createCheck(t, srv, "lean")
+	var mu sync.Mutex
+	var hooks []string
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		hooks = append(hooks, string(b))
+		mu.Unlock()
+	}))
+	t.Cleanup(hook.Close)
+	pluginDir := t.TempDir()
+	installPlugins(t, pluginDir, "webhook")
+	require.NoError(t, os.MkdirAll(u.configDir(), 0o700))
+	require.NoError(t, os.WriteFile(filepath.Join(u.configDir(), "external_monitors.toml"),
+		[]byte("[targets.webhook]\nurl = \""+hook.URL+"\"\n"), 0o600))
+	u = u.with("PAKYAS_PLUGIN_DIR", pluginDir)
+
+	// With pakyas-full: one process, the target notified.
+	cmd := u.job("monitor", "lean", "--", "sh", "-c", `echo "parent $PPID"`)
+	r := runJob(t, cmd)
+	require.Equal(t, 0, r.code, "%s", r)
+	assert.Equal(t, "parent "+strconv.Itoa(cmd.Process.Pid)+"\n", r.stdout)
+	mu.Lock()
+	assert.Len(t, hooks, 2, "the webhook target got start and success: %q", hooks)
+	mu.Unlock()
+	assert.Equal(t, 2, len(checkNow(t, srv, ch.PublicID).Signals))
+
+	// Alone: the job runs, Pakyas is told, the warning says what is missing.
+	alone := filepath.Join(t.TempDir(), "pakyas")
+	copyFile(t, pakyasBin, alone)
+	exe := func(args ...string) result {
+		cmd := u.job(args...)
+		cmd.Path, cmd.Args[0] = alone, alone
+		cmd.Env = append(cmd.Env, "PATH=/nonexistent")
+		return runJob(t, cmd)
+	}
+	r = exe("monitor", "lean", "--", "/bin/sh", "-c", "echo ran")
+	require.Equal(t, 0, r.code, "%s", r)
+	assert.Equal(t, "ran\n", r.stdout)
+	assert.Contains(t, r.stderr, `pakyas: warning: External targets are configured for "lean", but pakyas-full is not next to pakyas nor on PATH (install both: make install); this run notifies Pakyas only`)
+	assert.Equal(t, 4, len(checkNow(t, srv, ch.PublicID).Signals))
+	mu.Lock()
+	assert.Len(t, hooks, 2, "no target without pakyas-full")
+	mu.Unlock()
+
+	r = exe("server", "--dev")
+	assert.Equal(t, 1, r.code, "%s", r)
+	assert.Contains(t, r.stderr, "pakyas: pakyas server: pakyas-full is not next to pakyas nor on PATH")
+	assert.Contains(t, r.stderr, "make install")
+}
