@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/pakyas/pakyas/core"
@@ -172,25 +173,7 @@ Examples:
 			}
 			return groupAction(ctx, cmd)
 		},
-		Commands: []*cli.Command{
-			loginCommand(e),
-			logoutCommand(e),
-			whoamiCommand(e),
-			orgCommand(e),
-			projectCommand(e),
-			checkCommand(e),
-			importCommand(e),
-			discoverCommand(e),
-			pingCommand(e),
-			monitorCommand(e),
-			spoolCommand(e),
-			channelCommand(e),
-			keyCommand(e),
-			serverCommand(e),
-			dashboardCommand(e),
-			pluginCommand(e),
-			versionCommand(e),
-		},
+		Commands: commandsFor(e, e.args),
 	}
 	// Usage errors of every command are returned, not printed with the
 	// whole help: run prints one line and where the help is.
@@ -199,6 +182,83 @@ Examples:
 		return nil
 	})
 	return root
+}
+
+// commands are pakyas's top-level commands, in the order help lists them.
+var commands = []struct {
+	name  string
+	build func(*env) *cli.Command
+}{
+	{"login", loginCommand},
+	{"logout", logoutCommand},
+	{"whoami", whoamiCommand},
+	{"org", orgCommand},
+	{"project", projectCommand},
+	{"check", checkCommand},
+	{"import", importCommand},
+	{"discover", discoverCommand},
+	{"ping", pingCommand},
+	{"monitor", monitorCommand},
+	{"spool", spoolCommand},
+	{"channel", channelCommand},
+	{"key", keyCommand},
+	{"server", serverCommand},
+	{"dashboard", dashboardCommand},
+	{"plugin", pluginCommand},
+	{"version", versionCommand},
+}
+
+// commandsFor returns the top-level commands to build for the command line
+// args: only the one it names, when it names one, else all of them.
+// urfave/cli sets up every command of the tree on each run (help
+// commands, flag categories), which is most of its cost; a cron job's
+// `pakyas monitor` need not pay it for the other hundred.
+func commandsFor(e *env, args []string) []*cli.Command {
+	if name, ok := commandName(args); ok {
+		for _, c := range commands {
+			if c.name == name {
+				return []*cli.Command{c.build(e)}
+			}
+		}
+	}
+	all := make([]*cli.Command, len(commands))
+	for i, c := range commands {
+		all[i] = c.build(e)
+	}
+	return all
+}
+
+// commandName returns the command args name: the first argument that is
+// neither a global flag nor a global flag's value. ok is false when there
+// is none or it cannot tell (a flag that is not global, "--").
+func commandName(args []string) (name string, ok bool) {
+	flags := globalFlags()
+	for i := 1; i < len(args); i++ {
+		a := args[i]
+		if !strings.HasPrefix(a, "-") {
+			return a, true
+		}
+		flag, _, inline := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if flag == "" {
+			return "", false // "-" or "--"
+		}
+		if !strings.HasPrefix(a, "--") && strings.Trim(flag, "v") == "" {
+			continue // -v, -vv
+		}
+		var f cli.Flag
+		for _, g := range flags {
+			if slices.Contains(g.Names(), flag) {
+				f = g
+			}
+		}
+		if f == nil {
+			return "", false
+		}
+		if _, isBool := f.(*cli.BoolFlag); !isBool && !inline {
+			i++ // its value
+		}
+	}
+	return "", false
 }
 
 func onUsageError(_ context.Context, cmd *cli.Command, err error, _ bool) error {

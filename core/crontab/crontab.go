@@ -10,6 +10,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/pakyas/pakyas/core"
@@ -37,8 +38,11 @@ type Job struct {
 	tail string // the command field and its input as written: the end of the line
 }
 
-// env matches an environment line: NAME = value.
-var env = regexp.MustCompile(`^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$`)
+// env matches an environment line: NAME = value. Compiled on first use,
+// not at init: every pakyas command would pay for it.
+var env = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$`)
+})
 
 var macros = map[string]bool{"@yearly": true, "@annually": true, "@monthly": true, "@weekly": true,
 	"@daily": true, "@midnight": true, "@hourly": true, "@reboot": true}
@@ -57,8 +61,8 @@ func Parse(text string, userColumn bool) []Line {
 		trimmed := strings.TrimSpace(t)
 		switch {
 		case trimmed == "" || strings.HasPrefix(trimmed, "#"):
-		case env.MatchString(t) && !strings.HasPrefix(trimmed, "@"):
-			m := env.FindStringSubmatch(t)
+		case env().MatchString(t) && !strings.HasPrefix(trimmed, "@"):
+			m := env().FindStringSubmatch(t)
 			if m[1] == "CRON_TZ" || m[1] == "TZ" {
 				tz = strings.Trim(strings.TrimSpace(m[2]), `"'`)
 			}

@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -61,8 +60,8 @@ func openStore(b *testing.B, kind, url string) core.Store {
 	return st
 }
 
-// BenchmarkIngestBackends: acknowledged pings per second, 128 ×
-// GOMAXPROCS concurrent senders, through a bare Go HTTP server (reads the
+// BenchmarkIngestBackends: acknowledged pings per second, 64 concurrent
+// keep-alive senders ($IngestSenders), through a bare Go HTTP server (reads the
 // body, answers OK: the ceiling of this machine), the real server on
 // SQLite, on PostgreSQL, and two servers on one PostgreSQL database
 // (senders alternate). The backends take turns, a second each, for
@@ -154,7 +153,17 @@ func fmtRatios(xs []float64) string {
 	return strings.Join(parts, " ")
 }
 
-// pingFor sends pings over urls and ids from 128 × GOMAXPROCS senders for
+// ingestSenders is how many concurrent senders BenchmarkIngestBackends
+// runs: $IngestSenders, else 64, the load generator the performance goals
+// were set with.
+func ingestSenders() int {
+	if v, err := strconv.Atoi(os.Getenv("IngestSenders")); err == nil && v > 0 {
+		return v
+	}
+	return 64
+}
+
+// pingFor sends pings over urls and ids from ingestSenders() senders for
 // d and returns the acknowledged pings/s and each ping's latency. Any
 // answer other than 200 fails the benchmark.
 func pingFor(b *testing.B, d time.Duration, urls, ids []string) (float64, []time.Duration) {
@@ -162,7 +171,7 @@ func pingFor(b *testing.B, d time.Duration, urls, ids []string) (float64, []time
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr}
 	body := strings.Repeat("x", 200)
-	senders := 128 * runtime.GOMAXPROCS(0)
+	senders := ingestSenders()
 	var n atomic.Int64
 	lats := make([][]time.Duration, senders)
 	var wg sync.WaitGroup

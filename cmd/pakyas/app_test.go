@@ -1,0 +1,51 @@
+package main
+
+import (
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestCommandTable: the names commandsFor looks commands up by are the
+// names the commands have.
+func TestCommandTable(t *testing.T) {
+	e := &env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard, getenv: func(string) string { return "" }}
+	for _, c := range commands {
+		cmd := c.build(e)
+		assert.Equal(t, c.name, cmd.Name)
+		assert.Empty(t, cmd.Aliases, "a top-level alias must be in the table too")
+		only := commandsFor(e, []string{"pakyas", c.name})
+		require.Len(t, only, 1)
+		assert.Equal(t, c.name, only[0].Name)
+	}
+	assert.Len(t, commandsFor(e, []string{"pakyas", "--help"}), len(commands))
+}
+
+func TestCommandName(t *testing.T) {
+	for _, tc := range []struct {
+		args string
+		name string // "": cannot tell, all commands are built
+	}{
+		{"pakyas monitor backup -- true", "monitor"},
+		{"pakyas -v monitor", "monitor"},
+		{"pakyas -vv --verbose ping x", "ping"},
+		{"pakyas --api-url http://127.0.0.1:1 --org Acme check list", "check"},
+		{"pakyas --api-url=http://x --format json check", "check"},
+		{"pakyas --config /dev/null whoami", "whoami"},
+		{"pakyas --version", ""},
+		{"pakyas --help", ""},
+		{"pakyas -h monitor", ""},
+		{"pakyas --generate-shell-completion", ""},
+		{"pakyas -- monitor", ""},
+		{"pakyas", ""},
+		{"pakyas --api-url", ""},
+		{"pakyas mon", "mon"},
+	} {
+		name, ok := commandName(strings.Fields(tc.args))
+		assert.Equal(t, tc.name, name, tc.args)
+		assert.Equal(t, tc.name != "", ok, tc.args)
+	}
+}
