@@ -60,6 +60,8 @@ lean=$(sed -n 's/^LEAN *:= *//p' Makefile)
 pakyas=$work/pakyas
 CGO_ENABLED=0 "$GO" build -tags "$tags $lean" -trimpath -ldflags '-s -w' -o "$pakyas" ./cmd/pakyas
 CGO_ENABLED=0 "$GO" build -tags "$tags" -trimpath -ldflags '-s -w' -o "$work/pakyas-full" ./cmd/pakyas
+# The go command keeps its caches where they were: HOME changes below.
+export GOMODCACHE="$("$GO" env GOMODCACHE)" GOCACHE="$("$GO" env GOCACHE)" GOPATH="$("$GO" env GOPATH)"
 export HOME=$work/home XDG_CONFIG_HOME=$work/config XDG_STATE_HOME=$work/state
 unset PAKYAS_API_URL PAKYAS_API_KEY PAKYAS_PUBLIC_ID PAKYAS_CONFIG PAKYAS_ORG PAKYAS_PROJECT PAKYAS_FORMAT
 mkdir -p "$HOME"
