@@ -19,7 +19,9 @@ func (e *env) externals(ctx context.Context, cmd *cli.Command, s *settings, quie
 		return nil, err
 	}
 	x := external.Open(ctx, f, key, e.getenv, s.verbose, quiet, e.stderr)
-	return &externalRun{host: x.Host.Monitor(), migration: x.Migration, close: x.Close}, nil
+	// ping and monitor exit once the run is reported: the plugins are
+	// asked to shut down, not waited for.
+	return &externalRun{host: x.Host.Monitor(), migration: x.Migration, close: x.Release}, nil
 }
 
 // handOffForTargets is where the lean build (-tags thin) passes a run with

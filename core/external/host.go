@@ -117,7 +117,21 @@ func (h *Host) Targets() int { return len(h.targets) }
 // died is killed at once. A plugin still starting is killed as soon as it
 // has started (and dies with pakyas in any case).
 // Close is idempotent; do not Send or Post after it.
-func (h *Host) Close() {
+func (h *Host) Close() { h.stop(true) }
+
+// Release is Close for a Host whose process exits next, as `pakyas
+// monitor` and `pakyas ping` do once the finish is delivered: it waits for
+// Post's deliveries in flight and asks every plugin to shut down, but not
+// for the plugins to exit, which is not the job's business (pakyas's exit
+// ends any plugin still running: the parent-death signal on Linux, the
+// plugin's watchdog elsewhere).
+func (h *Host) Release() { h.stop(false) }
+
+// releaseWait bounds how long Release waits for a plugin to answer the
+// shutdown request.
+const releaseWait = 100 * time.Millisecond
+
+func (h *Host) stop(wait bool) {
 	h.posts.Wait()
 	h.mu.Lock()
 	if h.closed {
@@ -141,10 +155,19 @@ func (h *Host) Close() {
 	var wg sync.WaitGroup
 	for _, v := range victims {
 		wg.Go(func() {
-			if v.hung {
+			switch {
+			case v.hung:
 				forceKill(v.c)
+				if wait {
+					v.c.Kill()
+				} else {
+					v.c.Stop(0)
+				}
+			case wait:
+				v.c.Kill()
+			default:
+				v.c.Stop(releaseWait)
 			}
-			v.c.Kill()
 		})
 	}
 	wg.Wait()

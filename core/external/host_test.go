@@ -344,3 +344,32 @@ func TestHostWithoutConfig(t *testing.T) {
 		h.Close()
 	}
 }
+
+// TestHostRelease: Release, what ping and monitor call before they exit,
+// asks each plugin to shut down without waiting for it to exit: a plugin
+// that answers exits by itself (this test process does not exit, so no
+// parent-death signal does it), one that hung is killed.
+func TestHostRelease(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("unix sockets")
+	}
+	dir := install(t, "webhook", "hang")
+	hook := newRecorder(t, 200)
+	cfg := load(t, fmt.Sprintf("[targets.webhook]\nurl = %q\n[targets.hang]\n", hook.URL))
+	h := external.Start(context.Background(), external.Options{Config: cfg, Key: "backup-db",
+		Dirs: []external.Dir{{Path: dir, Source: external.SourceEnv}}, Timeout: 700 * time.Millisecond})
+	res := h.Send(context.Background(), event(target.Success))
+	require.Len(t, res, 2)
+	byName := map[string]error{}
+	for _, r := range res {
+		byName[r.Target] = r.Err
+	}
+	assert.NoError(t, byName["webhook"])
+	assert.Error(t, byName["hang"])
+	require.Len(t, testutil.ProcessesUnder(t, dir), 2, "both plugins run")
+	h.Release()
+	h.Release() // idempotent, and Close after it too
+	h.Close()
+	noLeftovers(t, dir)
+	assert.Len(t, hook.requests(), 1)
+}

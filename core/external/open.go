@@ -26,6 +26,13 @@ func (s *Session) Close() {
 	}
 }
 
+// Release is Close for a command whose process exits next (Host.Release).
+func (s *Session) Release() {
+	if s != nil && s.Host != nil {
+		s.Host.Release()
+	}
+}
+
 // Open reads external_monitors.toml (config.PlanExternal) and starts
 // launching, in the background, the targets of the check key (its slug, or
 // its public ID when given as one). A file that cannot be read is reported

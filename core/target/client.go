@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	plugin "github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc/codes"
@@ -94,6 +95,33 @@ func (c *Client) Send(ctx context.Context, e Event) (Result, error) {
 func (c *Client) Kill() {
 	if c.proc != nil {
 		c.proc.Kill()
+	}
+	if c.sockDir != "" {
+		_ = os.RemoveAll(c.sockDir)
+	}
+}
+
+// Stop asks the plugin to shut down, as Kill does, and removes its socket
+// directory, but does not wait for the process to exit: it is for a host
+// that exits next, whose exit ends a plugin still running (the
+// parent-death signal Launch sets on Linux, the watchdog in Serve
+// elsewhere). It returns within timeout even when the plugin does not
+// answer.
+func (c *Client) Stop(timeout time.Duration) {
+	if c.proc != nil {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			if rpc, err := c.proc.Client(); err == nil {
+				_ = rpc.Close() // the Shutdown call, then the connection
+			}
+		}()
+		t := time.NewTimer(timeout)
+		select {
+		case <-done:
+		case <-t.C:
+		}
+		t.Stop()
 	}
 	if c.sockDir != "" {
 		_ = os.RemoveAll(c.sockDir)
