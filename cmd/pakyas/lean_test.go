@@ -74,6 +74,18 @@ func TestLeanHandsOff(t *testing.T) {
 	mu.Unlock()
 	assert.Equal(t, 2, len(checkNow(t, srv, ch.PublicID).Signals))
 
+	// ping reads its message from stdin after the hand-off: pakyas-full
+	// gets all of it.
+	cmd = u.job("ping", "lean", "-m", "-")
+	cmd.Stdin = strings.NewReader("rows: 42")
+	r = runJob(t, cmd)
+	require.Equal(t, 0, r.code, "%s", r)
+	mu.Lock()
+	require.Len(t, hooks, 3)
+	assert.Contains(t, hooks[2], "rows: 42")
+	mu.Unlock()
+	assert.Equal(t, "rows: 42", checkNow(t, srv, ch.PublicID).Signals[0].Output)
+
 	// Alone: the job runs, Pakyas is told, the warning says what is missing.
 	alone := filepath.Join(t.TempDir(), "pakyas")
 	copyFile(t, pakyasBin, alone)
@@ -87,9 +99,9 @@ func TestLeanHandsOff(t *testing.T) {
 	require.Equal(t, 0, r.code, "%s", r)
 	assert.Equal(t, "ran\n", r.stdout)
 	assert.Contains(t, r.stderr, `pakyas: warning: External targets are configured for "lean", but pakyas-full is not next to pakyas nor on PATH (install both: make install); this run notifies Pakyas only`)
-	assert.Equal(t, 4, len(checkNow(t, srv, ch.PublicID).Signals))
+	assert.Equal(t, 5, len(checkNow(t, srv, ch.PublicID).Signals))
 	mu.Lock()
-	assert.Len(t, hooks, 2, "no target without pakyas-full")
+	assert.Len(t, hooks, 3, "no target without pakyas-full")
 	mu.Unlock()
 
 	r = exe("server", "--dev")
