@@ -179,6 +179,10 @@ Examples:
 	// whole help: run prints one line and where the help is.
 	_ = root.Walk(func(c *cli.Command) error {
 		c.OnUsageError = onUsageError
+		// A command without subcommands has no `help` subcommand: its
+		// first argument is a check slug, and `pakyas ping help` pings
+		// the check named help (--help shows the help).
+		c.HideHelpCommand = c != root && len(c.Commands) == 0
 		return nil
 	})
 	return root

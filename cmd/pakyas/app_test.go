@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"io"
 	"strings"
 	"testing"
@@ -48,4 +49,19 @@ func TestCommandName(t *testing.T) {
 		assert.Equal(t, tc.name, name, tc.args)
 		assert.Equal(t, tc.name != "", ok, tc.args)
 	}
+}
+
+// TestHelpIsASlug: a leaf command's first argument is a check slug, even
+// "help"; --help still shows the help.
+func TestHelpIsASlug(t *testing.T) {
+	u, srv := loggedIn(t)
+	ch := createCheck(t, srv, "help")
+	ok(t, u.run("ping", "help"))
+	got, err := srv.Client(srv.Key).Check(context.Background(), ch.PublicID)
+	require.NoError(t, err)
+	assert.Len(t, got.Signals, 1)
+	out := ok(t, u.run("ping", "--help"))
+	assert.Contains(t, out, "pakyas ping")
+	out = ok(t, u.run("check", "help"))
+	assert.Contains(t, out, "COMMANDS", "a group keeps its help command")
 }

@@ -57,28 +57,37 @@ type settings struct {
 	debug   bool // -vv
 }
 
-// globalScope is where the global flag name is read: cmd, unless cmd has
-// a flag of that name of its own (`pakyas import healthchecks --api-key`
-// is the other service's key, not Pakyas's), then the root command.
-func globalScope(cmd *cli.Command, name string) *cli.Command {
-	for _, f := range cmd.Flags {
+// globalFlagsOf returns the global flags by name: the root command's own
+// flag objects, which urfave/cli shares with every subcommand that accepts
+// them, so they hold a value given before or after the subcommand. A
+// subcommand's flag of the same name (`pakyas import healthchecks
+// --api-key` is the other service's key, not Pakyas's) is another object
+// and leaves them alone. One pass over the root's few flags, not a lookup
+// through the command's lineage per name (urfave/cli lists every flag's
+// names for each lookup).
+func globalFlagsOf(cmd *cli.Command) map[string]cli.Flag {
+	m := map[string]cli.Flag{}
+	for _, f := range cmd.Root().Flags {
 		for _, n := range f.Names() {
-			if n == name {
-				return cmd.Root()
-			}
+			m[n] = f
 		}
 	}
-	return cmd
+	return m
 }
 
 // settings resolves the command's settings once (config.Resolve). A
 // config.toml that cannot be read is a warning: its values are ignored
 // and everything given by flag or environment still works.
 func (e *env) settings(cmd *cli.Command) (*settings, error) {
+	global := globalFlagsOf(cmd)
 	cs, err := config.Resolve(config.Inputs{
 		Flag: func(name string) (string, bool) {
-			c := globalScope(cmd, name)
-			return c.String(name), c.IsSet(name)
+			f := global[name]
+			if f == nil {
+				return "", false
+			}
+			v, _ := f.Get().(string)
+			return v, f.IsSet()
 		},
 		Getenv:        e.getenv,
 		DefaultAPIURL: defaultAPIURL,
@@ -94,7 +103,11 @@ func (e *env) settings(cmd *cli.Command) (*settings, error) {
 		console.Warn(e.stderr, fmt.Sprintf("ignoring %s for this run: %v", cs.Path, cs.FileErr),
 			"fix that line; config.toml knows api_url, api_key, org, project and format")
 	}
-	return &settings{Settings: cs, verbose: cmd.Bool("verbose"), debug: cmd.Count("verbose") >= 2}, nil
+	verbose := 0
+	if c, ok := global["verbose"].(cli.Countable); ok {
+		verbose = c.Count()
+	}
+	return &settings{Settings: cs, verbose: verbose > 0, debug: verbose >= 2}, nil
 }
 
 func userAgent() string { return "pakyas-cli/" + version }
