@@ -86,6 +86,7 @@ crosscheck:
 ## docs/benchmarks.md)
 bench:
 	CGO_ENABLED=1 $(GO) test -run '^$$' -bench . -skip 'IngestBackends|Evaluate' -benchmem -benchtime 2s ./core/...
+	$(GO) test -run '^$$' -bench MonitorCommand -benchmem -benchtime 2s ./cmd/pakyas
 	CGO_ENABLED=1 $(GO) test -run '^$$' -bench 'IngestBackends|Evaluate' -benchtime 1x -timeout 30m ./core/server
 	GO=$(GO) scripts/bench.sh
 
