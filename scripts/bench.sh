@@ -16,15 +16,17 @@
 #   3. peak RSS of pakyas while the job prints 100 MB to its (captured)
 #      stderr                                                 target <= 30 MB
 #
-# Timing uses hyperfine when installed (BENCH_TOOL=loop: never), else a
-# loop of BENCH_RUNS runs of each, taking turns, timed here (bash 5's
-# EPOCHREALTIME). Each figure is a median. Missing curl or hyperfine are
+# Timing uses hyperfine when installed (BENCH_TOOL=loop: never), in
+# BENCH_ROUNDS (10) rounds that take turns, else a loop of BENCH_RUNS runs
+# of each, taking turns, timed here (bash 5's EPOCHREALTIME). Each figure
+# is a median. Missing curl or hyperfine are
 # installed with apt-get only when running as root; nothing else is.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 GO=${GO:-go}
 RUNS=${BENCH_RUNS:-200}
 WARMUP=${BENCH_WARMUP:-20}
+ROUNDS=${BENCH_ROUNDS:-10}
 
 have() {
 	[ "$1" = hyperfine ] && [ "${BENCH_TOOL:-}" = loop ] && return 1
@@ -119,8 +121,24 @@ curl_cmd="curl -fsS $url/ping/$id"
 # turns, keep a burst of load on the machine from landing on one side.
 median() {
 	if have hyperfine; then
-		hyperfine --style none --warmup "$WARMUP" --runs "$RUNS" --export-json "$work/h.json" "$@" >/dev/null 2>&1
-		grep -o '"median": *[0-9.e+-]*' "$work/h.json" | sed 's/.*: *//'
+		# In ROUNDS rounds of RUNS/ROUNDS runs of each command, so that
+		# the machine drifting (it does, by 2x) moves both sides of a
+		# ratio; the median is taken over every run of all rounds.
+		local r per=$(((RUNS + ROUNDS - 1) / ROUNDS))
+		rm -f "$work"/times.*
+		for ((r = 0; r < ROUNDS; r++)); do
+			hyperfine --style none --warmup "$((r == 0 ? WARMUP : 3))" --runs "$per" --export-json "$work/h.json" "$@" >/dev/null 2>&1
+			# each result's "times": [ ... ] array, one file per command
+			awk -v dir="$work" '
+				/"times": *\[/ { n++; in_times = 1; next }
+				in_times && /\]/ { in_times = 0; next }
+				in_times { gsub(/[ ,]/, ""); print >> (dir "/times." n) }
+			' "$work/h.json"
+		done
+		for ((r = 1; r <= $#; r++)); do
+			sort -g "$work/times.$r" |
+				awk '{ t[NR] = $1 } END { if (NR % 2) print t[(NR + 1) / 2]; else print (t[NR / 2] + t[NR / 2 + 1]) / 2 }'
+		done
 		return
 	fi
 	local i j t0 t1
@@ -146,7 +164,7 @@ ms() { awk -v t="$1" 'BEGIN { printf "%.2f ms", t * 1000 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 verdict() { awk -v r="$1" -v max="$2" 'BEGIN { if (r <= max) print "met"; else print "MISSED" }'; }
 
-tool="hyperfine, $RUNS runs each"
+tool="hyperfine, $RUNS runs each in $ROUNDS rounds taking turns"
 have hyperfine || tool="a timed loop of $RUNS runs each"
 echo "pakyas benchmarks against $url ($tool, medians; $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?'))"
 echo
