@@ -55,6 +55,7 @@ lint:
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	@echo "== go vet"
 	$(GO) vet -tags '$(TAGS)' ./...
+	$(GO) vet -tags '$(TAGS) $(LEAN)' ./cmd/pakyas
 	cd tools && $(GO) vet ./...
 
 unit:
