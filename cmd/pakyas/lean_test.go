@@ -104,6 +104,13 @@ func TestLeanHandsOff(t *testing.T) {
 	assert.Len(t, hooks, 3, "no target without pakyas-full")
 	mu.Unlock()
 
+	// A lean build installed as pakyas-full is refused, not looped into.
+	copyFile(t, pakyasBin, filepath.Join(filepath.Dir(alone), "pakyas-full"))
+	r = exe("ping", "lean")
+	require.Equal(t, 0, r.code, "%s", r)
+	assert.Contains(t, r.stderr, "is not the complete pakyas (it handed the command back)")
+	require.NoError(t, os.Remove(filepath.Join(filepath.Dir(alone), "pakyas-full")))
+
 	r = exe("server", "--dev")
 	assert.Equal(t, 1, r.code, "%s", r)
 	assert.Contains(t, r.stderr, "pakyas: pakyas server: pakyas-full is not next to pakyas nor on PATH")

@@ -103,11 +103,15 @@ func (e *env) settings(cmd *cli.Command) (*settings, error) {
 		console.Warn(e.stderr, fmt.Sprintf("ignoring %s for this run: %v", cs.Path, cs.FileErr),
 			"fix that line; config.toml knows api_url, api_key, org, project and format")
 	}
-	verbose := 0
-	if c, ok := global["verbose"].(cli.Countable); ok {
-		verbose = c.Count()
+	// --verbose=false is off, whatever urfave/cli counted; -vv is debug.
+	verbose, count := false, 0
+	if f := global["verbose"]; f != nil {
+		verbose, _ = f.Get().(bool)
+		if c, ok := f.(cli.Countable); ok {
+			count = c.Count()
+		}
 	}
-	return &settings{Settings: cs, verbose: verbose > 0, debug: verbose >= 2}, nil
+	return &settings{Settings: cs, verbose: verbose, debug: verbose && count >= 2}, nil
 }
 
 func userAgent() string { return "pakyas-cli/" + version }
