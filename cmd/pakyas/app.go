@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/pakyas/pakyas/core"
+	"github.com/pakyas/pakyas/core/config"
 	"github.com/pakyas/pakyas/core/console"
 	"github.com/urfave/cli/v3"
 )
@@ -92,6 +93,9 @@ type env struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	args           []string // the command line, for a hand-off to pakyas-full
+	// external is external_monitors.toml as the lean build read it to
+	// decide its hand-off, so the run does not read it again.
+	external *config.ExternalFile
 }
 
 // run runs the pakyas command line args and returns the exit code.
@@ -101,6 +105,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 func (e *env) run(ctx context.Context, args []string) int {
 	e.args = args
+	forgetHandOff()
 	root := newRoot(e)
 	err := root.Run(ctx, args)
 	if err == nil {

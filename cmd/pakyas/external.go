@@ -40,6 +40,10 @@ func externalFlagValues(cmd *cli.Command, s *settings) (config.ExternalFlags, er
 	return f, nil
 }
 
+// handOffEnv marks a process that a lean pakyas handed its command to
+// (handOff).
+const handOffEnv = "PAKYAS_HANDED_OFF"
+
 // externalRun is what a command's external monitors are for one run.
 type externalRun struct {
 	host      monitor.External // nil: no target applies

@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"os"
 
 	"github.com/urfave/cli/v3"
 
@@ -23,6 +24,11 @@ func (e *env) externals(ctx context.Context, cmd *cli.Command, s *settings, quie
 	// asked to shut down, not waited for.
 	return &externalRun{host: x.Host.Monitor(), migration: x.Migration, close: x.Release}, nil
 }
+
+// forgetHandOff clears the marker a lean pakyas set when it handed its
+// command here, so that the job, and a pakyas the job runs, do not
+// inherit it.
+func forgetHandOff() { _ = os.Unsetenv(handOffEnv) }
 
 // handOffForTargets is where the lean build (-tags thin) passes a run with
 // external targets to pakyas-full; this executable hosts them itself.

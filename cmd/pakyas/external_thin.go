@@ -14,14 +14,17 @@ import (
 // key. This lean executable hosts no target plugin: a run a target applies
 // to was handed to pakyas-full before it began (handOffForTargets), so what
 // is left here is migration mode and the messages of a file that cannot
-// be read.
+// be read. The file is the one handOffForTargets read.
 func (e *env) externals(_ context.Context, cmd *cli.Command, s *settings, _ bool, _ string) (*externalRun, error) {
 	f, err := externalFlagValues(cmd, s)
 	if err != nil {
 		return nil, err
 	}
-	p := config.PlanExternal(f, e.getenv, s.verbose, e.stderr)
-	return &externalRun{migration: p.Migration}, nil
+	if e.external == nil {
+		x := config.ReadExternal(f.ConfigPath, e.getenv)
+		e.external = &x
+	}
+	return &externalRun{migration: e.external.Plan(f, s.verbose, e.stderr).Migration}, nil
 }
 
 // handOffForTargets passes the command to pakyas-full, which hosts target
@@ -34,10 +37,10 @@ func (e *env) handOffForTargets(cmd *cli.Command, key string) error {
 	if err != nil || f.Off {
 		return err
 	}
-	cfg, err := config.LoadExternalAt(f.ConfigPath, e.getenv)
-	if err != nil || !(config.ExternalPlan{Config: cfg}).HasTargets(key) {
-		// A file that cannot be read is reported by externals.
-		return nil
+	x := config.ReadExternal(f.ConfigPath, e.getenv)
+	e.external = &x
+	if x.Config == nil || len(x.Config.TargetsFor(key)) == 0 {
+		return nil // a file that cannot be read is reported by externals
 	}
 	err = e.handOff()
 	e.warnf("External targets are configured for %q, but %v; this run notifies Pakyas only", key, err)

@@ -45,24 +45,19 @@ func (e *env) handOff() error {
 	if err != nil {
 		return err
 	}
-	// A lean build installed as pakyas-full would hand off to itself
-	// for ever: refuse it, and a second hand-off in a row.
+	// pakyas-full clears the marker (forgetHandOff); a lean build
+	// installed as pakyas-full finds it and refuses rather than hand the
+	// command on for ever.
 	if os.Getenv(handOffEnv) != "" {
 		return errors.New(p + " is not the complete pakyas (it handed the command back): reinstall both with make install")
-	}
-	if self, err := os.Executable(); err == nil {
-		if a, err1 := os.Stat(self); err1 == nil {
-			if b, err2 := os.Stat(p); err2 == nil && os.SameFile(a, b) {
-				return errors.New(p + " is this lean pakyas, not the complete one: reinstall both with make install")
-			}
-		}
 	}
 	_ = os.Setenv(handOffEnv, "1")
 	return execFull(p, e.args)
 }
 
-// handOffEnv marks a process that a lean pakyas handed its command to.
-const handOffEnv = "PAKYAS_HANDED_OFF"
+// forgetHandOff: the lean build keeps the marker, to refuse a second
+// hand-off.
+func forgetHandOff() {}
 
 // handOffCommand is a command that pakyas-full runs: its flags, help and
 // subcommands are pakyas-full's.

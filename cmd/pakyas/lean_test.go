@@ -65,10 +65,12 @@ func TestLeanHandsOff(t *testing.T) {
 	u = u.with("PAKYAS_PLUGIN_DIR", pluginDir)
 
 	// With pakyas-full: one process, the target notified.
-	cmd := u.job("monitor", "lean", "--", "sh", "-c", `echo "parent $PPID"`)
+	// The job does not inherit the hand-off marker: a pakyas it runs
+	// may hand off in turn.
+	cmd := u.job("monitor", "lean", "--", "sh", "-c", `echo "parent $PPID marker ${PAKYAS_HANDED_OFF:-none}"`)
 	r := runJob(t, cmd)
 	require.Equal(t, 0, r.code, "%s", r)
-	assert.Equal(t, "parent "+strconv.Itoa(cmd.Process.Pid)+"\n", r.stdout)
+	assert.Equal(t, "parent "+strconv.Itoa(cmd.Process.Pid)+" marker none\n", r.stdout)
 	mu.Lock()
 	assert.Len(t, hooks, 2, "the webhook target got start and success: %q", hooks)
 	mu.Unlock()

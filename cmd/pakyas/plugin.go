@@ -74,7 +74,7 @@ func (e *env) pluginList(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := external.LoadConfig(cmd.String("external-config"), e.getenv)
+	cfg, err := config.LoadExternalAt(cmd.String("external-config"), e.getenv)
 	if err != nil { // still list the plugins, without what applies where
 		console.Error(e.stderr, err.Error(), "the APPLIES TO column is empty until this is fixed")
 		cfg = &config.External{}

@@ -28,7 +28,7 @@ func (e *env) pluginContext(cmd *cli.Command) (string, *settings, *config.Extern
 	if err != nil {
 		return "", nil, nil, err
 	}
-	cfg, err := external.LoadConfig(cmd.String("external-config"), e.getenv)
+	cfg, err := config.LoadExternalAt(cmd.String("external-config"), e.getenv)
 	return arg, s, cfg, err
 }
 
@@ -75,7 +75,7 @@ func (e *env) pluginCheck(ctx context.Context, cmd *cli.Command) error {
 			Hint:    "fix the first FAIL above, rebuild the plugin and run this again; docs/writing-a-target.md describes the protocol"}}
 	}
 	// Then the user's own configuration of the target, if any.
-	cfg, err := external.LoadConfig(cmd.String("external-config"), e.getenv)
+	cfg, err := config.LoadExternalAt(cmd.String("external-config"), e.getenv)
 	if err != nil {
 		return err
 	}

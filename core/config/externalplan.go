@@ -39,51 +39,78 @@ type ExternalPlan struct {
 	Migration bool
 }
 
-// HasTargets reports whether a target may apply to the check key: whether
-// a plugin has to be started to know.
-func (p ExternalPlan) HasTargets(key string) bool {
-	return p.Config != nil && len(p.Config.TargetsFor(key)) > 0
+// ExternalFile is external_monitors.toml where the flags name it, read
+// once: a command decides with it whether targets may apply and, later,
+// plans its run (Plan) without reading the file again.
+type ExternalFile struct {
+	Path   string
+	Config *External // nil when it could not be read
+	// Err says why Config is nil: no config directory (NoDir) or the
+	// file's own error, with its line and column.
+	Err   error
+	NoDir bool
 }
 
-// PlanExternal reads external_monitors.toml as the flags say. A file that
+// ReadExternal reads external_monitors.toml at configPath
+// (--external-config), or at the default place when it is empty, where a
+// missing file is an empty configuration (a given one must exist).
+func ReadExternal(configPath string, getenv func(string) string) ExternalFile {
+	explicit := strings.TrimSpace(configPath) != ""
+	x := ExternalFile{Path: configPath}
+	if !explicit {
+		var err error
+		if x.Path, err = DefaultExternalPath(getenv); err != nil {
+			x.Err, x.NoDir = err, true
+			return x
+		}
+	}
+	x.Config, x.Err = LoadExternal(x.Path, explicit)
+	if x.Err != nil {
+		x.Config = nil
+	}
+	return x
+}
+
+// PlanExternal reads external_monitors.toml as the flags say and plans the
+// run (ExternalFile.Plan).
+func PlanExternal(f ExternalFlags, getenv func(string) string, verbose bool, log io.Writer) ExternalPlan {
+	return ReadExternal(f.ConfigPath, getenv).Plan(f, verbose, log)
+}
+
+// Plan is what the flags and the file decide for one run. A file that
 // cannot be read is reported to log (always: it names the file, line and
 // column, and how to go on) and means no targets for this run: monitoring
 // never stops a job. With verbose, why there are none is said too.
-func PlanExternal(f ExternalFlags, getenv func(string) string, verbose bool, log io.Writer) ExternalPlan {
+func (x ExternalFile) Plan(f ExternalFlags, verbose bool, log io.Writer) ExternalPlan {
 	p := ExternalPlan{Migration: f.Migration}
 	say := func(format string, args ...any) {
 		if verbose {
 			fmt.Fprintf(log, "[pakyas] "+format+"\n", args...)
 		}
 	}
-	path := f.ConfigPath
-	if path == "" {
-		var err error
-		if path, err = DefaultExternalPath(getenv); err != nil {
-			say("External monitors: no config file (%v): no external targets", err)
-			return p
-		}
+	if x.NoDir {
+		say("External monitors: no config file (%v): no external targets", x.Err)
+		return p
 	}
-	cfg, err := LoadExternal(path, f.ConfigPath != "")
 	if f.Off {
 		say("External monitors: off (--no-external or PAKYAS_NO_EXTERNAL)")
 		// migration_mode still counts: with no external monitor, it
 		// cannot save a run.
-		if err == nil && !f.MigrationSet {
-			p.Migration = cfg.MigrationMode
+		if x.Config != nil && !f.MigrationSet {
+			p.Migration = x.Config.MigrationMode
 		}
 		return p
 	}
-	if err != nil {
+	if x.Err != nil {
 		// The file's own error names it, with the line and column.
 		fmt.Fprintf(log, "[pakyas] %s\n[pakyas] External monitors are off for this run: fix %s, or run with --no-external\n",
-			console.Line(err.Error()), console.Line(path))
+			console.Line(x.Err.Error()), console.Line(x.Path))
 		return p
 	}
 	if !f.MigrationSet {
-		p.Migration = cfg.MigrationMode
+		p.Migration = x.Config.MigrationMode
 	}
-	p.Config = cfg
+	p.Config = x.Config
 	return p
 }
 
@@ -91,12 +118,9 @@ func PlanExternal(f ExternalFlags, getenv func(string) string, verbose bool, log
 // place when path is empty (where a missing file, or no config directory,
 // means an empty configuration; a given path must exist).
 func LoadExternalAt(path string, getenv func(string) string) (*External, error) {
-	explicit := strings.TrimSpace(path) != ""
-	if !explicit {
-		var err error
-		if path, err = DefaultExternalPath(getenv); err != nil {
-			return &External{}, nil
-		}
+	x := ReadExternal(path, getenv)
+	if x.NoDir {
+		return &External{}, nil
 	}
-	return LoadExternal(path, explicit)
+	return x.Config, x.Err
 }

@@ -155,17 +155,12 @@ func (h *Host) stop(wait bool) {
 	var wg sync.WaitGroup
 	for _, v := range victims {
 		wg.Go(func() {
-			switch {
-			case v.hung:
+			if v.hung {
 				forceKill(v.c)
-				if wait {
-					v.c.Kill()
-				} else {
-					v.c.Stop(0)
-				}
-			case wait:
+			}
+			if wait {
 				v.c.Kill()
-			default:
+			} else {
 				v.c.Stop(releaseWait)
 			}
 		})

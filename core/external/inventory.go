@@ -39,12 +39,6 @@ type Summary struct {
 	Schema          []target.Field `json:"-"`
 }
 
-// LoadConfig loads the external monitors file at path, or at the default
-// place when path is empty (where a missing file is no configuration).
-func LoadConfig(path string, getenv func(string) string) (*config.External, error) {
-	return config.LoadExternalAt(path, getenv)
-}
-
 // Inventory describes every plugin found in dirs (in parallel), and every
 // target cfg configures that is not installed, sorted by name. Plugins'
 // logs go to stderr.
