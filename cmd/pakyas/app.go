@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/pakyas/pakyas/core"
 	"github.com/pakyas/pakyas/core/config"
@@ -96,6 +97,9 @@ type env struct {
 	// external is external_monitors.toml as the lean build read it to
 	// decide its hand-off, so the run does not read it again.
 	external *config.ExternalFile
+
+	mu     sync.Mutex
+	warned map[string]bool // environment variables warned about (warnedEnv)
 }
 
 // run runs the pakyas command line args and returns the exit code.
@@ -105,7 +109,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 func (e *env) run(ctx context.Context, args []string) int {
 	e.args = args
-	forgetHandOff()
+	e.forgetHandOff()
+	e.handOffWhole(args)
 	root := newRoot(e)
 	err := root.Run(ctx, args)
 	if err == nil {
@@ -223,7 +228,7 @@ var commands = []struct {
 // commands, flag categories), which is most of its cost; a cron job's
 // `pakyas monitor` need not pay it for the other hundred.
 func commandsFor(e *env, args []string) []*cli.Command {
-	if name, ok := commandName(args); ok {
+	if name, at := commandName(args); at >= 0 {
 		for _, c := range commands {
 			if c.name == name {
 				return []*cli.Command{c.build(e)}
@@ -238,18 +243,19 @@ func commandsFor(e *env, args []string) []*cli.Command {
 }
 
 // commandName returns the command args name: the first argument that is
-// neither a global flag nor a global flag's value. ok is false when there
-// is none or it cannot tell (a flag that is not global, "--").
-func commandName(args []string) (name string, ok bool) {
+// neither a global flag nor a global flag's value, and its index in args.
+// The index is -1 when there is none or it cannot tell (a flag that is not
+// global, "--").
+func commandName(args []string) (name string, at int) {
 	flags := globalFlags()
 	for i := 1; i < len(args); i++ {
 		a := args[i]
 		if !strings.HasPrefix(a, "-") {
-			return a, true
+			return a, i
 		}
 		flag, _, inline := strings.Cut(strings.TrimLeft(a, "-"), "=")
 		if flag == "" {
-			return "", false // "-" or "--"
+			return "", -1 // "-" or "--"
 		}
 		if !strings.HasPrefix(a, "--") && strings.Trim(flag, "v") == "" {
 			continue // -v, -vv
@@ -261,13 +267,13 @@ func commandName(args []string) (name string, ok bool) {
 			}
 		}
 		if f == nil {
-			return "", false
+			return "", -1
 		}
 		if _, isBool := f.(*cli.BoolFlag); !isBool && !inline {
 			i++ // its value
 		}
 	}
-	return "", false
+	return "", -1
 }
 
 func onUsageError(_ context.Context, cmd *cli.Command, err error, _ bool) error {

@@ -45,9 +45,14 @@ func TestCommandName(t *testing.T) {
 		{"pakyas --api-url", ""},
 		{"pakyas mon", "mon"},
 	} {
-		name, ok := commandName(strings.Fields(tc.args))
+		args := strings.Fields(tc.args)
+		name, at := commandName(args)
 		assert.Equal(t, tc.name, name, tc.args)
-		assert.Equal(t, tc.name != "", ok, tc.args)
+		if tc.name == "" {
+			assert.Equal(t, -1, at, tc.args)
+		} else {
+			assert.Equal(t, tc.name, args[at], tc.args)
+		}
 	}
 }
 

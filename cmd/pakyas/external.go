@@ -2,6 +2,7 @@ package main
 
 import (
 	"math"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v3"
@@ -41,8 +42,24 @@ func externalFlagValues(cmd *cli.Command, s *settings) (config.ExternalFlags, er
 }
 
 // handOffEnv marks a process that a lean pakyas handed its command to
-// (handOff).
+// (handOff). Its value is "1", then the names of the environment
+// variables the lean pakyas warned about, separated by spaces.
 const handOffEnv = "PAKYAS_HANDED_OFF"
+
+// handOffMarker is handOffEnv's value for a hand-off after warnings about
+// the environment variables named.
+func handOffMarker(warned []string) string {
+	return strings.Join(append([]string{"1"}, warned...), " ")
+}
+
+// handOffWarned returns the variables a marker names (handOffMarker).
+func handOffWarned(marker string) []string {
+	f := strings.Fields(marker)
+	if len(f) == 0 {
+		return nil
+	}
+	return f[1:]
+}
 
 // externalRun is what a command's external monitors are for one run.
 type externalRun struct {

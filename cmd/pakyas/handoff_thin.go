@@ -6,9 +6,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 
 	"github.com/urfave/cli/v3"
 
@@ -51,13 +53,32 @@ func (e *env) handOff() error {
 	if os.Getenv(handOffEnv) != "" {
 		return errors.New(p + " is not the complete pakyas (it handed the command back): reinstall both with make install")
 	}
-	_ = os.Setenv(handOffEnv, "1")
-	return execFull(p, e.args)
+	e.mu.Lock()
+	warned := slices.Sorted(maps.Keys(e.warned))
+	e.mu.Unlock()
+	_ = os.Setenv(handOffEnv, handOffMarker(warned))
+	err = execFull(p, e.args)
+	_ = os.Unsetenv(handOffEnv)
+	return err
 }
 
 // forgetHandOff: the lean build keeps the marker, to refuse a second
 // hand-off.
-func forgetHandOff() {}
+func (e *env) forgetHandOff() {}
+
+// handOffWhole hands args to pakyas-full before anything else when
+// pakyas-full answers them whole: a command it runs (server, plugin), its
+// help (`pakyas help server`) and shell completion under it. Without
+// pakyas-full, the lean commands go on to say what to install.
+func (e *env) handOffWhole(args []string) {
+	name, at := commandName(args)
+	if name == "help" && at+1 < len(args) {
+		name = args[at+1]
+	}
+	if name == "server" || name == "plugin" {
+		_ = e.handOff()
+	}
+}
 
 // handOffCommand is a command that pakyas-full runs: its flags, help and
 // subcommands are pakyas-full's.

@@ -88,6 +88,27 @@ func TestLeanHandsOff(t *testing.T) {
 	mu.Unlock()
 	assert.Equal(t, "rows: 42", checkNow(t, srv, ch.PublicID).Signals[0].Output)
 
+	// A bad environment value is warned about once, by the lean pakyas,
+	// not again by pakyas-full.
+	r = runJob(t, u.with("PAKYAS_NO_EXTERNAL", "maybe").job("ping", "lean"))
+	require.Equal(t, 0, r.code, "%s", r)
+	assert.Equal(t, 1, strings.Count(r.stderr, `ignoring PAKYAS_NO_EXTERNAL="maybe"`), "%s", r.stderr)
+	mu.Lock()
+	assert.Len(t, hooks, 4, "handed off: the target got the ping")
+	mu.Unlock()
+
+	// The help of a command pakyas-full runs, and completion under it,
+	// are pakyas-full's.
+	r = runJob(t, u.job("help", "server"))
+	require.Equal(t, 0, r.code, "%s", r)
+	assert.Contains(t, r.stdout, "--database-url")
+	r = runJob(t, u.job("server", "--generate-shell-completion"))
+	require.Equal(t, 0, r.code, "%s", r)
+	assert.Contains(t, r.stdout, "init:")
+	r = runJob(t, u.job("-v", "help", "plugin", "list"))
+	require.Equal(t, 0, r.code, "%s", r)
+	assert.Contains(t, r.stdout, "pakyas plugin list")
+
 	// Alone: the job runs, Pakyas is told, the warning says what is missing.
 	alone := filepath.Join(t.TempDir(), "pakyas")
 	copyFile(t, pakyasBin, alone)
@@ -101,10 +122,18 @@ func TestLeanHandsOff(t *testing.T) {
 	require.Equal(t, 0, r.code, "%s", r)
 	assert.Equal(t, "ran\n", r.stdout)
 	assert.Contains(t, r.stderr, `pakyas: warning: External targets are configured for "lean", but pakyas-full is not next to pakyas nor on PATH (install both: make install); this run notifies Pakyas only`)
-	assert.Equal(t, 5, len(checkNow(t, srv, ch.PublicID).Signals))
+	assert.Equal(t, 6, len(checkNow(t, srv, ch.PublicID).Signals))
 	mu.Lock()
-	assert.Len(t, hooks, 3, "no target without pakyas-full")
+	assert.Len(t, hooks, 4, "no target without pakyas-full")
 	mu.Unlock()
+	// -q: nothing of pakyas's own unless the run ends in exit 3.
+	r = exe("monitor", "-q", "lean", "--", "/bin/sh", "-c", "echo ran")
+	require.Equal(t, 0, r.code, "%s", r)
+	assert.Empty(t, r.stderr)
+	// Its help is the lean one, which says where the rest is.
+	r = exe("help", "server")
+	require.Equal(t, 0, r.code, "%s", r)
+	assert.Contains(t, r.stdout, "see 'pakyas server --help'")
 
 	// A lean build installed as pakyas-full is refused, not looped into.
 	copyFile(t, pakyasBin, filepath.Join(filepath.Dir(alone), "pakyas-full"))

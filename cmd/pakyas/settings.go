@@ -22,15 +22,36 @@ const defaultAPIURL = "http://" + api.DefaultListen
 // envBool, envInt and envDuration are flag sources for typed flags: a
 // value that does not parse is ignored with a warning (config.EnvVar).
 func (e *env) envBool(key string) cli.ValueSourceChain {
-	return cli.NewValueSourceChain(config.BoolVar(key, e.getenv, e.stderr))
+	return e.envSource(config.BoolVar(key, e.getenv, e.stderr))
 }
 
 func (e *env) envInt(key, example string, lo, hi int64) cli.ValueSourceChain {
-	return cli.NewValueSourceChain(config.IntVar(key, example, lo, hi, e.getenv, e.stderr))
+	return e.envSource(config.IntVar(key, example, lo, hi, e.getenv, e.stderr))
 }
 
 func (e *env) envDuration(key, example string, lo time.Duration) cli.ValueSourceChain {
-	return cli.NewValueSourceChain(config.DurationVar(key, example, lo, e.getenv, e.stderr))
+	return e.envSource(config.DurationVar(key, example, lo, e.getenv, e.stderr))
+}
+
+func (e *env) envSource(v *config.EnvVar) cli.ValueSourceChain {
+	v.Warned = e.warnedEnv
+	return cli.NewValueSourceChain(v)
+}
+
+// warnedEnv reports whether the warning about environment variable name
+// was given, by this process or by the lean pakyas that handed its
+// command here, and records that it now is.
+func (e *env) warnedEnv(name string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.warned[name] {
+		return true
+	}
+	if e.warned == nil {
+		e.warned = map[string]bool{}
+	}
+	e.warned[name] = true
+	return false
 }
 
 // globalFlags are accepted by every command, before or after its

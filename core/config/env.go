@@ -22,7 +22,12 @@ type EnvVar struct {
 	Parse   func(string) error // nil: any value
 	Example string             // a valid setting, for the warning
 	Warn    io.Writer
-	warned  sync.Once
+	// Warned, when set, reports whether the warning about the variable
+	// named was given already and records that it now is, so that one
+	// warning is given once however many EnvVars read the variable (or
+	// processes: a lean pakyas hands its command to pakyas-full).
+	Warned func(name string) bool
+	warned sync.Once
 }
 
 // Lookup returns the variable's value and whether it is set and valid.
@@ -31,7 +36,9 @@ func (v *EnvVar) Lookup() (string, bool) {
 	if s != "" && v.Parse != nil {
 		if err := v.Parse(s); err != nil {
 			v.warned.Do(func() {
-				console.Warn(v.Warn, fmt.Sprintf("ignoring %s=%q (%v)", v.Name, s, err), "write it like "+v.Example)
+				if v.Warned == nil || !v.Warned(v.Name) {
+					console.Warn(v.Warn, fmt.Sprintf("ignoring %s=%q (%v)", v.Name, s, err), "write it like "+v.Example)
+				}
 			})
 			return "", false
 		}

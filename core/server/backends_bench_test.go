@@ -64,9 +64,10 @@ func openStore(b *testing.B, kind, url string) core.Store {
 // keep-alive senders ($IngestSenders), through a bare Go HTTP server (reads the
 // body, answers OK: the ceiling of this machine), the real server on
 // SQLite, on PostgreSQL, and two servers on one PostgreSQL database
-// (senders alternate). The backends take turns, a second each, for
-// IngestRounds rounds (default 5): a burst of load on the machine lands on
-// one round, not one backend. Each reports its median pings/s and x_bare,
+// (senders alternate); $IngestBackends ("sqlite,postgres") runs only those
+// besides bare-http. The backends take turns, a second each, for
+// $IngestRounds rounds (default 5): a burst of load on the machine lands
+// on one round, not one backend. Each reports its median pings/s and x_bare,
 // the median over the rounds of its rate over the bare server's rate in
 // the same round; and p99_ms, the 99th percentile of a ping's latency.
 // Run it with -benchtime 1x (make bench does).
@@ -87,6 +88,9 @@ func BenchmarkIngestBackends(b *testing.B) {
 		kind     string
 		replicas int
 	}{{"sqlite", "sqlite", 1}, {"postgres", "postgres", 1}, {"postgres-2-replicas", "postgres", 2}} {
+		if only := os.Getenv("IngestBackends"); only != "" && !slices.Contains(strings.Split(only, ","), tc.name) {
+			continue
+		}
 		var url string
 		if tc.kind == "postgres" {
 			url = pgtest.URL(b)
