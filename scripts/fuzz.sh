@@ -18,13 +18,25 @@ targets=$(git ls-files --cached --others --exclude-standard '*_test.go' | grep -
 # run (the default cache in GOCACHE grows without bound). FUZZCACHE keeps
 # what a run finds, to add to testdata/fuzz.
 cache=${FUZZCACHE:-$(mktemp -d)}
-[ -n "${FUZZCACHE:-}" ] || trap 'rm -rf "$cache"' EXIT
 
+out=$(mktemp)
+trap 'rm -f "$out"; [ -n "${FUZZCACHE:-}" ] || rm -rf "$cache"' EXIT
 echo "$targets" | while read -r dir name; do
 	echo "== fuzz ./$dir $name ($FUZZTIME)"
 	# -fuzzminimizetime keeps the time per target close to FUZZTIME: an
 	# interesting input is kept, not made smaller.
+	status=0
 	$GO test -run '^$' -fuzz "^$name\$" -fuzztime "$FUZZTIME" -fuzzminimizetime 1x "./$dir" \
-		-args -test.fuzzcachedir="$cache/$dir" 2>&1 |
-		{ grep -v '^fuzz: elapsed:' || true; }
+		-args -test.fuzzcachedir="$cache/$dir" >"$out" 2>&1 || status=$?
+	grep -v '^fuzz: elapsed:' "$out" || true
+	[ "$status" = 0 ] && continue
+	# Go 1.26's fuzz coordinator may end a duration-bounded run with a bare
+	# "context deadline exceeded" when a worker is still busy at the
+	# deadline (go.dev/issue/75804, fixed in Go 1.27): no input failed and
+	# none was written. A failing input always writes one.
+	if grep -q 'context deadline exceeded' "$out" && ! grep -q 'Failing input written' "$out"; then
+		echo "fuzz.sh: $name: the fuzz deadline race of the Go toolchain (go.dev/issue/75804), not a failing input; going on"
+		continue
+	fi
+	exit "$status"
 done
