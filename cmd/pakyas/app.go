@@ -164,13 +164,8 @@ Examples:
 		ErrWriter: e.stderr,
 		// -v is --verbose, so the built-in --version/-v flag is replaced
 		// by our own --version (and the version command).
-		HideVersion:           true,
-		EnableShellCompletion: true,
-		ConfigureShellCompletionCommand: func(c *cli.Command) {
-			c.Hidden = false
-			c.UsageText = "pakyas completion bash|zsh|fish|pwsh\n\nExample:\n  source <(pakyas completion bash)"
-		},
-		Suggest: true,
+		HideVersion: true,
+		Suggest:     true,
 		// -vv is -v -v.
 		UseShortOptionHandling: true,
 		// Never let urfave/cli call os.Exit: run turns errors into exit
@@ -185,6 +180,13 @@ Examples:
 		},
 		Commands: commandsFor(e, e.args),
 	}
+	if completes(e.args) {
+		root.EnableShellCompletion = true
+		root.ConfigureShellCompletionCommand = func(c *cli.Command) {
+			c.Hidden = false
+			c.UsageText = "pakyas completion bash|zsh|fish|pwsh\n\nExample:\n  source <(pakyas completion bash)"
+		}
+	}
 	// Usage errors of every command are returned, not printed with the
 	// whole help: run prints one line and where the help is.
 	_ = root.Walk(func(c *cli.Command) error {
@@ -198,11 +200,26 @@ Examples:
 	return root
 }
 
+// completes reports whether the command line args may involve shell
+// completion: the completion command, the completion protocol
+// (--generate-shell-completion), or a command line that names no known
+// command (help lists the completion command). urfave/cli builds the
+// completion command on every run it is enabled for.
+func completes(args []string) bool {
+	if slices.Contains(args, "--generate-shell-completion") {
+		return true
+	}
+	name, at := commandName(args)
+	return at < 0 || name == "completion" || name == "help" || !slices.ContainsFunc(commands, func(c command) bool { return c.name == name })
+}
+
 // commands are pakyas's top-level commands, in the order help lists them.
-var commands = []struct {
+type command struct {
 	name  string
 	build func(*env) *cli.Command
-}{
+}
+
+var commands = []command{
 	{"login", loginCommand},
 	{"logout", logoutCommand},
 	{"whoami", whoamiCommand},

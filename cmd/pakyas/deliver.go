@@ -30,9 +30,9 @@ func deliveryFlags(e *env) []cli.Flag {
 }
 
 // pingClient returns a client that delivers signals as the delivery flags
-// of cmd say.
-func (e *env) pingClient(cmd *cli.Command, s *settings) (*api.Client, error) {
-	retries, timeout, wait := cmd.Int("retries"), cmd.Duration("timeout"), cmd.Duration("retry-wait")
+// say.
+func (e *env) pingClient(fv flagValues, s *settings) (*api.Client, error) {
+	retries, timeout, wait := fv.Int("retries"), fv.Duration("timeout"), fv.Duration("retry-wait")
 	switch {
 	case retries < 0 || retries > 100:
 		return nil, usagef("--retries must be between 0 and 100, not %d", retries)
@@ -51,8 +51,8 @@ func (e *env) pingClient(cmd *cli.Command, s *settings) (*api.Client, error) {
 // checkArgs returns how ping or monitor names its check (monitor.CheckArgs):
 // a slug, or a public ID. Mistakes are usage errors: they exit 2 before
 // anything is sent.
-func (e *env) checkArgs(cmd *cli.Command, slug string) (string, string, error) {
-	slug, id, err := monitor.CheckArgs(slug, cmd.String("public-id"), e.getenv)
+func (e *env) checkArgs(fv flagValues, slug string) (string, string, error) {
+	slug, id, err := monitor.CheckArgs(slug, fv.String("public-id"), e.getenv)
 	if err != nil {
 		return "", "", usagef("%v", err)
 	}

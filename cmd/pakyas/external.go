@@ -24,15 +24,15 @@ func externalFlags(e *env) []cli.Flag {
 }
 
 // externalFlagValues reads the external flags; a bad one is a usage error.
-func externalFlagValues(cmd *cli.Command, s *settings) (config.ExternalFlags, error) {
-	ms := cmd.Int("external-timeout-ms")
+func externalFlagValues(fv flagValues, s *settings) (config.ExternalFlags, error) {
+	ms := fv.Int("external-timeout-ms")
 	if ms <= 0 {
 		return config.ExternalFlags{}, usagef("--external-timeout-ms must be a positive number of milliseconds, e.g. --external-timeout-ms 5000 (or PAKYAS_EXTERNAL_TIMEOUT_MS)")
 	}
 	f := config.ExternalFlags{
-		Off:       cmd.Bool("no-external"),
-		Migration: cmd.Bool("migration-mode"), MigrationSet: cmd.IsSet("migration-mode"),
-		ConfigPath: cmd.String("external-config"),
+		Off:       fv.Bool("no-external"),
+		Migration: fv.Bool("migration-mode"), MigrationSet: fv.IsSet("migration-mode"),
+		ConfigPath: fv.String("external-config"),
 		Timeout:    time.Duration(ms) * time.Millisecond,
 	}
 	if s != nil {

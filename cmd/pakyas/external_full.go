@@ -6,16 +6,14 @@ import (
 	"context"
 	"os"
 
-	"github.com/urfave/cli/v3"
-
 	"github.com/pakyas/pakyas/core/external"
 )
 
 // externals reads the external flags and starts the targets of check key
 // (external.Open). A bad flag is a usage error. The caller must Close the
 // result.
-func (e *env) externals(ctx context.Context, cmd *cli.Command, s *settings, quiet bool, key string) (*externalRun, error) {
-	f, err := externalFlagValues(cmd, s)
+func (e *env) externals(ctx context.Context, fv flagValues, s *settings, quiet bool, key string) (*externalRun, error) {
+	f, err := externalFlagValues(fv, s)
 	if err != nil {
 		return nil, err
 	}
@@ -46,4 +44,4 @@ func (e *env) handOffWhole([]string) {}
 
 // handOffForTargets is where the lean build (-tags thin) passes a run with
 // external targets to pakyas-full; this executable hosts them itself.
-func (e *env) handOffForTargets(*cli.Command, string) error { return nil }
+func (e *env) handOffForTargets(flagValues, string) error { return nil }

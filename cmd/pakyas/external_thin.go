@@ -5,8 +5,6 @@ package main
 import (
 	"context"
 
-	"github.com/urfave/cli/v3"
-
 	"github.com/pakyas/pakyas/core/config"
 )
 
@@ -15,8 +13,8 @@ import (
 // to was handed to pakyas-full before it began (handOffForTargets), so what
 // is left here is migration mode and the messages of a file that cannot
 // be read. The file is the one handOffForTargets read.
-func (e *env) externals(_ context.Context, cmd *cli.Command, s *settings, _ bool, _ string) (*externalRun, error) {
-	f, err := externalFlagValues(cmd, s)
+func (e *env) externals(_ context.Context, fv flagValues, s *settings, _ bool, _ string) (*externalRun, error) {
+	f, err := externalFlagValues(fv, s)
 	if err != nil {
 		return nil, err
 	}
@@ -32,8 +30,8 @@ func (e *env) externals(_ context.Context, cmd *cli.Command, s *settings, _ bool
 // key. It is called before anything is sent or read from stdin, so
 // pakyas-full runs the command from its beginning. Without pakyas-full the
 // run goes on, notifying Pakyas only, and says so.
-func (e *env) handOffForTargets(cmd *cli.Command, key string) error {
-	f, err := externalFlagValues(cmd, nil)
+func (e *env) handOffForTargets(fv flagValues, key string) error {
+	f, err := externalFlagValues(fv, nil)
 	if err != nil || f.Off {
 		return err
 	}
@@ -43,7 +41,7 @@ func (e *env) handOffForTargets(cmd *cli.Command, key string) error {
 		return nil // a file that cannot be read is reported by externals
 	}
 	err = e.handOff()
-	if !cmd.Bool("quiet") { // monitor -q: only what explains an exit code of 3
+	if !fv.Bool("quiet") { // monitor -q: only what explains an exit code of 3
 		e.warnf("External targets are configured for %q, but %v; this run notifies Pakyas only", key, err)
 	}
 	return nil

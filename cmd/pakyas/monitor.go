@@ -46,15 +46,16 @@ func (e *env) monitor(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := monitorConfig(cmd)
+	fv := flagsOf(cmd)
+	cfg, err := monitorConfig(fv)
 	if err != nil {
 		return err
 	}
-	slug, publicID, err := e.checkArgs(cmd, arg)
+	slug, publicID, err := e.checkArgs(fv, arg)
 	if err != nil {
 		return err
 	}
-	if err := e.handOffForTargets(cmd, orWord(slug, publicID)); err != nil {
+	if err := e.handOffForTargets(fv, orWord(slug, publicID)); err != nil {
 		return err
 	}
 	cfg.Host, _ = os.Hostname()
@@ -68,12 +69,12 @@ func (e *env) monitor(ctx context.Context, cmd *cli.Command) error {
 		return runCode(monitor.Run(ctx, cfg, job, nil))
 	}
 	cfg.Verbose = s.verbose
-	c, err := e.pingClient(cmd, s)
+	c, err := e.pingClient(fv, s)
 	if err != nil {
 		return err
 	}
 	key := orWord(slug, publicID)
-	x, err := e.externals(ctx, cmd, s, cfg.Quiet, key)
+	x, err := e.externals(ctx, fv, s, cfg.Quiet, key)
 	if err != nil {
 		return err
 	}
@@ -111,14 +112,14 @@ func monitorArgs(cmd *cli.Command) (string, []string, error) {
 }
 
 // monitorConfig reads the output and timing flags.
-func monitorConfig(cmd *cli.Command) (monitor.Config, error) {
-	cfg := monitor.Config{Quiet: cmd.Bool("quiet"), StartTimeout: cmd.Duration("start-timeout")}
+func monitorConfig(fv flagValues) (monitor.Config, error) {
+	cfg := monitor.Config{Quiet: fv.Bool("quiet"), StartTimeout: fv.Duration("start-timeout")}
 	if cfg.StartTimeout <= 0 {
 		return cfg, usagef("--start-timeout must be positive, e.g. --start-timeout 2s")
 	}
 	var err error
-	cfg.Capture, cfg.OutputLimit, err = monitor.Output{Capture: cmd.String("capture"), CaptureSet: cmd.IsSet("capture"),
-		Limit: cmd.String("output-limit"), None: cmd.Bool("no-output")}.Parse()
+	cfg.Capture, cfg.OutputLimit, err = monitor.Output{Capture: fv.String("capture"), CaptureSet: fv.IsSet("capture"),
+		Limit: fv.String("output-limit"), None: fv.Bool("no-output")}.Parse()
 	if err != nil {
 		return cfg, usagef("%v", err)
 	}

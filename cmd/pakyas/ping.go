@@ -49,13 +49,13 @@ Examples:
 }
 
 // pingKind returns the signal kind of the flags.
-func pingKind(cmd *cli.Command) (string, error) {
+func pingKind(fv flagValues) (string, error) {
 	var code *int64
-	if cmd.IsSet("exit-code") {
-		n := int64(cmd.Int("exit-code"))
+	if fv.IsSet("exit-code") {
+		n := int64(fv.Int("exit-code"))
 		code = &n
 	}
-	kind, err := monitor.Kind(cmd.Bool("start"), cmd.Bool("fail"), cmd.Bool("log"), code)
+	kind, err := monitor.Kind(fv.Bool("start"), fv.Bool("fail"), fv.Bool("log"), code)
 	if err != nil {
 		return "", usagef("%v", err)
 	}
@@ -71,32 +71,33 @@ func (e *env) ping(ctx context.Context, cmd *cli.Command) error {
 	default:
 		return usagef("too many arguments %q: give one check slug (flags may follow it)", cmd.Args().Slice())
 	}
-	kind, err := pingKind(cmd)
+	fv := flagsOf(cmd)
+	kind, err := pingKind(fv)
 	if err != nil {
 		return err
 	}
-	sig := monitor.Signal{Kind: kind, RunID: cmd.String("rid"), At: time.Now()}
+	sig := monitor.Signal{Kind: kind, RunID: fv.String("rid"), At: time.Now()}
 	if sig.RunID != "" {
 		if _, err := uuid.Parse(sig.RunID); err != nil {
 			return usagef("--rid %q must be a UUID, e.g. the output of uuidgen", sig.RunID)
 		}
 	}
-	slug, publicID, err := e.checkArgs(cmd, arg)
+	slug, publicID, err := e.checkArgs(fv, arg)
 	if err != nil {
 		return err
 	}
-	if err := e.handOffForTargets(cmd, orWord(slug, publicID)); err != nil {
+	if err := e.handOffForTargets(fv, orWord(slug, publicID)); err != nil {
 		return err
 	}
 	s, err := e.settings(cmd)
 	if err != nil {
 		return err
 	}
-	c, err := e.pingClient(cmd, s)
+	c, err := e.pingClient(fv, s)
 	if err != nil {
 		return err
 	}
-	if msg := cmd.String("message"); msg == "-" {
+	if msg := fv.String("message"); msg == "-" {
 		if sig.Body, err = io.ReadAll(io.LimitReader(e.stdin, core.MaxBodySize)); err != nil {
 			return fmt.Errorf("read the message from stdin: %w", err)
 		}
@@ -105,7 +106,7 @@ func (e *env) ping(ctx context.Context, cmd *cli.Command) error {
 	}
 	sig.Host, _ = os.Hostname()
 	key := orWord(slug, publicID)
-	x, err := e.externals(ctx, cmd, s, false, key)
+	x, err := e.externals(ctx, fv, s, false, key)
 	if err != nil {
 		return err
 	}

@@ -53,7 +53,7 @@ func (e *env) spoolFlush(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
-	c, err := e.pingClient(cmd, s)
+	c, err := e.pingClient(flagsOf(cmd), s)
 	if err != nil {
 		return err
 	}
