@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/urfave/cli/v3"
 
@@ -72,8 +73,14 @@ func (e *env) forgetHandOff() {}
 // pakyas-full, the lean commands go on to say what to install.
 func (e *env) handOffWhole(args []string) {
 	name, at := commandName(args)
-	if name == "help" && at+1 < len(args) {
-		name = args[at+1]
+	if name == "help" || name == "h" { // `pakyas help [-v] server`
+		name = ""
+		for _, a := range args[at+1:] {
+			if !strings.HasPrefix(a, "-") {
+				name = a
+				break
+			}
+		}
 	}
 	if name == "server" || name == "plugin" {
 		_ = e.handOff()

@@ -99,9 +99,11 @@ func TestLeanHandsOff(t *testing.T) {
 
 	// The help of a command pakyas-full runs, and completion under it,
 	// are pakyas-full's.
-	r = runJob(t, u.job("help", "server"))
-	require.Equal(t, 0, r.code, "%s", r)
-	assert.Contains(t, r.stdout, "--database-url")
+	for _, args := range [][]string{{"help", "server"}, {"h", "server"}, {"help", "-v", "server"}} {
+		r = runJob(t, u.job(args...))
+		require.Equal(t, 0, r.code, "%s", r)
+		assert.Contains(t, r.stdout, "--database-url", "%q", args)
+	}
 	r = runJob(t, u.job("server", "--generate-shell-completion"))
 	require.Equal(t, 0, r.code, "%s", r)
 	assert.Contains(t, r.stdout, "init:")
