@@ -112,6 +112,7 @@ func (e *env) run(ctx context.Context, args []string) int {
 	e.forgetHandOff()
 	e.handOffWhole(args)
 	root := newRoot(e)
+	signalsCaught(ctx) // before any command acts
 	err := root.Run(ctx, args)
 	if err == nil {
 		return exitOK
