@@ -110,9 +110,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 func (e *env) run(ctx context.Context, args []string) int {
 	e.args = args
 	e.forgetHandOff()
-	e.handOffWhole(args)
+	e.handOffWhole(ctx, args)
 	root := newRoot(e)
-	signalsCaught(ctx) // before any command acts
+	if name, _ := commandName(args); name != "monitor" && name != "ping" {
+		// Before any command acts; monitor and ping wait later, once they
+		// have parsed their arguments, as the run of a cron job
+		// starts sooner for it.
+		signalsCaught(ctx)
+	}
 	err := root.Run(ctx, args)
 	if err == nil {
 		return exitOK

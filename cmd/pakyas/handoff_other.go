@@ -3,6 +3,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -14,8 +15,11 @@ var exeSuffix = map[bool]string{true: ".exe"}[runtime.GOOS == "windows"]
 
 // execFull runs pakyas-full with the same arguments, environment and
 // standard streams, and exits with its code: this system cannot replace a
-// process. It returns only when pakyas-full could not be started.
-func execFull(path string, args []string) error {
+// process. It returns only when pakyas-full could not be started. A
+// Ctrl-C reaches both; this process catches it (signalsCaught) and waits
+// for pakyas-full, which decides.
+func execFull(ctx context.Context, path string, args []string) error {
+	signalsCaught(ctx)
 	c := exec.Command(path, args[1:]...)
 	c.Stdin, c.Stdout, c.Stderr = os.Stdin, os.Stdout, os.Stderr
 	err := c.Run()

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"syscall"
@@ -14,7 +15,7 @@ const exeSuffix = ""
 // arguments, environment, standard streams and process ID (so cron, a
 // supervisor or a shell sees one process, and signals reach the job's
 // monitor as before). It returns only on failure.
-func execFull(path string, args []string) error {
+func execFull(_ context.Context, path string, args []string) error {
 	argv := append([]string{path}, args[1:]...)
 	if err := syscall.Exec(path, argv, os.Environ()); err != nil {
 		return fmt.Errorf("run %s: %w", path, err)

@@ -12,8 +12,10 @@ import (
 // A process's first signal.Notify starts a thread and waits for it: 0.6 to
 // 1.3 ms on a small virtual machine, 5 % of `pakyas monitor -- true`. It
 // is done here while the command line is parsed; signalsCaught waits for
-// it before any command acts, so nothing a command does can be
-// interrupted by a signal that would not cancel the context.
+// it before a command acts (monitor and ping: once their arguments are
+// checked), so nothing a command does can be interrupted by a signal that
+// would not cancel the context. Until then a signal ends pakyas as it
+// would during the Go runtime's start.
 func catchSignals() (context.Context, func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	sigs := make(chan os.Signal, 1)
