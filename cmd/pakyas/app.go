@@ -100,6 +100,8 @@ type env struct {
 
 	mu     sync.Mutex
 	warned map[string]bool // environment variables warned about (warnedEnv)
+
+	caught <-chan struct{} // closed once signals are caught (waitSignals)
 }
 
 // run runs the pakyas command line args and returns the exit code.
@@ -108,16 +110,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 }
 
 func (e *env) run(ctx context.Context, args []string) int {
-	e.args = args
+	e.args, e.caught = args, signalsCaught(ctx)
 	e.forgetHandOff()
-	e.handOffWhole(ctx, args)
+	e.handOffWhole(args)
 	root := newRoot(e)
-	if name, _ := commandName(args); name != "monitor" && name != "ping" {
-		// Before any command acts; monitor and ping wait later, once they
-		// have parsed their arguments, as the run of a cron job
-		// starts sooner for it.
-		signalsCaught(ctx)
-	}
 	err := root.Run(ctx, args)
 	if err == nil {
 		return exitOK
@@ -155,6 +151,7 @@ func printError(w io.Writer, err error) {
 }
 
 func newRoot(e *env) *cli.Command {
+	name, _ := commandName(e.args)
 	root := &cli.Command{
 		Name:  "pakyas",
 		Usage: "monitor cron jobs and scheduled tasks",
@@ -184,9 +181,9 @@ Examples:
 			}
 			return groupAction(ctx, cmd)
 		},
-		Commands: commandsFor(e, e.args),
+		Commands: commandsFor(e, name),
 	}
-	if completes(e.args) {
+	if completes(e.args, name) {
 		root.EnableShellCompletion = true
 		root.ConfigureShellCompletionCommand = func(c *cli.Command) {
 			c.Hidden = false
@@ -206,17 +203,14 @@ Examples:
 	return root
 }
 
-// completes reports whether the command line args may involve shell
-// completion: the completion command, the completion protocol
-// (--generate-shell-completion), or a command line that names no known
-// command (help lists the completion command). urfave/cli builds the
+// completes reports whether the command line args, naming command name,
+// may involve shell completion: the completion protocol
+// (--generate-shell-completion), or no command of ours (the completion
+// command itself, help, which lists it, or none). urfave/cli builds the
 // completion command on every run it is enabled for.
-func completes(args []string) bool {
-	if slices.Contains(args, "--generate-shell-completion") {
-		return true
-	}
-	name, at := commandName(args)
-	return at < 0 || name == "completion" || name == "help" || !slices.ContainsFunc(commands, func(c command) bool { return c.name == name })
+func completes(args []string, name string) bool {
+	_, ours := commandNamed(name)
+	return !ours || slices.Contains(args, "--generate-shell-completion")
 }
 
 // commands are pakyas's top-level commands, in the order help lists them.
@@ -245,24 +239,30 @@ var commands = []command{
 	{"version", versionCommand},
 }
 
-// commandsFor returns the top-level commands to build for the command line
-// args: only the one it names, when it names one, else all of them.
+// commandsFor returns the top-level commands to build for a command line
+// that names command name (commandName): only that one, when it is one of
+// ours, else all of them.
 // urfave/cli sets up every command of the tree on each run (help
 // commands, flag categories), which is most of its cost; a cron job's
 // `pakyas monitor` need not pay it for the other hundred.
-func commandsFor(e *env, args []string) []*cli.Command {
-	if name, at := commandName(args); at >= 0 {
-		for _, c := range commands {
-			if c.name == name {
-				return []*cli.Command{c.build(e)}
-			}
-		}
+func commandsFor(e *env, name string) []*cli.Command {
+	if c, ok := commandNamed(name); ok {
+		return []*cli.Command{c.build(e)}
 	}
 	all := make([]*cli.Command, len(commands))
 	for i, c := range commands {
 		all[i] = c.build(e)
 	}
 	return all
+}
+
+// commandNamed returns the top-level command called name.
+func commandNamed(name string) (command, bool) {
+	i := slices.IndexFunc(commands, func(c command) bool { return c.name == name })
+	if i < 0 {
+		return command{}, false
+	}
+	return commands[i], true
 }
 
 // commandName returns the command args name: the first argument that is

@@ -40,8 +40,8 @@ func (e *env) forgetHandOff() {
 
 // handOffWhole is where the lean build hands commands that pakyas-full
 // answers whole to it; this executable answers them itself.
-func (e *env) handOffWhole(context.Context, []string) {}
+func (e *env) handOffWhole([]string) {}
 
 // handOffForTargets is where the lean build (-tags thin) passes a run with
 // external targets to pakyas-full; this executable hosts them itself.
-func (e *env) handOffForTargets(context.Context, flagValues, string) error { return nil }
+func (e *env) handOffForTargets(flagValues, string) error { return nil }

@@ -30,7 +30,7 @@ func (e *env) externals(_ context.Context, fv flagValues, s *settings, _ bool, _
 // key. It is called before anything is sent or read from stdin, so
 // pakyas-full runs the command from its beginning. Without pakyas-full the
 // run goes on, notifying Pakyas only, and says so.
-func (e *env) handOffForTargets(ctx context.Context, fv flagValues, key string) error {
+func (e *env) handOffForTargets(fv flagValues, key string) error {
 	f, err := externalFlagValues(fv, nil)
 	if err != nil || f.Off {
 		return err
@@ -40,7 +40,7 @@ func (e *env) handOffForTargets(ctx context.Context, fv flagValues, key string) 
 	if x.Config == nil || len(x.Config.TargetsFor(key)) == 0 {
 		return nil // a file that cannot be read is reported by externals
 	}
-	err = e.handOff(ctx)
+	err = e.handOff()
 	if !fv.Bool("quiet") { // monitor -q: only what explains an exit code of 3
 		e.warnf("External targets are configured for %q, but %v; this run notifies Pakyas only", key, err)
 	}

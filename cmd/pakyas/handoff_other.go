@@ -3,7 +3,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -13,13 +12,13 @@ import (
 
 var exeSuffix = map[bool]string{true: ".exe"}[runtime.GOOS == "windows"]
 
+// execReplaces: execFull runs pakyas-full as a child process.
+const execReplaces = false
+
 // execFull runs pakyas-full with the same arguments, environment and
 // standard streams, and exits with its code: this system cannot replace a
-// process. It returns only when pakyas-full could not be started. A
-// Ctrl-C reaches both; this process catches it (signalsCaught) and waits
-// for pakyas-full, which decides.
-func execFull(ctx context.Context, path string, args []string) error {
-	signalsCaught(ctx)
+// process. It returns only when pakyas-full could not be started.
+func execFull(path string, args []string) error {
 	c := exec.Command(path, args[1:]...)
 	c.Stdin, c.Stdout, c.Stderr = os.Stdin, os.Stdout, os.Stderr
 	err := c.Run()

@@ -43,7 +43,7 @@ func fullPath() (string, error) {
 
 // handOff runs this command line in pakyas-full, in place of this process
 // where the system can (execFull). It returns only when it could not.
-func (e *env) handOff(ctx context.Context) error {
+func (e *env) handOff() error {
 	p, err := fullPath()
 	if err != nil {
 		return err
@@ -57,8 +57,13 @@ func (e *env) handOff(ctx context.Context) error {
 	e.mu.Lock()
 	warned := slices.Sorted(maps.Keys(e.warned))
 	e.mu.Unlock()
+	if !execReplaces {
+		// Ctrl-C reaches both processes: this one catches it and waits
+		// for pakyas-full, which decides.
+		e.waitSignals()
+	}
 	_ = os.Setenv(handOffEnv, handOffMarker(warned))
-	err = execFull(ctx, p, e.args)
+	err = execFull(p, e.args)
 	_ = os.Unsetenv(handOffEnv)
 	return err
 }
@@ -71,7 +76,7 @@ func (e *env) forgetHandOff() {}
 // pakyas-full answers them whole: a command it runs (server, plugin), its
 // help (`pakyas help server`) and shell completion under it. Without
 // pakyas-full, the lean commands go on to say what to install.
-func (e *env) handOffWhole(ctx context.Context, args []string) {
+func (e *env) handOffWhole(args []string) {
 	name, at := commandName(args)
 	if name == "help" || name == "h" { // `pakyas help [-v] server`
 		name = ""
@@ -83,7 +88,7 @@ func (e *env) handOffWhole(ctx context.Context, args []string) {
 		}
 	}
 	if name == "server" || name == "plugin" {
-		_ = e.handOff(ctx)
+		_ = e.handOff()
 	}
 }
 
@@ -93,8 +98,8 @@ func handOffCommand(e *env, name, usage, usageText string) *cli.Command {
 	return &cli.Command{
 		Name: name, Usage: usage, UsageText: usageText,
 		SkipFlagParsing: true,
-		Action: func(ctx context.Context, _ *cli.Command) error {
-			err := e.handOff(ctx)
+		Action: func(context.Context, *cli.Command) error {
+			err := e.handOff()
 			return withCode(exitError, fmt.Sprintf("pakyas %s: %v", name, err),
 				"`make install` installs pakyas and pakyas-full side by side; `go install ./cmd/pakyas` builds one complete pakyas")
 		},

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"syscall"
@@ -11,11 +10,14 @@ import (
 
 const exeSuffix = ""
 
+// execReplaces: execFull replaces this process.
+const execReplaces = true
+
 // execFull replaces this process with pakyas-full, given the same
 // arguments, environment, standard streams and process ID (so cron, a
 // supervisor or a shell sees one process, and signals reach the job's
 // monitor as before). It returns only on failure.
-func execFull(_ context.Context, path string, args []string) error {
+func execFull(path string, args []string) error {
 	argv := append([]string{path}, args[1:]...)
 	if err := syscall.Exec(path, argv, os.Environ()); err != nil {
 		return fmt.Errorf("run %s: %w", path, err)

@@ -55,10 +55,9 @@ func (e *env) monitor(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
-	if err := e.handOffForTargets(ctx, fv, orWord(slug, publicID)); err != nil {
+	if err := e.handOffForTargets(fv, orWord(slug, publicID)); err != nil {
 		return err
 	}
-	signalsCaught(ctx) // before anything is read, sent or run
 	cfg.Host, _ = os.Hostname()
 	cfg.Stdin, cfg.Stdout, cfg.Stderr, cfg.Log = e.stdin, e.stdout, e.stderr, e.stderr
 	job := monitor.Job{Args: argv}

@@ -86,10 +86,9 @@ func (e *env) ping(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
-	if err := e.handOffForTargets(ctx, fv, orWord(slug, publicID)); err != nil {
+	if err := e.handOffForTargets(fv, orWord(slug, publicID)); err != nil {
 		return err
 	}
-	signalsCaught(ctx) // before anything is read, sent or run
 	s, err := e.settings(cmd)
 	if err != nil {
 		return err

@@ -100,6 +100,7 @@ func globalFlagsOf(cmd *cli.Command) map[string]cli.Flag {
 // config.toml that cannot be read is a warning: its values are ignored
 // and everything given by flag or environment still works.
 func (e *env) settings(cmd *cli.Command) (*settings, error) {
+	e.waitSignals() // before the command sends or runs anything
 	global := globalFlagsOf(cmd)
 	cs, err := config.Resolve(config.Inputs{
 		Flag: func(name string) (string, bool) {

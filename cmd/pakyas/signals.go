@@ -11,11 +11,11 @@ import (
 // signal.NotifyContext's does, and the function that stops catching them.
 // A process's first signal.Notify starts a thread and waits for it: 0.6 to
 // 1.3 ms on a small virtual machine, 5 % of `pakyas monitor -- true`. It
-// is done here while the command line is parsed; signalsCaught waits for
-// it before a command acts (monitor and ping: once their arguments are
-// checked), so nothing a command does can be interrupted by a signal that
-// would not cancel the context. Until then a signal ends pakyas as it
-// would during the Go runtime's start.
+// is done here while the command line is parsed and the command checks
+// its arguments; a command waits for it when it reads its settings
+// (env.settings), before it sends or runs anything, so nothing it does can
+// be interrupted by a signal that would not cancel the context. Until
+// then a signal ends pakyas as it would during the Go runtime's start.
 func catchSignals() (context.Context, func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	sigs := make(chan os.Signal, 1)
@@ -38,10 +38,18 @@ func catchSignals() (context.Context, func()) {
 
 type signalsKey struct{}
 
-// signalsCaught returns once catchSignals has caught SIGINT and SIGTERM
-// for ctx; at once for a context that did not come from it.
-func signalsCaught(ctx context.Context) {
-	if caught, ok := ctx.Value(signalsKey{}).(chan struct{}); ok {
-		<-caught
+// signalsCaught returns the channel that catchSignals closes once it
+// catches SIGINT and SIGTERM for ctx; nil for a context that did not come
+// from it.
+func signalsCaught(ctx context.Context) <-chan struct{} {
+	caught, _ := ctx.Value(signalsKey{}).(chan struct{})
+	return caught
+}
+
+// waitSignals returns once SIGINT and SIGTERM cancel the command's
+// context (catchSignals); at once when they are not pakyas's to catch.
+func (e *env) waitSignals() {
+	if e.caught != nil {
+		<-e.caught
 	}
 }
