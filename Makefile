@@ -9,10 +9,12 @@ LDFLAGS  := -s -w -X main.version=$(VERSION)
 # is in pakyas for the dashboard; the plugins stay without it.)
 TAGS     := grpcnotrace
 # bin/pakyas is built with LEAN too: the CLI without the server and the
-# target plugin host, which it runs from bin/pakyas-full (the complete
-# pakyas) for `pakyas server`, `pakyas plugin` and runs with external
-# targets, so a monitored run does not pay their start-up.
+# target plugin host. It runs bin/pakyas-host (built with HOST: the plugin
+# host without the server) for `pakyas plugin` and runs with external
+# targets, and bin/pakyas-full (the complete pakyas) for `pakyas server`,
+# so each run pays the start-up of only what it uses.
 LEAN     := thin
+HOST     := noserver
 BIN      := bin
 PLUGINS  := $(notdir $(wildcard plugins/*))
 PREFIX   ?= $(HOME)/.local
@@ -25,10 +27,12 @@ export PAKYAS_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmo
 
 all: build
 
-## build: bin/pakyas, bin/pakyas-full and every bin/pakyas-target-*
+## build: bin/pakyas, bin/pakyas-host, bin/pakyas-full and every
+## bin/pakyas-target-*
 build:
 	@mkdir -p $(BIN)
 	$(GO) build -tags '$(TAGS) $(LEAN)' -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/pakyas ./cmd/pakyas
+	$(GO) build -tags '$(TAGS) $(HOST)' -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/pakyas-host ./cmd/pakyas
 	$(GO) build -tags '$(TAGS)' -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/pakyas-full ./cmd/pakyas
 	@for p in $(PLUGINS); do \
 		echo "$(GO) build -o $(BIN)/pakyas-target-$$p ./plugins/$$p"; \
@@ -56,6 +60,7 @@ lint:
 	@echo "== go vet"
 	$(GO) vet -tags '$(TAGS)' ./...
 	$(GO) vet -tags '$(TAGS) $(LEAN)' ./cmd/pakyas
+	$(GO) vet -tags '$(TAGS) $(HOST)' ./cmd/pakyas
 	cd tools && $(GO) vet ./...
 
 unit:
@@ -78,6 +83,7 @@ crosscheck:
 	@echo "== cross-check every release platform (darwin, windows, linux/arm64)"
 	@cd tools && $(GO) run ./crosscheck -C .. -tags '$(TAGS)' darwin/amd64 darwin/arm64 windows/amd64 windows/arm64 linux/arm64
 	@cd tools && $(GO) run ./crosscheck -C .. -tests=false -tags '$(TAGS) $(LEAN)' darwin/arm64 windows/amd64 -- ./cmd/pakyas
+	@cd tools && $(GO) run ./crosscheck -C .. -tests=false -tags '$(TAGS) $(HOST)' darwin/arm64 windows/amd64 -- ./cmd/pakyas
 
 ## bench: benchmarks that print figures: the Go benchmarks (ping ingest
 ## on SQLite and PostgreSQL as a ratio of a bare Go HTTP server in the same
@@ -102,7 +108,8 @@ proto-check:
 	@echo "== proto-check"
 	@GO=$(GO) scripts/proto.sh check
 
-## install: pakyas, pakyas-full and the target plugins into $(PREFIX)/bin
+## install: pakyas, pakyas-host, pakyas-full and the target plugins into
+## $(PREFIX)/bin
 install: build
 	install -d $(PREFIX)/bin
 	install -m 0755 $(BIN)/pakyas* $(PREFIX)/bin/
@@ -115,7 +122,7 @@ demo: build
 
 ## dist: release archives and SHA256SUMS in dist/
 dist:
-	@TAGS='$(TAGS)' LEAN='$(LEAN)' scripts/dist.sh $(VERSION)
+	@TAGS='$(TAGS)' LEAN='$(LEAN)' HOST='$(HOST)' scripts/dist.sh $(VERSION)
 
 clean:
 	rm -rf $(BIN) dist

@@ -56,11 +56,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# As make builds them: the lean pakyas and pakyas-full beside it.
+# As make builds them: the lean pakyas, pakyas-host and pakyas-full beside
+# it.
 tags=$(sed -n 's/^TAGS *:= *//p' Makefile)
 lean=$(sed -n 's/^LEAN *:= *//p' Makefile)
+host=$(sed -n 's/^HOST *:= *//p' Makefile)
 pakyas=$work/pakyas
 CGO_ENABLED=0 "$GO" build -tags "$tags $lean" -trimpath -ldflags '-s -w' -o "$pakyas" ./cmd/pakyas
+CGO_ENABLED=0 "$GO" build -tags "$tags $host" -trimpath -ldflags '-s -w' -o "$work/pakyas-host" ./cmd/pakyas
 CGO_ENABLED=0 "$GO" build -tags "$tags" -trimpath -ldflags '-s -w' -o "$work/pakyas-full" ./cmd/pakyas
 # The go command keeps its caches where they were: HOME changes below.
 export GOMODCACHE="$("$GO" env GOMODCACHE)" GOCACHE="$("$GO" env GOCACHE)" GOPATH="$("$GO" env GOPATH)"

@@ -2,11 +2,12 @@
 # make dist: the release archives the user guide's install lines download,
 #   dist/pakyas-{linux,darwin}-{x86_64,arm64}.tar.gz
 #   dist/pakyas-windows-{x86_64,arm64}.zip
-# each holding `pakyas`, `pakyas-full` (the server and the target plugin
-# host, which pakyas runs for them) and every bundled `pakyas-target-*`
-# plugin at its top level (so `tar xz && mv pakyas /usr/local/bin/` works
-# for monitoring; `mv pakyas pakyas-full pakyas-target-* /usr/local/bin/`
-# for all of it), and
+# each holding `pakyas`, `pakyas-host` (the target plugin host, which
+# pakyas runs for runs with external targets), `pakyas-full` (the complete
+# pakyas: the server) and every bundled `pakyas-target-*` plugin at its top
+# level (so `tar xz && mv pakyas /usr/local/bin/` works for monitoring;
+# `mv pakyas pakyas-host pakyas-full pakyas-target-* /usr/local/bin/` for
+# all of it), and
 # dist/SHA256SUMS. Usage: scripts/dist.sh VERSION
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +19,7 @@ ldflags="-s -w -X main.version=$version"
 # The Makefile's TAGS (make dist passes them).
 tags=${TAGS-$(sed -n 's/^TAGS *:= *//p' Makefile)}
 lean=${LEAN-$(sed -n 's/^LEAN *:= *//p' Makefile)}
+host=${HOST-$(sed -n 's/^HOST *:= *//p' Makefile)}
 plugins=()
 for d in plugins/*/; do
 	if [ -f "$d/main.go" ]; then
@@ -56,6 +58,7 @@ for target in linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 wi
 	mkdir -p "$dir"
 	echo "== $name"
 	GOOS=$goos GOARCH=$goarch $GO build -tags "$tags $lean" -trimpath -ldflags "$ldflags" -o "$dir/pakyas$exe" ./cmd/pakyas
+	GOOS=$goos GOARCH=$goarch $GO build -tags "$tags $host" -trimpath -ldflags "$ldflags" -o "$dir/pakyas-host$exe" ./cmd/pakyas
 	GOOS=$goos GOARCH=$goarch $GO build -tags "$tags" -trimpath -ldflags "$ldflags" -o "$dir/pakyas-full$exe" ./cmd/pakyas
 	for p in "${plugins[@]}"; do
 		GOOS=$goos GOARCH=$goarch $GO build -tags "$tags" -trimpath -ldflags "$ldflags" -o "$dir/pakyas-target-$p$exe" "./plugins/$p"

@@ -93,10 +93,13 @@ type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
-	args           []string // the command line, for a hand-off to pakyas-full
+	args           []string // the command line, for a hand-off (handOffTo)
 	// external is external_monitors.toml as the lean build read it to
 	// decide its hand-off, so the run does not read it again.
 	external *config.ExternalFile
+	// handedOff: a partial pakyas handed this process its command
+	// (forgetHandOff).
+	handedOff bool
 
 	mu     sync.Mutex
 	warned map[string]bool // environment variables warned about (warnedEnv)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"math"
+	"os"
 	"strings"
 	"time"
 
@@ -41,8 +42,8 @@ func externalFlagValues(fv flagValues, s *settings) (config.ExternalFlags, error
 	return f, nil
 }
 
-// handOffEnv marks a process that a lean pakyas handed its command to
-// (handOff). Its value is "1", then the names of the environment
+// handOffEnv marks a process that a partial pakyas handed its command to
+// (handOffTo). Its value is "1", then the names of the environment
 // variables the lean pakyas warned about, separated by spaces.
 const handOffEnv = "PAKYAS_HANDED_OFF"
 
@@ -50,6 +51,23 @@ const handOffEnv = "PAKYAS_HANDED_OFF"
 // the environment variables named.
 func handOffMarker(warned []string) string {
 	return strings.Join(append([]string{"1"}, warned...), " ")
+}
+
+// forgetHandOff notes that this process was handed its command (so it
+// does not hand it on: handOffTo), clears the marker, so that the job, and
+// a pakyas the job runs, do not inherit it, and takes from it the
+// environment variables the lean pakyas warned about, so the warnings are
+// not given twice.
+func (e *env) forgetHandOff() {
+	v, ok := os.LookupEnv(handOffEnv)
+	if !ok {
+		return
+	}
+	e.handedOff = true
+	_ = os.Unsetenv(handOffEnv)
+	for _, name := range handOffWarned(v) {
+		e.warnedEnv(name)
+	}
 }
 
 // handOffWarned returns the variables a marker names (handOffMarker).

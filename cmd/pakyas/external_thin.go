@@ -10,7 +10,7 @@ import (
 
 // externals reads the external flags and external_monitors.toml for check
 // key. This lean executable hosts no target plugin: a run a target applies
-// to was handed to pakyas-full before it began (handOffForTargets), so what
+// to was handed to pakyas-host before it began (handOffForTargets), so what
 // is left here is migration mode and the messages of a file that cannot
 // be read. The file is the one handOffForTargets read.
 func (e *env) externals(_ context.Context, fv flagValues, s *settings, _ bool, _ string) (*externalRun, error) {
@@ -25,11 +25,11 @@ func (e *env) externals(_ context.Context, fv flagValues, s *settings, _ bool, _
 	return &externalRun{migration: e.external.Plan(f, s.verbose, e.stderr).Migration}, nil
 }
 
-// handOffForTargets passes the command to pakyas-full, which hosts target
-// plugins, when external_monitors.toml has a target that may apply to check
-// key. It is called before anything is sent or read from stdin, so
-// pakyas-full runs the command from its beginning. Without pakyas-full the
-// run goes on, notifying Pakyas only, and says so.
+// handOffForTargets passes the command to pakyas-host (or pakyas-full),
+// which hosts target plugins, when external_monitors.toml has a target that
+// may apply to check key. It is called before anything is sent or read from
+// stdin, so pakyas-host runs the command from its beginning. Without either
+// the run goes on, notifying Pakyas only, and says so.
 func (e *env) handOffForTargets(fv flagValues, key string) error {
 	f, err := externalFlagValues(fv, nil)
 	if err != nil || f.Off {

@@ -1,4 +1,4 @@
-//go:build thin && !unix
+//go:build (thin || noserver) && !unix
 
 package main
 
@@ -12,12 +12,12 @@ import (
 
 var exeSuffix = map[bool]string{true: ".exe"}[runtime.GOOS == "windows"]
 
-// execReplaces: execFull runs pakyas-full as a child process.
+// execReplaces: execFull runs the other executable as a child process.
 const execReplaces = false
 
-// execFull runs pakyas-full with the same arguments, environment and
+// execFull runs the executable at path with the same arguments, environment and
 // standard streams, and exits with its code: this system cannot replace a
-// process. It returns only when pakyas-full could not be started.
+// process. It returns only when it could not be started.
 func execFull(path string, args []string) error {
 	c := exec.Command(path, args[1:]...)
 	c.Stdin, c.Stdout, c.Stderr = os.Stdin, os.Stdout, os.Stderr

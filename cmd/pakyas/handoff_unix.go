@@ -1,4 +1,4 @@
-//go:build thin && unix
+//go:build (thin || noserver) && unix
 
 package main
 
@@ -13,7 +13,7 @@ const exeSuffix = ""
 // execReplaces: execFull replaces this process.
 const execReplaces = true
 
-// execFull replaces this process with pakyas-full, given the same
+// execFull replaces this process with the executable at path, given the same
 // arguments, environment, standard streams and process ID (so cron, a
 // supervisor or a shell sees one process, and signals reach the job's
 // monitor as before). It returns only on failure.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -39,12 +40,29 @@ func TestLeanBinaryLinks(t *testing.T) {
 	}
 }
 
+// TestHostBinaryLinks: pakyas-host, which runs the jobs that have external
+// targets, links the plugin host but not the server.
+func TestHostBinaryLinks(t *testing.T) {
+	cmd := exec.Command("go", "list", "-deps", "-tags", testutil.Tags+" "+testutil.HostTag, ".")
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	deps := strings.Fields(string(out))
+	require.Contains(t, deps, "github.com/hashicorp/go-plugin")
+	require.Contains(t, deps, "github.com/pakyas/pakyas/core/external")
+	for _, p := range deps {
+		for _, heavy := range []string{"modernc.org/", "github.com/jackc/pgx",
+			"github.com/pakyas/pakyas/core/server", "github.com/pakyas/pakyas/core/store"} {
+			assert.False(t, strings.HasPrefix(p, heavy), "pakyas-host links %s", p)
+		}
+	}
+}
+
 // TestLeanHandsOff: with external targets configured, the lean pakyas
-// hands the run to pakyas-full in place (the same process: the job's
+// hands the run to pakyas-host in place (the same process: the job's
 // parent is the process that was started), and the target gets the
-// events; without pakyas-full beside it or on PATH, the job still runs and
-// Pakyas still gets the signals, with a warning, and `pakyas server` says
-// what to install.
+// events; pakyas-full stands in for a missing pakyas-host; without either
+// beside it or on PATH, the job still runs and Pakyas still gets the
+// signals, with a warning, and `pakyas server` says what to install.
 func TestLeanHandsOff(t *testing.T) {
 	u, srv := loggedIn(t)
 	ch := createCheck(t, srv, "lean")
@@ -64,13 +82,18 @@ func TestLeanHandsOff(t *testing.T) {
 		[]byte("[targets.webhook]\nurl = \""+hook.URL+"\"\n"), 0o600))
 	u = u.with("PAKYAS_PLUGIN_DIR", pluginDir)
 
-	// With pakyas-full: one process, the target notified.
+	// With pakyas-host: one process, the target notified.
 	// The job does not inherit the hand-off marker: a pakyas it runs
 	// may hand off in turn.
-	cmd := u.job("monitor", "lean", "--", "sh", "-c", `echo "parent $PPID marker ${PAKYAS_HANDED_OFF:-none}"`)
+	cmd := u.job("monitor", "lean", "--", "sh", "-c", `echo "parent $PPID marker ${PAKYAS_HANDED_OFF:-none}"; readlink /proc/$PPID/exe 2>/dev/null || true`)
 	r := runJob(t, cmd)
 	require.Equal(t, 0, r.code, "%s", r)
-	assert.Equal(t, "parent "+strconv.Itoa(cmd.Process.Pid)+" marker none\n", r.stdout)
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	assert.Equal(t, "parent "+strconv.Itoa(cmd.Process.Pid)+" marker none", lines[0])
+	if runtime.GOOS == "linux" { // the process runs pakyas-host now
+		require.Len(t, lines, 2, "%s", r)
+		assert.Equal(t, "pakyas-host", filepath.Base(lines[1]))
+	}
 	mu.Lock()
 	assert.Len(t, hooks, 2, "the webhook target got start and success: %q", hooks)
 	mu.Unlock()
@@ -123,10 +146,10 @@ func TestLeanHandsOff(t *testing.T) {
 	r = exe("monitor", "lean", "--", "/bin/sh", "-c", "echo ran")
 	require.Equal(t, 0, r.code, "%s", r)
 	assert.Equal(t, "ran\n", r.stdout)
-	assert.Contains(t, r.stderr, `pakyas: warning: External targets are configured for "lean", but pakyas-full is not next to pakyas nor on PATH (install both: make install); this run notifies Pakyas only`)
+	assert.Contains(t, r.stderr, `pakyas: warning: External targets are configured for "lean", but neither pakyas-host nor pakyas-full is next to pakyas nor on PATH (install them: make install); this run notifies Pakyas only`)
 	assert.Equal(t, 6, len(checkNow(t, srv, ch.PublicID).Signals))
 	mu.Lock()
-	assert.Len(t, hooks, 4, "no target without pakyas-full")
+	assert.Len(t, hooks, 4, "no target without pakyas-host or pakyas-full")
 	mu.Unlock()
 	// -q: nothing of pakyas's own unless the run ends in exit 3.
 	r = exe("monitor", "-q", "lean", "--", "/bin/sh", "-c", "echo ran")
@@ -143,6 +166,36 @@ func TestLeanHandsOff(t *testing.T) {
 	require.Equal(t, 0, r.code, "%s", r)
 	assert.Contains(t, r.stderr, "is not the complete pakyas (it handed the command back)")
 	require.NoError(t, os.Remove(filepath.Join(filepath.Dir(alone), "pakyas-full")))
+
+	// pakyas-full stands in for a missing pakyas-host.
+	copyFile(t, fullBin(), filepath.Join(filepath.Dir(alone), "pakyas-full"))
+	r = exe("ping", "lean")
+	require.Equal(t, 0, r.code, "%s", r)
+	assert.Empty(t, r.stderr)
+	mu.Lock()
+	assert.Len(t, hooks, 5, "handed off to pakyas-full: the target got the ping")
+	mu.Unlock()
+	require.NoError(t, os.Remove(filepath.Join(filepath.Dir(alone), "pakyas-full")))
+
+	// pakyas-host hands the server's commands to pakyas-full, and says
+	// so when it is missing.
+	host := filepath.Join(filepath.Dir(alone), "pakyas-host")
+	copyFile(t, filepath.Join(filepath.Dir(pakyasBin), "pakyas-host"), host)
+	hostCmd := func(args ...string) result {
+		cmd := u.job(args...)
+		cmd.Path, cmd.Args[0] = host, host
+		cmd.Env = append(cmd.Env, "PATH=/nonexistent")
+		return runJob(t, cmd)
+	}
+	r = hostCmd("server", "--dev")
+	assert.Equal(t, 1, r.code, "%s", r)
+	assert.Contains(t, r.stderr, "pakyas: pakyas server: pakyas-full is not next to pakyas nor on PATH")
+	copyFile(t, fullBin(), filepath.Join(filepath.Dir(alone), "pakyas-full"))
+	r = hostCmd("help", "server")
+	require.Equal(t, 0, r.code, "%s", r)
+	assert.Contains(t, r.stdout, "--database-url")
+	require.NoError(t, os.Remove(filepath.Join(filepath.Dir(alone), "pakyas-full")))
+	require.NoError(t, os.Remove(host))
 
 	r = exe("server", "--dev")
 	assert.Equal(t, 1, r.code, "%s", r)

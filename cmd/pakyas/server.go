@@ -1,4 +1,4 @@
-//go:build !thin
+//go:build !thin && !noserver
 
 package main
 
@@ -14,6 +14,10 @@ import (
 	"github.com/pakyas/pakyas/core/store/postgres"
 	"github.com/urfave/cli/v3"
 )
+
+// handOffWhole is where a partial build hands the commands this complete
+// one answers whole (handoff.go); this executable answers them itself.
+func (e *env) handOffWhole([]string) {}
 
 func dataDirFlag() cli.Flag {
 	return &cli.StringFlag{

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"sync"
 	"time"
 
@@ -55,6 +56,21 @@ type Host struct {
 
 	mu     sync.Mutex
 	closed bool
+
+	sockOnce sync.Once
+	sockDir  string // one directory for every plugin's socket (socketDir)
+	sockErr  error
+}
+
+// socketDir makes, once, the directory the Host's plugins put their Unix
+// sockets in (one directory rather than one each: a plugin's start is on
+// a monitored run's critical path); stop removes it.
+func (h *Host) socketDir() (string, error) {
+	if runtime.GOOS == "windows" {
+		return "", nil // loopback TCP
+	}
+	h.sockOnce.Do(func() { h.sockDir, h.sockErr = target.SocketDir() })
+	return h.sockDir, h.sockErr
 }
 
 // Start chooses the targets that apply to opts.Key and starts launching
@@ -166,6 +182,10 @@ func (h *Host) stop(wait bool) {
 		})
 	}
 	wg.Wait()
+	h.sockOnce.Do(func() {}) // none made from now on
+	if h.sockDir != "" {
+		_ = os.RemoveAll(h.sockDir)
+	}
 }
 
 // forceKill kills c's process without asking it to shut down first (which

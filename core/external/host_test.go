@@ -121,6 +121,8 @@ uuid = "550e8400-e29b-41d4-a716-446655440000"
 [checks."other".targets.cronitor]
 monitor_key = "other"
 `, hc.URL, hook.URL, cron.URL))
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp) // where the Host puts its plugins' sockets
 	var log bytes.Buffer
 	h := external.Start(context.Background(), external.Options{Config: cfg, Key: "backup-db",
 		Dirs: []external.Dir{{Path: dir, Source: external.SourceEnv}}, Timeout: 5 * time.Second, Verbose: true, Log: &log})
@@ -136,7 +138,20 @@ monitor_key = "other"
 		assert.Equal(t, "healthchecks", res[0].Target)
 		assert.Equal(t, "webhook", res[1].Target)
 	}
+	// One socket directory for all of the Host's plugins, 0700, removed
+	// by Close.
+	dirs, err := filepath.Glob(filepath.Join(tmp, "pakyas-plugin-*"))
+	require.NoError(t, err)
+	require.Len(t, dirs, 1, "one socket directory")
+	fi, err := os.Stat(dirs[0])
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o700), fi.Mode().Perm())
+	socks, err := os.ReadDir(dirs[0])
+	require.NoError(t, err)
+	assert.Len(t, socks, 2, "the sockets of the two plugins that apply")
 	h.Close()
+	_, err = os.Stat(dirs[0])
+	assert.True(t, os.IsNotExist(err), "Close removes the socket directory")
 	assert.Equal(t, []string{
 		"POST /550e8400-e29b-41d4-a716-446655440000/start?rid=8b3f2c1e-0000-4000-8000-000000000001 ",
 		"POST /550e8400-e29b-41d4-a716-446655440000?rid=8b3f2c1e-0000-4000-8000-000000000001 done",

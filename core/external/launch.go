@@ -89,7 +89,11 @@ func (h *Host) start(ctx context.Context, r *running) (*target.Client, error) {
 		}
 		return nil, err
 	}
-	c, err := target.Launch(ctx, p.Path, target.LaunchOptions{StartTimeout: h.opts.Timeout, Verbose: h.opts.Verbose, Debug: h.opts.Debug, Stderr: h.log})
+	sock, err := h.socketDir()
+	if err != nil {
+		return nil, err
+	}
+	c, err := target.Launch(ctx, p.Path, target.LaunchOptions{StartTimeout: h.opts.Timeout, Verbose: h.opts.Verbose, Debug: h.opts.Debug, Stderr: h.log, SocketDir: sock})
 	if err != nil {
 		// go-plugin's message is generic and long; the handshake probe
 		// (the one `plugin check` runs) says in one line what to fix.

@@ -38,6 +38,11 @@ type LaunchOptions struct {
 	// Stderr receives the verbose log; nil means os.Stderr. It is written
 	// from several goroutines, so it must be safe for concurrent writes.
 	Stderr io.Writer
+	// SocketDir is the directory for the plugin's Unix socket: one the
+	// caller made 0700 (os.MkdirTemp does) and removes, so that a host of
+	// several plugins makes one. Empty: Launch makes one, which the
+	// Client removes. Unused on Windows (loopback TCP).
+	SocketDir string
 }
 
 // Launch starts the plugin executable at path and connects to it over
@@ -46,11 +51,12 @@ type LaunchOptions struct {
 //
 // The go-plugin defaults are replaced on purpose: gRPC only; a logger that
 // is silent unless opts.Verbose; StartTimeout from opts; no AutoMTLS (it
-// costs ~60 ms a plugin) but a Unix socket in a fresh 0700 directory; a
-// plugin environment that keeps only the variables an HTTP client needs
-// (PATH, TZ, TMPDIR, the proxy variables, SSL_CERT_FILE and SSL_CERT_DIR)
-// and drops the rest, the Pakyas API key first; and on Linux a parent-death
-// signal, so the plugin dies with pakyas even when pakyas is SIGKILLed.
+// costs ~60 ms a plugin) but a Unix socket in a 0700 directory (a fresh
+// one unless opts.SocketDir); a plugin environment that keeps only the
+// variables an HTTP client needs (PATH, TZ, TMPDIR, the proxy variables,
+// SSL_CERT_FILE and SSL_CERT_DIR) and drops the rest, the Pakyas API key
+// first; and on Linux a parent-death signal, so the plugin dies with
+// pakyas even when pakyas is SIGKILLed.
 func Launch(ctx context.Context, path string, opts LaunchOptions) (*Client, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("launch %s: %w", path, err)
@@ -59,7 +65,7 @@ func Launch(ctx context.Context, path string, opts LaunchOptions) (*Client, erro
 	if timeout <= 0 {
 		return nil, fmt.Errorf("launch %s: %w", path, context.DeadlineExceeded)
 	}
-	cmd, sockDir, err := command(path, opts.Verbose)
+	cmd, sockDir, err := command(path, opts.Verbose, opts.SocketDir)
 	if err != nil {
 		return nil, fmt.Errorf("launch %s: %w", path, err)
 	}
@@ -118,8 +124,9 @@ func startTimeout(ctx context.Context, d time.Duration) time.Duration {
 
 // command prepares the plugin process: the allow-listed environment, the
 // log level, the parent-death signal and, except on Windows (where go-plugin
-// uses loopback TCP), a fresh socket directory the caller removes.
-func command(path string, verbose bool) (cmd *exec.Cmd, sockDir string, err error) {
+// uses loopback TCP), the socket directory: shared, or else a fresh one
+// (sockDir) the caller removes.
+func command(path string, verbose bool, shared string) (cmd *exec.Cmd, sockDir string, err error) {
 	cmd = exec.Command(path)
 	cmd.SysProcAttr = sysProcAttr()
 	cmd.Env = pluginEnv(os.Environ(), runtime.GOOS == "windows")
@@ -129,14 +136,30 @@ func command(path string, verbose bool) (cmd *exec.Cmd, sockDir string, err erro
 	}
 	cmd.Env = append(cmd.Env, LogLevelEnv+"="+level)
 	if runtime.GOOS != "windows" {
-		// MkdirTemp makes the directory 0700: only our user can reach the
-		// socket, which is what AutoMTLS would otherwise buy.
-		if sockDir, err = os.MkdirTemp("", "pakyas-plugin-"); err != nil {
-			return nil, "", fmt.Errorf("socket directory: %w", err)
+		dir := shared
+		if dir == "" {
+			// MkdirTemp makes the directory 0700: only our user can
+			// reach the socket, which is what AutoMTLS would otherwise
+			// buy.
+			if sockDir, err = SocketDir(); err != nil {
+				return nil, "", err
+			}
+			dir = sockDir
 		}
-		cmd.Env = append(cmd.Env, plugin.EnvUnixSocketDir+"="+sockDir)
+		cmd.Env = append(cmd.Env, plugin.EnvUnixSocketDir+"="+dir)
 	}
 	return cmd, sockDir, nil
+}
+
+// SocketDir makes a directory for plugin sockets (LaunchOptions.SocketDir),
+// 0700: only our user can reach a socket in it, which is what AutoMTLS
+// would otherwise buy. The caller removes it.
+func SocketDir() (string, error) {
+	dir, err := os.MkdirTemp("", "pakyas-plugin-")
+	if err != nil {
+		return "", fmt.Errorf("socket directory: %w", err)
+	}
+	return dir, nil
 }
 
 // connect starts the plugin and dispenses its target.

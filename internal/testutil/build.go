@@ -63,9 +63,9 @@ func Binary(t testing.TB, pkg, name string) string {
 // Build is Binary for TestMain, where there is no testing.TB.
 //
 // "./cmd/pakyas" named "pakyas" is built as `make build` ships it: the lean
-// pakyas (tags Tags and LeanTag) with pakyas-full (Tags) beside it, which
-// the lean one runs for the server, the plugin commands and runs with
-// external targets.
+// pakyas (tags Tags and LeanTag) with pakyas-host (Tags and HostTag) and
+// pakyas-full (Tags) beside it, which the lean one runs for the plugin
+// commands and runs with external targets, and for the server.
 func Build(pkg, name string) (string, error) {
 	builtMu.Lock()
 	defer builtMu.Unlock()
@@ -76,7 +76,9 @@ func Build(pkg, name string) (string, error) {
 	var err error
 	if path.Clean(pkg) == "cmd/pakyas" && name == "pakyas" {
 		if _, err = build(pkg, "pakyas-full", Tags); err == nil {
-			out, err = build(pkg, "pakyas", Tags+" "+LeanTag)
+			if _, err = build(pkg, "pakyas-host", Tags+" "+HostTag); err == nil {
+				out, err = build(pkg, "pakyas", Tags+" "+LeanTag)
+			}
 		}
 	} else {
 		out, err = build(pkg, name, Tags)
@@ -91,6 +93,10 @@ func Build(pkg, name string) (string, error) {
 // LeanTag is the build tag of the lean pakyas executable (cmd/pakyas
 // built without the server and the plugin host).
 const LeanTag = "thin"
+
+// HostTag is the build tag of pakyas-host (cmd/pakyas built with the
+// target plugin host and without the server).
+const HostTag = "noserver"
 
 func build(pkg, name, tags string) (string, error) {
 	root := repoRoot()

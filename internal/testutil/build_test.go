@@ -19,6 +19,9 @@ func TestTagsMatchMakefile(t *testing.T) {
 	m = regexp.MustCompile(`(?m)^LEAN\s*:?=\s*(.*?)\s*$`).FindSubmatch(b)
 	require.NotNil(t, m, "no LEAN := line in the Makefile")
 	require.Equal(t, string(m[1]), LeanTag, "testutil.LeanTag must equal the Makefile's LEAN")
+	m = regexp.MustCompile(`(?m)^HOST\s*:?=\s*(.*?)\s*$`).FindSubmatch(b)
+	require.NotNil(t, m, "no HOST := line in the Makefile")
+	require.Equal(t, string(m[1]), HostTag, "testutil.HostTag must equal the Makefile's HOST")
 }
 
 // TestBuildOnce: a second Build, in this process or another, finds the
