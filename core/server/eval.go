@@ -67,7 +67,6 @@ func (s *Server) EvaluateDue(ctx context.Context) (int, error) {
 
 func (s *Server) evalLoop(ctx context.Context) {
 	for {
-		wait := maxIdle
 		if _, err := s.EvaluateDue(ctx); err != nil && ctx.Err() == nil {
 			// A failing store is retried, but not in a tight loop that
 			// floods the log.
@@ -77,15 +76,40 @@ func (s *Server) evalLoop(ctx context.Context) {
 			}
 			continue
 		}
-		if next, ok, err := s.store.NextEvalAt(ctx); err == nil && ok {
-			if d := next.Sub(s.clock.Now()); d < wait {
-				wait = d
+		wait, _ := s.untilNextEval(ctx)
+		// Sleep until the next deadline. A wake-up (a signal was stored,
+		// a check changed) may have brought it forward: look again, and
+		// evaluate only once one has passed, not on every wake-up: each
+		// evaluation is a write transaction, which ingest would wait for.
+		for {
+			woken, alive := sleepOrWake(ctx, wait, s.evalWake)
+			if !alive {
+				return
+			}
+			if !woken {
+				break
+			}
+			var due bool
+			if wait, due = s.untilNextEval(ctx); due {
+				break
 			}
 		}
-		if !sleep(ctx, wait, s.evalWake) {
-			return
-		}
 	}
+}
+
+// untilNextEval returns how long until the next stored deadline, at most
+// maxIdle, and whether it has passed. A store that does not answer counts
+// as due: EvaluateDue reports its error.
+func (s *Server) untilNextEval(ctx context.Context) (wait time.Duration, due bool) {
+	next, found, err := s.store.NextEvalAt(ctx)
+	switch {
+	case err != nil:
+		return 0, true
+	case !found:
+		return maxIdle, false
+	}
+	d := next.Sub(s.clock.Now())
+	return min(d, maxIdle), d <= 0
 }
 
 // DeliverAlerts delivers every alert that is due now, once.
@@ -126,6 +150,13 @@ func (s *Server) pruneLoop(ctx context.Context) {
 
 // sleep waits for d, a wake-up or ctx; it returns false when ctx is done.
 func sleep(ctx context.Context, d time.Duration, wakeup <-chan struct{}) bool {
+	_, alive := sleepOrWake(ctx, d, wakeup)
+	return alive
+}
+
+// sleepOrWake is sleep that also says whether a wake-up ended it. It waits
+// at least 10 ms.
+func sleepOrWake(ctx context.Context, d time.Duration, wakeup <-chan struct{}) (woken, alive bool) {
 	if d < 10*time.Millisecond {
 		d = 10 * time.Millisecond
 	}
@@ -133,11 +164,12 @@ func sleep(ctx context.Context, d time.Duration, wakeup <-chan struct{}) bool {
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
-		return false
+		return false, false
 	case <-t.C:
+		return false, true
 	case <-wakeup:
+		return true, true
 	}
-	return true
 }
 
 // parentsFirst orders checks so that a check that depends on another of

@@ -1,0 +1,65 @@
+package server
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/pakyas/pakyas/core"
+)
+
+// dueCountingStore counts the evaluations: the transactions that read the
+// due checks.
+type dueCountingStore struct {
+	core.Store
+	evaluations atomic.Int32
+}
+
+func (d *dueCountingStore) Update(ctx context.Context, fn func(q core.Queries) error) error {
+	return d.Store.Update(ctx, func(q core.Queries) error { return fn(dueCountingQueries{q, d}) })
+}
+
+type dueCountingQueries struct {
+	core.Queries
+	d *dueCountingStore
+}
+
+func (q dueCountingQueries) DueChecks(ctx context.Context, now time.Time, limit int) ([]core.Check, error) {
+	q.d.evaluations.Add(1)
+	return q.Queries.DueChecks(ctx, now, limit)
+}
+
+// TestEvalLoopEvaluatesOnlyWhenDue: every stored signal wakes the
+// evaluation loop (it may have brought a deadline forward), but the loop
+// evaluates, a write transaction that ingest would wait for, only once a
+// deadline has passed.
+func TestEvalLoopEvaluatesOnlyWhenDue(t *testing.T) {
+	s, clock, c := newTestCheck(t)
+	counting := &dueCountingStore{Store: s.store}
+	s = New(counting, clock, Config{})
+	s.Start()
+	t.Cleanup(s.Stop)
+	ctx := context.Background()
+	require.Eventually(t, func() bool { return counting.evaluations.Load() == 1 }, 5*time.Second, time.Millisecond,
+		"the loop evaluates once when it starts")
+
+	for range 20 {
+		now := clock.Now()
+		require.NoError(t, s.ingest.submit(ctx, c.PublicID, core.Signal{Kind: core.SignalSuccess, OccurredAt: now, ReceivedAt: now}))
+		clock.add(time.Second)
+	}
+	clock.add(time.Hour + 5*time.Minute) // past the deadlines the last success set
+	wake(s.evalWake)
+	var got *core.Check
+	require.Eventually(t, func() bool {
+		var err error
+		got, err = s.store.Check(ctx, c.ID)
+		return err == nil && got.State.Status != core.StatusUp
+	}, 5*time.Second, time.Millisecond)
+	assert.Equal(t, core.StatusDown, got.State.Status)
+	assert.Equal(t, int32(2), counting.evaluations.Load(), "20 wake-ups with nothing due, then one evaluation")
+}
