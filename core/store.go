@@ -180,3 +180,16 @@ type Store interface {
 	// Close releases the store. It is safe to call once all users are done.
 	Close() error
 }
+
+// WriteSequencer is implemented by the Queries of an Update on a store
+// that sees every write to its database in one order (SQLite: its writes
+// are serialised). A caller that keeps what it read in one Update for the
+// next can tell whether anything else was written in between.
+type WriteSequencer interface {
+	// WriteSeq returns this transaction's number in the sequence of the
+	// store's writes, each of which draws the next number as it begins:
+	// when it is one more than an earlier transaction's, nothing else was
+	// written between the two. ok is false when the store cannot know
+	// (PostgreSQL: other servers write to the database too).
+	WriteSeq(ctx context.Context) (seq uint64, ok bool, err error)
+}

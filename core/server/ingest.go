@@ -47,7 +47,19 @@ type ingester struct {
 	quit chan struct{}
 	once sync.Once
 	done chan struct{}
+
+	// known are the checks, by public ID, as the writer's last
+	// transaction (number knownSeq, core.WriteSequencer) committed them: a
+	// batch whose transaction is the next write to the store uses them
+	// instead of reading them again. nil when unknown. Only the writer
+	// goroutine uses them.
+	known    map[string]*core.Check
+	knownSeq uint64
 }
+
+// maxKnown bounds ingester.known: past it, the writer keeps only the
+// checks of its last batch.
+const maxKnown = 10_000
 
 func newIngester(s *Server) *ingester {
 	return &ingester{
@@ -205,14 +217,21 @@ func (g *ingester) commitBatch(batch []*ingestReq, answerFailure bool) error {
 	s := g.s
 	results := make([]error, len(batch))
 	var alerts int
+	var w *writer
+	var seq uint64
+	var known map[string]*core.Check
 	// The transaction is bounded like the requests it answers; a
 	// shutdown does not cut it short.
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.IngestTimeout)
 	defer cancel()
 	err := s.store.Update(ctx, func(q core.Queries) error {
 		alerts = 0
-		w := newWriter(ctx, s, q)
-		if err := w.load(batch); err != nil {
+		w = newWriter(ctx, s, q)
+		var err error
+		if known, seq, err = g.knownChecks(ctx, q); err != nil {
+			return err
+		}
+		if err := w.load(batch, known); err != nil {
 			return err
 		}
 		for i, r := range batch {
@@ -232,6 +251,7 @@ func (g *ingester) commitBatch(batch []*ingestReq, answerFailure bool) error {
 		s.logf("ingest: storing %d signal(s) took longer than %s: %v", len(batch), s.cfg.IngestTimeout, err)
 		err = errStoreTimeout
 	}
+	g.remember(w, seq, known, err)
 	if err != nil && !answerFailure {
 		return err
 	}
@@ -253,6 +273,43 @@ func (g *ingester) commitBatch(batch []*ingestReq, answerFailure bool) error {
 		}
 	}
 	return err
+}
+
+// knownChecks returns the checks the writer's last transaction committed
+// when q's transaction is the next write to the store (nil otherwise),
+// and q's transaction number (0 when the store does not number its
+// writes: then nothing is kept).
+func (g *ingester) knownChecks(ctx context.Context, q core.Queries) (map[string]*core.Check, uint64, error) {
+	sq, ok := q.(core.WriteSequencer)
+	if !ok {
+		return nil, 0, nil
+	}
+	seq, ordered, err := sq.WriteSeq(ctx)
+	if err != nil || !ordered {
+		return nil, 0, err
+	}
+	if g.known != nil && seq == g.knownSeq+1 {
+		return g.known, seq, nil
+	}
+	return nil, seq, nil
+}
+
+// remember keeps the checks w saved in transaction seq, once it
+// committed (err == nil), with those known before it when it followed
+// them (known). A failed transaction leaves nothing known: its checks were
+// changed in memory and not saved.
+func (g *ingester) remember(w *writer, seq uint64, known map[string]*core.Check, err error) {
+	if err != nil || seq == 0 || w == nil {
+		g.known = nil
+		return
+	}
+	if known == nil || len(known)+len(w.saved) > maxKnown {
+		known = make(map[string]*core.Check, len(w.saved))
+	}
+	for _, c := range w.saved {
+		known[c.PublicID] = c
+	}
+	g.known, g.knownSeq = known, seq
 }
 
 // errStoreTimeout answers the signals of a transaction that did not end
@@ -278,6 +335,7 @@ type writer struct {
 	ctx      context.Context
 	checks   map[string]*core.Check // by public ID
 	dirty    []*core.Check
+	saved    []*core.Check             // by flush
 	entries  []*core.TimelineEntry     // not yet written
 	channels map[string][]core.Channel // by org ID
 	projects map[string]string         // project names by ID
@@ -293,16 +351,26 @@ func newWriter(ctx context.Context, s *Server, q core.Queries) *writer {
 	}
 }
 
-// load reads (and, on PostgreSQL, locks, in a stable order) the checks
-// of batch in one query.
-func (w *writer) load(batch []*ingestReq) error {
+// load takes the checks of batch from known (the writer's last
+// transaction's, when nothing else was written since) and reads (and, on
+// PostgreSQL, locks, in a stable order) the others in one query.
+func (w *writer) load(batch []*ingestReq, known map[string]*core.Check) error {
 	ids := make([]string, 0, len(batch))
 	seen := make(map[string]bool, len(batch))
 	for _, r := range batch {
-		if !seen[r.publicID] {
-			seen[r.publicID] = true
-			ids = append(ids, r.publicID)
+		if seen[r.publicID] {
+			continue
 		}
+		seen[r.publicID] = true
+		if c, ok := known[r.publicID]; ok {
+			w.checks[c.PublicID] = c
+			w.dirty = append(w.dirty, c)
+			continue
+		}
+		ids = append(ids, r.publicID)
+	}
+	if len(ids) == 0 {
+		return nil
 	}
 	cs, err := w.q.ChecksByPublicID(w.ctx, ids)
 	if err != nil {
@@ -735,6 +803,7 @@ func (w *writer) flush() error {
 	for i, c := range w.dirty {
 		states[i] = core.CheckStateOf{CheckID: c.ID, State: c.State}
 	}
+	w.saved = append(w.saved, w.dirty...)
 	w.dirty = w.dirty[:0]
 	return w.q.SaveCheckStates(w.ctx, states)
 }

@@ -251,3 +251,53 @@ func metricsText(t *testing.T, h http.Handler) string {
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 	return rec.Body.String()
 }
+
+// TestIngestKnownChecks: the writer keeps the checks it committed for its
+// next batch, but not past a write by anyone else: a change of the
+// schedule made between two batches applies to the second.
+func TestIngestKnownChecks(t *testing.T) {
+	s, clock, c := newTestCheck(t)
+	ctx := context.Background()
+	ping := func() {
+		t.Helper()
+		now := clock.Now()
+		r := &ingestReq{publicID: c.PublicID, sig: core.Signal{Kind: core.SignalSuccess, OccurredAt: now, ReceivedAt: now}, done: make(chan error, 1)}
+		r.take()
+		s.ingest.commit([]*ingestReq{r})
+		require.NoError(t, <-r.done)
+	}
+	deadline := func() time.Time {
+		t.Helper()
+		got, err := s.store.Check(ctx, c.ID)
+		require.NoError(t, err)
+		return got.State.NextEvalAt
+	}
+	ping()
+	require.NotNil(t, s.ingest.known[c.PublicID], "kept for the next batch")
+	clock.add(time.Minute)
+	ping() // from what the writer kept
+	assert.Equal(t, clock.Now().Add(time.Hour), deadline())
+
+	got, err := s.store.Check(ctx, c.ID)
+	require.NoError(t, err)
+	got.Schedule.Period = 2 * time.Hour
+	require.NoError(t, s.store.UpdateCheck(ctx, got)) // another writer
+	clock.add(time.Minute)
+	ping()
+	assert.Equal(t, clock.Now().Add(2*time.Hour), deadline(), "the new period applies")
+
+	// A transaction of another writer (the evaluation loop's) too.
+	_, err = s.EvaluateDue(ctx)
+	require.NoError(t, err)
+	require.NoError(t, s.store.Update(ctx, func(q core.Queries) error {
+		x, err := q.Check(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		x.Schedule.Period = 3 * time.Hour
+		return q.UpdateCheck(ctx, x)
+	}))
+	clock.add(time.Minute)
+	ping()
+	assert.Equal(t, clock.Now().Add(3*time.Hour), deadline(), "the newer period applies")
+}

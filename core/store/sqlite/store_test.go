@@ -153,3 +153,49 @@ func TestTimes(t *testing.T) {
 		})
 	}
 }
+
+// TestWriteSeq: each write transaction draws the next number, so two
+// consecutive numbers mean nothing was written in between: not by a write
+// outside a transaction, nor by another process (another connection to
+// the file, seen through PRAGMA data_version).
+func TestWriteSeq(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	seq := func() uint64 {
+		t.Helper()
+		var n uint64
+		require.NoError(t, s.Update(ctx, func(q core.Queries) error {
+			sq, ok := q.(core.WriteSequencer)
+			require.True(t, ok, "SQLite's Update queries number the writes")
+			var ordered bool
+			var err error
+			n, ordered, err = sq.WriteSeq(ctx)
+			require.True(t, ordered)
+			return err
+		}))
+		return n
+	}
+	a := seq()
+	b := seq()
+	assert.Equal(t, a+1, b, "nothing written in between")
+
+	now := time.Now()
+	require.NoError(t, s.CreateOrg(ctx, &core.Org{ID: "o1", Name: "o1", CreatedAt: now}))
+	c := seq()
+	assert.Greater(t, c, b+1, "a write outside a transaction in between")
+	d := seq()
+	assert.Equal(t, c+1, d)
+
+	other, err := Open(ctx, s.Path()) // another process's connection
+	require.NoError(t, err)
+	require.NoError(t, other.CreateOrg(ctx, &core.Org{ID: "o2", Name: "o2", CreatedAt: now}))
+	require.NoError(t, other.Close())
+	e := seq()
+	assert.Greater(t, e, d+1, "another connection wrote to the file in between")
+	assert.Equal(t, e+1, seq())
+
+	// Outside Update there is no transaction to number.
+	_, ordered, err := s.Store.WriteSeq(ctx)
+	require.NoError(t, err)
+	assert.False(t, ordered)
+}
