@@ -181,15 +181,23 @@ type Store interface {
 	Close() error
 }
 
-// WriteSequencer is implemented by the Queries of an Update on a store
-// that sees every write to its database in one order (SQLite: its writes
-// are serialised). A caller that keeps what it read in one Update for the
-// next can tell whether anything else was written in between.
-type WriteSequencer interface {
-	// WriteSeq returns this transaction's number in the sequence of the
-	// store's writes, each of which draws the next number as it begins:
-	// when it is one more than an earlier transaction's, nothing else was
-	// written between the two. ok is false when the store cannot know
-	// (PostgreSQL: other servers write to the database too).
-	WriteSeq(ctx context.Context) (seq uint64, ok bool, err error)
+// ChangeMarker is implemented by the Queries of an Update on a store that
+// can tell whether its database changed between two of its transactions
+// (SQLite: this process writes through one connection, whose changes it
+// counts, and another process's commits show). A caller that keeps what it
+// wrote in one Update for the next can so tell whether it is still what
+// the database holds.
+type ChangeMarker interface {
+	// ChangeMark returns a mark of the changes to the database as this
+	// transaction sees them so far. When the mark taken at the start of a
+	// transaction equals the one taken at the end of an earlier one,
+	// nothing changed the database between the two. ok is false when the
+	// store cannot know (PostgreSQL: other servers write to it too).
+	ChangeMark(ctx context.Context) (mark ChangeMark, ok bool, err error)
+}
+
+// ChangeMark is a ChangeMarker's mark: only equality means anything.
+type ChangeMark struct {
+	Version int64 // SQLite: PRAGMA data_version, which another connection's commit changes
+	Changes int64 // SQLite: total_changes(), the rows this connection changed
 }

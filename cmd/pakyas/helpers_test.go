@@ -25,8 +25,8 @@ import (
 )
 
 // pakyasBin is the pakyas binary built once for the whole package, as
-// `make build` ships it: the lean pakyas, with pakyas-full beside it
-// (fullBin).
+// `make build` ships it: the lean pakyas, with pakyas-host and pakyas-full
+// (fullBin) beside it.
 var pakyasBin string
 
 // fullBin is the pakyas-full beside pakyasBin.

@@ -25,7 +25,8 @@ type EnvVar struct {
 	// Warned, when set, reports whether the warning about the variable
 	// named was given already and records that it now is, so that one
 	// warning is given once however many EnvVars read the variable (or
-	// processes: a lean pakyas hands its command to pakyas-full).
+	// processes: a lean pakyas hands its command to pakyas-host or
+	// pakyas-full).
 	Warned func(name string) bool
 	warned sync.Once
 }

@@ -66,6 +66,7 @@ func (s *Server) EvaluateDue(ctx context.Context) (int, error) {
 }
 
 func (s *Server) evalLoop(ctx context.Context) {
+	failing := false // reading the next deadline fails (said once)
 	for {
 		if _, err := s.EvaluateDue(ctx); err != nil && ctx.Err() == nil {
 			// A failing store is retried, but not in a tight loop that
@@ -76,40 +77,52 @@ func (s *Server) evalLoop(ctx context.Context) {
 			}
 			continue
 		}
-		wait, _ := s.untilNextEval(ctx)
+		wait, _, _ := s.untilNextEval(ctx, &failing)
 		// Sleep until the next deadline. A wake-up (a signal was stored,
 		// a check changed) may have brought it forward: look again, and
 		// evaluate only once one has passed, not on every wake-up: each
 		// evaluation is a write transaction, which ingest would wait for.
+		// When the deadline cannot be read, the wait that was set stands.
+		until := time.Now().Add(wait)
 		for {
-			woken, alive := sleepOrWake(ctx, wait, s.evalWake)
+			woken, alive := sleepOrWake(ctx, time.Until(until), s.evalWake)
 			if !alive {
 				return
 			}
 			if !woken {
 				break
 			}
-			var due bool
-			if wait, due = s.untilNextEval(ctx); due {
+			wait, due, ok := s.untilNextEval(ctx, &failing)
+			if !ok {
+				continue
+			}
+			if due {
 				break
 			}
+			until = time.Now().Add(wait)
 		}
 	}
 }
 
 // untilNextEval returns how long until the next stored deadline, at most
-// maxIdle, and whether it has passed. A store that does not answer counts
-// as due: EvaluateDue reports its error.
-func (s *Server) untilNextEval(ctx context.Context) (wait time.Duration, due bool) {
+// maxIdle, and whether it has passed. When the store does not answer
+// (ok false) it says so once while *failing, and returns errorWait: a
+// deadline that passes meanwhile is judged once that wait is over.
+func (s *Server) untilNextEval(ctx context.Context, failing *bool) (wait time.Duration, due, ok bool) {
 	next, found, err := s.store.NextEvalAt(ctx)
-	switch {
-	case err != nil:
-		return 0, true
-	case !found:
-		return maxIdle, false
+	if err != nil {
+		if !*failing && ctx.Err() == nil {
+			s.logf("evaluate checks: reading the next deadline: %v (evaluating every %s until it can be read)", err, errorWait)
+		}
+		*failing = true
+		return errorWait, false, false
+	}
+	*failing = false
+	if !found {
+		return maxIdle, false, true
 	}
 	d := next.Sub(s.clock.Now())
-	return min(d, maxIdle), d <= 0
+	return min(d, maxIdle), d <= 0, true
 }
 
 // DeliverAlerts delivers every alert that is due now, once.

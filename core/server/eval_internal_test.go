@@ -1,7 +1,12 @@
 package server
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"log"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -62,4 +67,51 @@ func TestEvalLoopEvaluatesOnlyWhenDue(t *testing.T) {
 	}, 5*time.Second, time.Millisecond)
 	assert.Equal(t, core.StatusDown, got.State.Status)
 	assert.Equal(t, int32(2), counting.evaluations.Load(), "20 wake-ups with nothing due, then one evaluation")
+}
+
+// nextEvalFailing cannot read the next deadline.
+type nextEvalFailing struct {
+	*dueCountingStore
+	reads atomic.Int32
+}
+
+func (f *nextEvalFailing) NextEvalAt(context.Context) (time.Time, bool, error) {
+	f.reads.Add(1)
+	return time.Time{}, false, errors.New("disk I/O error")
+}
+
+// lockedBuffer is a bytes.Buffer for a logger written from the loops.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestEvalLoopNextDeadlineUnreadable: when the next deadline cannot be
+// read, wake-ups do not turn into evaluations (write transactions) in a
+// tight loop, and the log says so once.
+func TestEvalLoopNextDeadlineUnreadable(t *testing.T) {
+	s, clock, _ := newTestCheck(t)
+	failing := &nextEvalFailing{dueCountingStore: &dueCountingStore{Store: s.store}}
+	var logs lockedBuffer
+	s = New(failing, clock, Config{Logger: log.New(&logs, "", 0)})
+	s.Start()
+	t.Cleanup(s.Stop)
+	require.Eventually(t, func() bool {
+		wake(s.evalWake)
+		return failing.reads.Load() >= 20
+	}, 5*time.Second, time.Millisecond, "the loop looks at the next deadline on each wake-up")
+	assert.Equal(t, int32(1), failing.evaluations.Load(), "only the evaluation at start")
+	assert.Equal(t, 1, strings.Count(logs.String(), "reading the next deadline: disk I/O error"), "%s", logs.String())
 }

@@ -49,12 +49,13 @@ type ingester struct {
 	done chan struct{}
 
 	// known are the checks, by public ID, as the writer's last
-	// transaction (number knownSeq, core.WriteSequencer) committed them: a
-	// batch whose transaction is the next write to the store uses them
-	// instead of reading them again. nil when unknown. Only the writer
-	// goroutine uses them.
-	known    map[string]*core.Check
-	knownSeq uint64
+	// transaction committed them, and knownMark the database's change
+	// mark at its end (core.ChangeMarker): a batch whose transaction
+	// starts at the same mark, nothing having changed the database in
+	// between, uses them instead of reading them again. nil when unknown.
+	// Only the writer goroutine uses them.
+	known     map[string]*core.Check
+	knownMark core.ChangeMark
 }
 
 // maxKnown bounds ingester.known: past it, the writer keeps only the
@@ -218,17 +219,17 @@ func (g *ingester) commitBatch(batch []*ingestReq, answerFailure bool) error {
 	results := make([]error, len(batch))
 	var alerts int
 	var w *writer
-	var seq uint64
 	var known map[string]*core.Check
+	var end *core.ChangeMark // the mark at the end of the transaction
 	// The transaction is bounded like the requests it answers; a
 	// shutdown does not cut it short.
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.IngestTimeout)
 	defer cancel()
 	err := s.store.Update(ctx, func(q core.Queries) error {
 		alerts = 0
-		w = newWriter(ctx, s, q)
+		w, end = newWriter(ctx, s, q), nil
 		var err error
-		if known, seq, err = g.knownChecks(ctx, q); err != nil {
+		if known, err = g.knownChecks(ctx, q); err != nil {
 			return err
 		}
 		if err := w.load(batch, known); err != nil {
@@ -245,13 +246,16 @@ func (g *ingester) commitBatch(batch []*ingestReq, answerFailure bool) error {
 			return err
 		}
 		alerts = w.alerts
+		if end, err = changeMark(ctx, q); err != nil {
+			return err
+		}
 		return nil
 	})
 	if err != nil && ctx.Err() != nil {
 		s.logf("ingest: storing %d signal(s) took longer than %s: %v", len(batch), s.cfg.IngestTimeout, err)
 		err = errStoreTimeout
 	}
-	g.remember(w, seq, known, err)
+	g.remember(w, end, known, err)
 	if err != nil && !answerFailure {
 		return err
 	}
@@ -276,30 +280,38 @@ func (g *ingester) commitBatch(batch []*ingestReq, answerFailure bool) error {
 }
 
 // knownChecks returns the checks the writer's last transaction committed
-// when q's transaction is the next write to the store (nil otherwise),
-// and q's transaction number (0 when the store does not number its
-// writes: then nothing is kept).
-func (g *ingester) knownChecks(ctx context.Context, q core.Queries) (map[string]*core.Check, uint64, error) {
-	sq, ok := q.(core.WriteSequencer)
-	if !ok {
-		return nil, 0, nil
+// when nothing has changed the database since (nil otherwise).
+func (g *ingester) knownChecks(ctx context.Context, q core.Queries) (map[string]*core.Check, error) {
+	if g.known == nil {
+		return nil, nil
 	}
-	seq, ordered, err := sq.WriteSeq(ctx)
-	if err != nil || !ordered {
-		return nil, 0, err
+	start, err := changeMark(ctx, q)
+	if err != nil || start == nil || *start != g.knownMark {
+		return nil, err
 	}
-	if g.known != nil && seq == g.knownSeq+1 {
-		return g.known, seq, nil
-	}
-	return nil, seq, nil
+	return g.known, nil
 }
 
-// remember keeps the checks w saved in transaction seq, once it
-// committed (err == nil), with those known before it when it followed
-// them (known). A failed transaction leaves nothing known: its checks were
-// changed in memory and not saved.
-func (g *ingester) remember(w *writer, seq uint64, known map[string]*core.Check, err error) {
-	if err != nil || seq == 0 || w == nil {
+// changeMark returns q's change mark (core.ChangeMarker), or nil when its
+// store cannot tell whether the database changed.
+func changeMark(ctx context.Context, q core.Queries) (*core.ChangeMark, error) {
+	cm, ok := q.(core.ChangeMarker)
+	if !ok {
+		return nil, nil
+	}
+	m, ok, err := cm.ChangeMark(ctx)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return &m, nil
+}
+
+// remember keeps the checks w saved, once its transaction committed (err
+// == nil) with the database at mark end, with those known before it when
+// it began with them (known). A failed transaction leaves nothing known:
+// its checks were changed in memory and not saved.
+func (g *ingester) remember(w *writer, end *core.ChangeMark, known map[string]*core.Check, err error) {
+	if err != nil || end == nil || w == nil {
 		g.known = nil
 		return
 	}
@@ -309,7 +321,7 @@ func (g *ingester) remember(w *writer, seq uint64, known map[string]*core.Check,
 	for _, c := range w.saved {
 		known[c.PublicID] = c
 	}
-	g.known, g.knownSeq = known, seq
+	g.known, g.knownMark = known, *end
 }
 
 // errStoreTimeout answers the signals of a transaction that did not end

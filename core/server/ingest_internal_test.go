@@ -257,6 +257,8 @@ func metricsText(t *testing.T, h http.Handler) string {
 // schedule made between two batches applies to the second.
 func TestIngestKnownChecks(t *testing.T) {
 	s, clock, c := newTestCheck(t)
+	loads := &loadCountingStore{Store: s.store}
+	s = New(loads, clock, Config{Manual: true})
 	ctx := context.Background()
 	ping := func() {
 		t.Helper()
@@ -274,8 +276,10 @@ func TestIngestKnownChecks(t *testing.T) {
 	}
 	ping()
 	require.NotNil(t, s.ingest.known[c.PublicID], "kept for the next batch")
+	require.Equal(t, int32(1), loads.n.Load())
 	clock.add(time.Minute)
 	ping() // from what the writer kept
+	assert.Equal(t, int32(1), loads.n.Load(), "not read again")
 	assert.Equal(t, clock.Now().Add(time.Hour), deadline())
 
 	got, err := s.store.Check(ctx, c.ID)
@@ -284,6 +288,7 @@ func TestIngestKnownChecks(t *testing.T) {
 	require.NoError(t, s.store.UpdateCheck(ctx, got)) // another writer
 	clock.add(time.Minute)
 	ping()
+	assert.Equal(t, int32(2), loads.n.Load(), "read again")
 	assert.Equal(t, clock.Now().Add(2*time.Hour), deadline(), "the new period applies")
 
 	// A transaction of another writer (the evaluation loop's) too.
@@ -300,4 +305,29 @@ func TestIngestKnownChecks(t *testing.T) {
 	clock.add(time.Minute)
 	ping()
 	assert.Equal(t, clock.Now().Add(3*time.Hour), deadline(), "the newer period applies")
+}
+
+// loadCountingStore counts the ingest writer's reads of its checks, and
+// passes the change marks on.
+type loadCountingStore struct {
+	core.Store
+	n atomic.Int32
+}
+
+func (l *loadCountingStore) Update(ctx context.Context, fn func(q core.Queries) error) error {
+	return l.Store.Update(ctx, func(q core.Queries) error { return fn(loadCountingQueries{q, l}) })
+}
+
+type loadCountingQueries struct {
+	core.Queries
+	l *loadCountingStore
+}
+
+func (q loadCountingQueries) ChecksByPublicID(ctx context.Context, ids []string) ([]core.Check, error) {
+	q.l.n.Add(1)
+	return q.Queries.ChecksByPublicID(ctx, ids)
+}
+
+func (q loadCountingQueries) ChangeMark(ctx context.Context) (core.ChangeMark, bool, error) {
+	return q.Queries.(core.ChangeMarker).ChangeMark(ctx)
 }

@@ -60,14 +60,14 @@ func TestRedact(t *testing.T) {
 	assert.Equal(t, "postgres://u@h/db", Redact("postgres://u@h/db"))
 }
 
-// TestWriteSeqUnordered: other servers write to a PostgreSQL database
-// too, so its Update does not claim to know the order of the writes.
-func TestWriteSeqUnordered(t *testing.T) {
+// TestChangeMarkUnknown: other servers write to a PostgreSQL database too,
+// so its Update does not claim to know whether it changed.
+func TestChangeMarkUnknown(t *testing.T) {
 	s := open(t)
 	ctx := context.Background()
 	require.NoError(t, s.Update(ctx, func(q core.Queries) error {
-		_, ordered, err := q.(core.WriteSequencer).WriteSeq(ctx)
-		assert.False(t, ordered)
+		_, ok, err := q.(core.ChangeMarker).ChangeMark(ctx)
+		assert.False(t, ok)
 		return err
 	}))
 }

@@ -154,48 +154,65 @@ func TestTimes(t *testing.T) {
 	}
 }
 
-// TestWriteSeq: each write transaction draws the next number, so two
-// consecutive numbers mean nothing was written in between: not by a write
-// outside a transaction, nor by another process (another connection to
-// the file, seen through PRAGMA data_version).
-func TestWriteSeq(t *testing.T) {
+// TestChangeMark: the mark at the start of a transaction equals the one at
+// the end of an earlier one exactly when nothing changed the database in
+// between: not a write outside a transaction, nor another transaction's,
+// nor another process's (another connection to the file). A transaction
+// that changed nothing leaves the mark as it was.
+func TestChangeMark(t *testing.T) {
 	s := open(t)
 	ctx := context.Background()
-	seq := func() uint64 {
+	mark := func(fn func(q core.Queries) error) core.ChangeMark {
 		t.Helper()
-		var n uint64
+		var m core.ChangeMark
 		require.NoError(t, s.Update(ctx, func(q core.Queries) error {
-			sq, ok := q.(core.WriteSequencer)
-			require.True(t, ok, "SQLite's Update queries number the writes")
-			var ordered bool
+			if fn != nil {
+				if err := fn(q); err != nil {
+					return err
+				}
+			}
+			var ok bool
 			var err error
-			n, ordered, err = sq.WriteSeq(ctx)
-			require.True(t, ordered)
+			m, ok, err = q.(core.ChangeMarker).ChangeMark(ctx)
+			require.True(t, ok, "SQLite can tell")
 			return err
 		}))
-		return n
+		return m
 	}
-	a := seq()
-	b := seq()
-	assert.Equal(t, a+1, b, "nothing written in between")
-
 	now := time.Now()
+	a := mark(nil)
+	assert.Equal(t, a, mark(nil), "nothing changed; a transaction that writes nothing changes nothing")
+
 	require.NoError(t, s.CreateOrg(ctx, &core.Org{ID: "o1", Name: "o1", CreatedAt: now}))
-	c := seq()
-	assert.Greater(t, c, b+1, "a write outside a transaction in between")
-	d := seq()
-	assert.Equal(t, c+1, d)
+	b := mark(nil)
+	assert.NotEqual(t, a, b, "a write outside a transaction")
+
+	c := mark(func(q core.Queries) error {
+		return q.CreateOrg(ctx, &core.Org{ID: "o2", Name: "o2", CreatedAt: now})
+	})
+	assert.NotEqual(t, b, c, "a write in the transaction itself")
+	assert.Equal(t, c, mark(nil), "its commit is not a change after the mark")
+
+	err := s.Update(ctx, func(q core.Queries) error {
+		if err := q.CreateOrg(ctx, &core.Org{ID: "o3", Name: "o3", CreatedAt: now}); err != nil {
+			return err
+		}
+		return errors.New("roll back")
+	})
+	require.Error(t, err)
+	d := mark(nil)
+	assert.NotEqual(t, c, d, "a transaction that wrote and rolled back counts, to be safe")
 
 	other, err := Open(ctx, s.Path()) // another process's connection
 	require.NoError(t, err)
-	require.NoError(t, other.CreateOrg(ctx, &core.Org{ID: "o2", Name: "o2", CreatedAt: now}))
+	require.NoError(t, other.CreateOrg(ctx, &core.Org{ID: "o4", Name: "o4", CreatedAt: now}))
 	require.NoError(t, other.Close())
-	e := seq()
-	assert.Greater(t, e, d+1, "another connection wrote to the file in between")
-	assert.Equal(t, e+1, seq())
+	e := mark(nil)
+	assert.NotEqual(t, d, e, "another connection wrote to the file")
+	assert.Equal(t, e, mark(nil))
 
-	// Outside Update there is no transaction to number.
-	_, ordered, err := s.Store.WriteSeq(ctx)
+	// Outside Update there is no transaction to mark.
+	_, ok, err := s.Store.ChangeMark(ctx)
 	require.NoError(t, err)
-	assert.False(t, ordered)
+	assert.False(t, ok)
 }

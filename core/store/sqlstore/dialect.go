@@ -31,10 +31,10 @@ type Dialect struct {
 	// migrationLock is run first in the migration transaction, so two
 	// processes starting at once migrate one after the other.
 	migrationLock string
-	// ordered: an embedded database, written by the process that opened
-	// it, so the Store numbers every write (core.WriteSequencer), and
-	// sees another process's through PRAGMA data_version.
-	ordered bool
+	// changeMarks: an embedded database, which the Store writes through
+	// one connection, so an Update can tell whether anything changed it
+	// since an earlier one (core.ChangeMarker).
+	changeMarks bool
 
 	conflict, missingRef, retryable func(error) bool
 	// constraint names the rule a conflict broke, with its columns.
@@ -48,8 +48,8 @@ type rewrite struct {
 
 // SQLite is the embedded database (modernc.org/sqlite).
 var SQLite = &Dialect{
-	Name:    "sqlite",
-	ordered: true,
+	Name:        "sqlite",
+	changeMarks: true,
 	conflict: func(err error) bool {
 		c := sqliteCode(err)
 		return c == sqlite3.SQLITE_CONSTRAINT_UNIQUE || c == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/pakyas/pakyas/core"
@@ -26,45 +25,27 @@ type queries struct {
 	// begin runs fn in a write transaction, for the few methods made of
 	// several statements; nil inside Update, whose transaction they join.
 	begin func(ctx context.Context, fn func(q *queries) error) error
-
-	// seq numbers the Store's writes; txSeq is this Update's number
-	// (WriteSeq).
-	seq   *writeSeq
-	txSeq uint64
 }
-
-// writeSeq numbers the writes to a database that only this Store writes
-// to, in order (core.WriteSequencer): each write transaction draws a
-// number when it begins, each write outside one when its statement is
-// handed out, before it runs.
-type writeSeq struct {
-	n atomic.Uint64
-	// dataVersion is SQLite's PRAGMA data_version as the write connection
-	// last read it: it changes when another process writes to the file.
-	dataVersion atomic.Int64
-}
-
-// WriteSeq implements core.WriteSequencer on SQLite.
-func (q *queries) WriteSeq(ctx context.Context) (uint64, bool, error) {
-	if !q.inTx || q.seq == nil || !q.d.ordered {
-		return 0, false, nil
-	}
-	var v int64
-	if err := q.queryRow(ctx, sqlDataVersion).Scan(&v); err != nil {
-		return 0, false, fmt.Errorf("write sequence: %w", err)
-	}
-	if q.seq.dataVersion.Swap(v) != v {
-		// Another process wrote to the database (or this is the first
-		// time): no earlier transaction is known to be the last write.
-		q.txSeq = q.seq.n.Add(1)
-	}
-	return q.txSeq, true, nil
-}
-
-// sqlDataVersion changes when another connection commits (SQLite).
-const sqlDataVersion = `PRAGMA data_version`
 
 var _ core.Queries = (*queries)(nil)
+
+// ChangeMark implements core.ChangeMarker on SQLite, whose writes all go
+// through the Store's one write connection: the rows that connection has
+// changed (total_changes(), which a commit or a rollback leaves as it is)
+// and PRAGMA data_version (which another connection's commit changes, and
+// this one's does not).
+func (q *queries) ChangeMark(ctx context.Context) (core.ChangeMark, bool, error) {
+	if !q.inTx || !q.d.changeMarks {
+		return core.ChangeMark{}, false, nil
+	}
+	var m core.ChangeMark
+	if err := q.queryRow(ctx, sqlChangeMark).Scan(&m.Changes, &m.Version); err != nil {
+		return core.ChangeMark{}, false, fmt.Errorf("change mark: %w", err)
+	}
+	return m, true, nil
+}
+
+const sqlChangeMark = `SELECT total_changes(), data_version FROM pragma_data_version`
 
 // atomically runs fn in one write transaction: q's own inside Update, a new
 // one otherwise.
@@ -88,9 +69,6 @@ type stmtCache struct {
 	d  *Dialect
 	mu sync.RWMutex
 	m  map[string]*sql.Stmt
-	// writes, on the write pool, counts each statement handed out for a
-	// write outside a transaction (writeSeq).
-	writes *atomic.Uint64
 }
 
 func newStmtCache(db *sql.DB, d *Dialect) *stmtCache {
@@ -98,14 +76,6 @@ func newStmtCache(db *sql.DB, d *Dialect) *stmtCache {
 }
 
 func (c *stmtCache) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
-	if c.writes != nil {
-		c.writes.Add(1)
-	}
-	return c.prepare(ctx, query)
-}
-
-// prepare is stmt without counting a write.
-func (c *stmtCache) prepare(ctx context.Context, query string) (*sql.Stmt, error) {
 	if st := c.cached(query); st != nil {
 		return st, nil
 	}

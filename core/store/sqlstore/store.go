@@ -25,7 +25,6 @@ type Store struct {
 
 	writeStmts *stmtCache
 	readStmts  *stmtCache
-	seq        writeSeq
 
 	// queries runs the core.Queries methods called on the Store itself:
 	// lookups on the read pool, writes on the write pool.
@@ -39,9 +38,8 @@ var _ core.Store = (*Store)(nil)
 func New(d *Dialect, write, read *sql.DB) *Store {
 	s := &Store{d: d, write: write, read: read}
 	s.writeStmts = newStmtCache(write, d)
-	s.writeStmts.writes = &s.seq.n
 	s.readStmts = newStmtCache(read, d)
-	s.queries = queries{rd: s.readStmts, wr: s.writeStmts, d: d, begin: s.update, seq: &s.seq}
+	s.queries = queries{rd: s.readStmts, wr: s.writeStmts, d: d, begin: s.update}
 	return s
 }
 
@@ -81,26 +79,25 @@ func (s *Store) updateOnce(ctx context.Context, fn func(q *queries) error) error
 		return fmt.Errorf("begin: %w", err)
 	}
 	e := &txExec{tx: tx, base: s.writeStmts, stmts: make(map[string]*sql.Stmt)}
-	err = runTx(tx, &queries{rd: e, wr: e, d: s.d, inTx: true, seq: &s.seq, txSeq: s.seq.n.Add(1)}, fn)
+	err = runTx(tx, e, s.d, fn)
 	// Now that the connection is free, prepare what the transaction
 	// lacked, for the next one. A failure here only means the statement is
 	// prepared again next time.
 	for _, query := range e.missed {
-		_, _ = s.writeStmts.prepare(context.WithoutCancel(ctx), query)
+		_, _ = s.writeStmts.stmt(context.WithoutCancel(ctx), query)
 	}
 	return err
 }
 
-// runTx runs fn with q, the queries of tx, and commits, or rolls back when
-// fn fails or panics.
-func runTx(tx *sql.Tx, q *queries, fn func(q *queries) error) error {
+// runTx runs fn on tx and commits, or rolls back when fn fails or panics.
+func runTx(tx *sql.Tx, e *txExec, d *Dialect, fn func(q *queries) error) error {
 	defer func() {
 		if p := recover(); p != nil {
 			_ = tx.Rollback()
 			panic(p)
 		}
 	}()
-	if err := fn(q); err != nil {
+	if err := fn(&queries{rd: e, wr: e, d: d, inTx: true}); err != nil {
 		_ = tx.Rollback() // fn's error is the one that matters
 		return err
 	}
