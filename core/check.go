@@ -179,6 +179,28 @@ type CheckState struct {
 // Running reports whether a run is open.
 func (s CheckState) Running() bool { return len(s.OpenRuns) > 0 }
 
+// Normalize sets every time of s as a store gives it back: UTC, without
+// Go's monotonic clock reading (the zero time stays zero). A state kept in
+// memory from one transaction to the next then compares times by the wall
+// clock, as one read back from the store would, also across a clock step.
+func (s *CheckState) Normalize() {
+	for _, t := range []*time.Time{&s.StatusSince, &s.LastRunAt, &s.LastSignalAt, &s.LastSuccessAt,
+		&s.LastFailureAt, &s.LastStartAt, &s.ResumedAt, &s.NextEvalAt, &s.HeldUntil,
+		&s.NextReminderAt, &s.PausedUntil} {
+		*t = storedTime(*t)
+	}
+	for i := range s.OpenRuns {
+		s.OpenRuns[i].StartedAt = storedTime(s.OpenRuns[i].StartedAt)
+	}
+}
+
+func storedTime(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.Round(0).UTC()
+}
+
 // DisplayStatus returns the status to show: the settled status, except that
 // a check with an open run shows running unless it is paused or overrunning.
 func (c *Check) DisplayStatus() Status {

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"reflect"
 	"testing"
 	"time"
 
@@ -41,4 +42,42 @@ func TestParseDuration(t *testing.T) {
 			assert.Equal(t, tt.want, got, tt.in)
 		}
 	}
+}
+
+// TestCheckStateNormalize: every time of a state, its open runs' too, is
+// as a store gives it back (UTC, no monotonic reading) after Normalize;
+// a time field added to CheckState or Run without Normalize fails here.
+func TestCheckStateNormalize(t *testing.T) {
+	now := time.Now() // local, with a monotonic reading
+	var s CheckState
+	s.OpenRuns = []Run{{ID: "r"}}
+	setTimes := func(v reflect.Value) {
+		for i := range v.NumField() {
+			if f := v.Field(i); f.Type() == reflect.TypeFor[time.Time]() {
+				f.Set(reflect.ValueOf(now))
+			}
+		}
+	}
+	setTimes(reflect.ValueOf(&s).Elem())
+	setTimes(reflect.ValueOf(&s.OpenRuns[0]).Elem())
+	s.ResumedAt = time.Time{} // the zero time stays zero
+	s.Normalize()
+	check := func(v reflect.Value, where string) {
+		for i := range v.NumField() {
+			f := v.Field(i)
+			if f.Type() != reflect.TypeFor[time.Time]() {
+				continue
+			}
+			got := f.Interface().(time.Time)
+			name := where + v.Type().Field(i).Name
+			if name == "ResumedAt" {
+				assert.True(t, got.IsZero(), name)
+				continue
+			}
+			assert.Equal(t, now.Round(0).UTC(), got, name)
+			assert.True(t, got == got.Round(0), "%s keeps a monotonic reading", name)
+		}
+	}
+	check(reflect.ValueOf(s), "")
+	check(reflect.ValueOf(s.OpenRuns[0]), "OpenRuns[0].")
 }

@@ -8,12 +8,8 @@ type Clock interface {
 	Now() time.Time
 }
 
-// SystemClock is the real clock, read as stores keep time: the wall clock
-// in UTC, without Go's monotonic reading. Times computed from it then
-// compare with times read back from a store the same way (by the wall
-// clock, also across a clock step), whether a check's state was just
-// computed or loaded.
+// SystemClock is the real clock.
 type SystemClock struct{}
 
-// Now returns time.Now() in UTC, without its monotonic reading.
-func (SystemClock) Now() time.Time { return time.Now().Round(0).UTC() }
+// Now returns time.Now().
+func (SystemClock) Now() time.Time { return time.Now() }

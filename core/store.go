@@ -183,8 +183,8 @@ type Store interface {
 
 // ChangeMarker is implemented by the Queries of an Update on a store that
 // can tell whether its database changed between two of its transactions
-// (SQLite: this process writes through one connection, whose changes it
-// counts, and another process's commits show). A caller that keeps what it
+// (SQLite: this process writes through one connection at a time, whose
+// changes it counts, and another process's commits show). A caller that keeps what it
 // wrote in one Update for the next can so tell whether it is still what
 // the database holds.
 type ChangeMarker interface {
@@ -198,6 +198,7 @@ type ChangeMarker interface {
 
 // ChangeMark is a ChangeMarker's mark: only equality means anything.
 type ChangeMark struct {
+	Conn    int64 // SQLite: which connection of the write pool (their counters start again on a new one)
 	Version int64 // SQLite: PRAGMA data_version, which another connection's commit changes
 	Changes int64 // SQLite: total_changes(), the rows this connection changed
 }

@@ -82,7 +82,6 @@ func (s *Server) evalLoop(ctx context.Context) {
 		// a check changed) may have brought it forward: look again, and
 		// evaluate only once one has passed, not on every wake-up: each
 		// evaluation is a write transaction, which ingest would wait for.
-		// When the deadline cannot be read, the wait that was set stands.
 		until := time.Now().Add(wait)
 		for {
 			woken, alive := sleepOrWake(ctx, time.Until(until), s.evalWake)
@@ -94,7 +93,16 @@ func (s *Server) evalLoop(ctx context.Context) {
 			}
 			wait, due, ok := s.untilNextEval(ctx, &failing)
 			if !ok {
-				continue
+				// The deadline cannot be read: evaluate within
+				// errorWait, whatever wakes the loop meanwhile (wake-ups
+				// come with every stored batch, faster than any timer).
+				if time.Until(until) > errorWait {
+					until = time.Now().Add(errorWait)
+				}
+				if !sleep(ctx, time.Until(until), nil) {
+					return
+				}
+				break
 			}
 			if due {
 				break
@@ -106,8 +114,8 @@ func (s *Server) evalLoop(ctx context.Context) {
 
 // untilNextEval returns how long until the next stored deadline, at most
 // maxIdle, and whether it has passed. When the store does not answer
-// (ok false) it says so once while *failing, and returns errorWait: a
-// deadline that passes meanwhile is judged once that wait is over.
+// (ok false) it says so once while *failing, and returns errorWait: the
+// loop evaluates when that wait is over.
 func (s *Server) untilNextEval(ctx context.Context, failing *bool) (wait time.Duration, due, ok bool) {
 	next, found, err := s.store.NextEvalAt(ctx)
 	if err != nil {

@@ -319,6 +319,7 @@ func (g *ingester) remember(w *writer, end *core.ChangeMark, known map[string]*c
 		known = make(map[string]*core.Check, len(w.saved))
 	}
 	for _, c := range w.saved {
+		c.State.Normalize() // times as reading it back would give them
 		known[c.PublicID] = c
 	}
 	g.known, g.knownMark = known, *end

@@ -282,6 +282,16 @@ func TestIngestKnownChecks(t *testing.T) {
 	assert.Equal(t, int32(1), loads.n.Load(), "not read again")
 	assert.Equal(t, clock.Now().Add(time.Hour), deadline())
 
+	// What it keeps is what reading it back gives, to the monotonic
+	// reading and the zone of the times (a real clock's have both).
+	clock.mu.Lock()
+	clock.t = time.Now().In(time.FixedZone("X", 3600))
+	clock.mu.Unlock()
+	ping()
+	reread, err := s.store.Check(ctx, c.ID)
+	require.NoError(t, err)
+	assert.Equal(t, reread.State, s.ingest.known[c.PublicID].State)
+
 	got, err := s.store.Check(ctx, c.ID)
 	require.NoError(t, err)
 	got.Schedule.Period = 2 * time.Hour
@@ -289,7 +299,7 @@ func TestIngestKnownChecks(t *testing.T) {
 	clock.add(time.Minute)
 	ping()
 	assert.Equal(t, int32(2), loads.n.Load(), "read again")
-	assert.Equal(t, clock.Now().Add(2*time.Hour), deadline(), "the new period applies")
+	assert.Equal(t, clock.Now().Add(2*time.Hour).Round(0).UTC(), deadline(), "the new period applies")
 
 	// A transaction of another writer (the evaluation loop's) too.
 	_, err = s.EvaluateDue(ctx)
@@ -304,7 +314,7 @@ func TestIngestKnownChecks(t *testing.T) {
 	}))
 	clock.add(time.Minute)
 	ping()
-	assert.Equal(t, clock.Now().Add(3*time.Hour), deadline(), "the newer period applies")
+	assert.Equal(t, clock.Now().Add(3*time.Hour).Round(0).UTC(), deadline(), "the newer period applies")
 }
 
 // loadCountingStore counts the ingest writer's reads of its checks, and

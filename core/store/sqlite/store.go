@@ -10,6 +10,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -17,11 +18,12 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync/atomic"
+
+	msqlite "modernc.org/sqlite" // also registers the "sqlite" driver
 
 	"github.com/pakyas/pakyas/core"
 	"github.com/pakyas/pakyas/core/store/sqlstore"
-
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
 // busyTimeoutMS is how long a connection waits for a lock held by another
@@ -58,10 +60,12 @@ func Open(ctx context.Context, path string) (*Store, error) {
 
 	// _txlock=immediate: every write transaction takes the write lock at
 	// BEGIN, so it cannot fail later when upgrading a read lock.
-	write, err := sql.Open("sqlite", dsn(abs, "_txlock=immediate"))
+	base, err := msqlite.NewConnector(dsn(abs, "_txlock=immediate"))
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
+	conns := &countingConnector{Connector: base}
+	write := sql.OpenDB(conns)
 	// One connection: every write, serialised.
 	write.SetMaxOpenConns(1)
 	write.SetMaxIdleConns(1)
@@ -88,7 +92,26 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		read.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	return &Store{Store: sqlstore.New(sqlstore.SQLite, write, read), path: abs}, nil
+	st := sqlstore.New(sqlstore.SQLite, write, read)
+	st.CountWriteConnections(conns.n.Load)
+	return &Store{Store: st, path: abs}, nil
+}
+
+// countingConnector counts the connections it opens: the write pool may
+// replace its connection (after one was interrupted, say), and a change
+// mark (core.ChangeMarker) must tell the new one from the old, whose
+// counters it does not continue.
+type countingConnector struct {
+	driver.Connector
+	n atomic.Int64
+}
+
+func (c *countingConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.Connector.Connect(ctx)
+	if err == nil {
+		c.n.Add(1)
+	}
+	return conn, err
 }
 
 // dsn returns the data source name of the database file at path. The

@@ -211,6 +211,18 @@ func TestChangeMark(t *testing.T) {
 	assert.NotEqual(t, d, e, "another connection wrote to the file")
 	assert.Equal(t, e, mark(nil))
 
+	// The write pool replaces its connection (here: it expired; in use:
+	// one was interrupted): the new one's counters start again, and its
+	// marks are not the old one's.
+	write, _ := s.DB()
+	write.SetConnMaxLifetime(time.Nanosecond)
+	f := mark(nil)
+	write.SetConnMaxLifetime(0)
+	assert.NotEqual(t, e.Conn, f.Conn, "a new connection")
+	assert.NotEqual(t, e, f)
+	g := mark(nil) // on the connection that replaced f's, expired too
+	assert.Equal(t, g, mark(nil))
+
 	// Outside Update there is no transaction to mark.
 	_, ok, err := s.Store.ChangeMark(ctx)
 	require.NoError(t, err)

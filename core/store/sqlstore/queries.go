@@ -25,20 +25,24 @@ type queries struct {
 	// begin runs fn in a write transaction, for the few methods made of
 	// several statements; nil inside Update, whose transaction they join.
 	begin func(ctx context.Context, fn func(q *queries) error) error
+
+	// conn, inside Update, tells which connection of the write pool the
+	// transaction holds (Store.CountWriteConnections); nil: unknown.
+	conn func() int64
 }
 
 var _ core.Queries = (*queries)(nil)
 
 // ChangeMark implements core.ChangeMarker on SQLite, whose writes all go
-// through the Store's one write connection: the rows that connection has
-// changed (total_changes(), which a commit or a rollback leaves as it is)
-// and PRAGMA data_version (which another connection's commit changes, and
-// this one's does not).
+// through the Store's one write connection: which connection it is
+// (Store.CountWriteConnections), the rows it has changed (total_changes(),
+// which a commit or a rollback leaves as it is) and PRAGMA data_version
+// (which another connection's commit changes, and this one's does not).
 func (q *queries) ChangeMark(ctx context.Context) (core.ChangeMark, bool, error) {
-	if !q.inTx || !q.d.changeMarks {
+	if !q.inTx || !q.d.changeMarks || q.conn == nil {
 		return core.ChangeMark{}, false, nil
 	}
-	var m core.ChangeMark
+	m := core.ChangeMark{Conn: q.conn()}
 	if err := q.queryRow(ctx, sqlChangeMark).Scan(&m.Changes, &m.Version); err != nil {
 		return core.ChangeMark{}, false, fmt.Errorf("change mark: %w", err)
 	}

@@ -25,6 +25,7 @@ type Store struct {
 
 	writeStmts *stmtCache
 	readStmts  *stmtCache
+	writeConns func() int64 // CountWriteConnections
 
 	// queries runs the core.Queries methods called on the Store itself:
 	// lookups on the read pool, writes on the write pool.
@@ -42,6 +43,12 @@ func New(d *Dialect, write, read *sql.DB) *Store {
 	s.queries = queries{rd: s.readStmts, wr: s.writeStmts, d: d, begin: s.update}
 	return s
 }
+
+// CountWriteConnections gives the Store the number of connections its
+// write pool has opened so far (the pool must hold at most one at a
+// time), which makes change marks possible (core.ChangeMarker): SQLite's
+// counters start again on a new connection.
+func (s *Store) CountWriteConnections(n func() int64) { s.writeConns = n }
 
 // DB returns the write and read pools.
 func (s *Store) DB() (write, read *sql.DB) { return s.write, s.read }
@@ -79,7 +86,7 @@ func (s *Store) updateOnce(ctx context.Context, fn func(q *queries) error) error
 		return fmt.Errorf("begin: %w", err)
 	}
 	e := &txExec{tx: tx, base: s.writeStmts, stmts: make(map[string]*sql.Stmt)}
-	err = runTx(tx, e, s.d, fn)
+	err = runTx(tx, e, s.d, s.writeConns, fn)
 	// Now that the connection is free, prepare what the transaction
 	// lacked, for the next one. A failure here only means the statement is
 	// prepared again next time.
@@ -90,14 +97,15 @@ func (s *Store) updateOnce(ctx context.Context, fn func(q *queries) error) error
 }
 
 // runTx runs fn on tx and commits, or rolls back when fn fails or panics.
-func runTx(tx *sql.Tx, e *txExec, d *Dialect, fn func(q *queries) error) error {
+// conn tells which write connection tx holds (nil: unknown).
+func runTx(tx *sql.Tx, e *txExec, d *Dialect, conn func() int64, fn func(q *queries) error) error {
 	defer func() {
 		if p := recover(); p != nil {
 			_ = tx.Rollback()
 			panic(p)
 		}
 	}()
-	if err := fn(&queries{rd: e, wr: e, d: d, inTx: true}); err != nil {
+	if err := fn(&queries{rd: e, wr: e, d: d, inTx: true, conn: conn}); err != nil {
 		_ = tx.Rollback() // fn's error is the one that matters
 		return err
 	}
