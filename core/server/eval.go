@@ -15,7 +15,8 @@ const evalBatch = 500
 // clock jump or a missed wake-up costs at most this much delay.
 const maxIdle = time.Minute
 
-// errorWait is the pause after a failed evaluation round.
+// errorWait is the pause after a failed evaluation round, and the longest
+// wait for one while the next deadline cannot be read.
 const errorWait = 5 * time.Second
 
 // EvaluateDue moves every check whose deadline has passed to late, down or

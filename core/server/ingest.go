@@ -319,8 +319,7 @@ func (g *ingester) remember(w *writer, end *core.ChangeMark, known map[string]*c
 		known = make(map[string]*core.Check, len(w.saved))
 	}
 	for _, c := range w.saved {
-		c.State.Normalize() // times as reading it back would give them
-		known[c.PublicID] = c
+		known[c.PublicID] = c // its times as reading it back gives them (apply)
 	}
 	g.known, g.knownMark = known, *end
 }
@@ -573,6 +572,7 @@ func (w *writer) apply(c *core.Check, res status.Result, at time.Time, mode aler
 	if !st.NextReminderAt.IsZero() && (st.NextEvalAt.IsZero() || st.NextReminderAt.Before(st.NextEvalAt)) {
 		st.NextEvalAt = st.NextReminderAt
 	}
+	st.Normalize() // times as the store keeps them, for later signals of this batch and the next
 	c.State = st
 	return nil
 }
