@@ -115,8 +115,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 func (e *env) run(ctx context.Context, args []string) int {
 	e.args, e.caught = args, signalsCaught(ctx)
 	e.forgetHandOff()
-	e.handOffWhole(args)
-	root := newRoot(e)
+	name, at := commandName(args)
+	e.handOffWhole(args, name, at)
+	root := newRoot(e, name)
 	err := root.Run(ctx, args)
 	if err == nil {
 		return exitOK
@@ -153,8 +154,9 @@ func printError(w io.Writer, err error) {
 	console.Error(w, msg, hint)
 }
 
-func newRoot(e *env) *cli.Command {
-	name, _ := commandName(e.args)
+// newRoot builds the command tree for a command line naming command name
+// (commandName; "" for none).
+func newRoot(e *env, name string) *cli.Command {
 	root := &cli.Command{
 		Name:  "pakyas",
 		Usage: "monitor cron jobs and scheduled tasks",

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"net"
@@ -10,7 +9,6 @@ import (
 	"os/exec"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pakyas/pakyas/core/api"
+	"github.com/pakyas/pakyas/internal/testutil/syncbuf"
 )
 
 // devServer starts `pakyas server --dev` as a process on a free port of
@@ -28,7 +27,7 @@ func devServer(t *testing.T) []string {
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
-	stderr := &syncBuffer{}
+	stderr := &syncbuf.Buffer{}
 	cmd.Stderr = stderr
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() {
@@ -54,25 +53,6 @@ func devServer(t *testing.T) []string {
 		t.Fatalf("pakyas server --dev printed no login line; stderr: %s", stderr.String())
 	}
 	return nil
-}
-
-// syncBuffer is a bytes.Buffer safe for a process writing to it while the
-// test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // TestFlowAFirstTimeSetup follows the user guide's Flow A with the built

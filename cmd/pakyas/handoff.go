@@ -86,12 +86,12 @@ func (e *env) handOffTo(names ...string) error {
 	return err
 }
 
-// handOffWhole hands args, before anything else, to the executable that
-// answers them whole (wholeHandOffs): a command it runs, its help
-// (`pakyas help server`) and shell completion under it. Without that
-// executable, the stand-in commands here go on to say what to install.
-func (e *env) handOffWhole(args []string) {
-	name, at := commandName(args)
+// handOffWhole hands args, naming command name at index at (commandName),
+// before anything else, to the executable that answers them whole
+// (wholeHandOffs): a command it runs, its help (`pakyas help server`) and
+// shell completion under it. Without that executable, the stand-in
+// commands here go on to say what to install.
+func (e *env) handOffWhole(args []string, name string, at int) {
 	if name == "help" || name == "h" { // `pakyas help [-v] server`
 		name = ""
 		for _, a := range args[at+1:] {

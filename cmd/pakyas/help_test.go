@@ -13,7 +13,7 @@ import (
 // TestEveryCommandHasHelpWithExample walks the command tree: every command
 // documents an example, and `--help` on it prints it and exits 0.
 func TestEveryCommandHasHelpWithExample(t *testing.T) {
-	root := newRoot(&env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard, getenv: func(string) string { return "" }})
+	root := newRoot(&env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard, getenv: func(string) string { return "" }}, "")
 	var paths [][]string
 	var walk func(c *cli.Command, path []string)
 	walk = func(c *cli.Command, path []string) {

@@ -26,33 +26,38 @@ import (
 // plugin host (go-plugin, gRPC, protobuf): their package initialisers
 // would run on every monitored job.
 func TestLeanBinaryLinks(t *testing.T) {
-	cmd := exec.Command("go", "list", "-deps", "-tags", testutil.Tags+" "+testutil.LeanTag, ".")
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	deps := strings.Fields(string(out))
+	deps := linkedPackages(t, testutil.LeanTag)
 	require.Contains(t, deps, "github.com/urfave/cli/v3")
-	for _, p := range deps {
-		for _, heavy := range []string{"google.golang.org/grpc", "google.golang.org/protobuf", "github.com/hashicorp/go-plugin",
-			"modernc.org/", "github.com/jackc/pgx", "html/template", "encoding/gob",
-			"github.com/pakyas/pakyas/core/server", "github.com/pakyas/pakyas/core/store", "github.com/pakyas/pakyas/core/external"} {
-			assert.False(t, strings.HasPrefix(p, heavy), "the lean pakyas links %s", p)
-		}
-	}
+	assertNotLinked(t, deps, "the lean pakyas", "google.golang.org/grpc", "google.golang.org/protobuf", "github.com/hashicorp/go-plugin",
+		"modernc.org/", "github.com/jackc/pgx", "html/template", "encoding/gob",
+		"github.com/pakyas/pakyas/core/server", "github.com/pakyas/pakyas/core/store", "github.com/pakyas/pakyas/core/external")
 }
 
 // TestHostBinaryLinks: pakyas-host, which runs the jobs that have external
 // targets, links the plugin host but not the server.
 func TestHostBinaryLinks(t *testing.T) {
-	cmd := exec.Command("go", "list", "-deps", "-tags", testutil.Tags+" "+testutil.HostTag, ".")
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	deps := strings.Fields(string(out))
+	deps := linkedPackages(t, testutil.HostTag)
 	require.Contains(t, deps, "github.com/hashicorp/go-plugin")
 	require.Contains(t, deps, "github.com/pakyas/pakyas/core/external")
+	assertNotLinked(t, deps, "pakyas-host", "modernc.org/", "github.com/jackc/pgx",
+		"github.com/pakyas/pakyas/core/server", "github.com/pakyas/pakyas/core/store")
+}
+
+// linkedPackages lists the packages cmd/pakyas links when built with the
+// release tags and tag.
+func linkedPackages(t *testing.T, tag string) []string {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-deps", "-tags", testutil.Tags+" "+tag, ".").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	return strings.Fields(string(out))
+}
+
+// assertNotLinked fails for each of deps under one of the prefixes.
+func assertNotLinked(t *testing.T, deps []string, executable string, prefixes ...string) {
+	t.Helper()
 	for _, p := range deps {
-		for _, heavy := range []string{"modernc.org/", "github.com/jackc/pgx",
-			"github.com/pakyas/pakyas/core/server", "github.com/pakyas/pakyas/core/store"} {
-			assert.False(t, strings.HasPrefix(p, heavy), "pakyas-host links %s", p)
+		for _, heavy := range prefixes {
+			assert.False(t, strings.HasPrefix(p, heavy), "%s links %s", executable, p)
 		}
 	}
 }
@@ -135,14 +140,17 @@ func TestLeanHandsOff(t *testing.T) {
 	assert.Contains(t, r.stdout, "pakyas plugin list")
 
 	// Alone: the job runs, Pakyas is told, the warning says what is missing.
-	alone := filepath.Join(t.TempDir(), "pakyas")
+	dir := t.TempDir()
+	alone, full, host := filepath.Join(dir, "pakyas"), filepath.Join(dir, "pakyas-full"), filepath.Join(dir, "pakyas-host")
 	copyFile(t, pakyasBin, alone)
-	exe := func(args ...string) result {
+	// runAs runs the executable at path, with nothing on PATH.
+	runAs := func(path string, args ...string) result {
 		cmd := u.job(args...)
-		cmd.Path, cmd.Args[0] = alone, alone
+		cmd.Path, cmd.Args[0] = path, path
 		cmd.Env = append(cmd.Env, "PATH=/nonexistent")
 		return runJob(t, cmd)
 	}
+	exe := func(args ...string) result { return runAs(alone, args...) }
 	r = exe("monitor", "lean", "--", "/bin/sh", "-c", "echo ran")
 	require.Equal(t, 0, r.code, "%s", r)
 	assert.Equal(t, "ran\n", r.stdout)
@@ -161,40 +169,33 @@ func TestLeanHandsOff(t *testing.T) {
 	assert.Contains(t, r.stdout, "see 'pakyas server --help'")
 
 	// A lean build installed as pakyas-full is refused, not looped into.
-	copyFile(t, pakyasBin, filepath.Join(filepath.Dir(alone), "pakyas-full"))
+	copyFile(t, pakyasBin, full)
 	r = exe("ping", "lean")
 	require.Equal(t, 0, r.code, "%s", r)
 	assert.Contains(t, r.stderr, "is not the complete pakyas (it handed the command back)")
-	require.NoError(t, os.Remove(filepath.Join(filepath.Dir(alone), "pakyas-full")))
+	require.NoError(t, os.Remove(full))
 
 	// pakyas-full stands in for a missing pakyas-host.
-	copyFile(t, fullBin(), filepath.Join(filepath.Dir(alone), "pakyas-full"))
+	copyFile(t, fullBin(), full)
 	r = exe("ping", "lean")
 	require.Equal(t, 0, r.code, "%s", r)
 	assert.Empty(t, r.stderr)
 	mu.Lock()
 	assert.Len(t, hooks, 5, "handed off to pakyas-full: the target got the ping")
 	mu.Unlock()
-	require.NoError(t, os.Remove(filepath.Join(filepath.Dir(alone), "pakyas-full")))
+	require.NoError(t, os.Remove(full))
 
 	// pakyas-host hands the server's commands to pakyas-full, and says
 	// so when it is missing.
-	host := filepath.Join(filepath.Dir(alone), "pakyas-host")
 	copyFile(t, filepath.Join(filepath.Dir(pakyasBin), "pakyas-host"), host)
-	hostCmd := func(args ...string) result {
-		cmd := u.job(args...)
-		cmd.Path, cmd.Args[0] = host, host
-		cmd.Env = append(cmd.Env, "PATH=/nonexistent")
-		return runJob(t, cmd)
-	}
-	r = hostCmd("server", "--dev")
+	r = runAs(host, "server", "--dev")
 	assert.Equal(t, 1, r.code, "%s", r)
 	assert.Contains(t, r.stderr, "pakyas: pakyas server: pakyas-full is not next to pakyas nor on PATH")
-	copyFile(t, fullBin(), filepath.Join(filepath.Dir(alone), "pakyas-full"))
-	r = hostCmd("help", "server")
+	copyFile(t, fullBin(), full)
+	r = runAs(host, "help", "server")
 	require.Equal(t, 0, r.code, "%s", r)
 	assert.Contains(t, r.stdout, "--database-url")
-	require.NoError(t, os.Remove(filepath.Join(filepath.Dir(alone), "pakyas-full")))
+	require.NoError(t, os.Remove(full))
 	require.NoError(t, os.Remove(host))
 
 	r = exe("server", "--dev")

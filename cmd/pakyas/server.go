@@ -17,7 +17,7 @@ import (
 
 // handOffWhole is where a partial build hands the commands this complete
 // one answers whole (handoff.go); this executable answers them itself.
-func (e *env) handOffWhole([]string) {}
+func (e *env) handOffWhole([]string, string, int) {}
 
 func dataDirFlag() cli.Flag {
 	return &cli.StringFlag{

@@ -1,12 +1,10 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,28 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pakyas/pakyas/core"
+	"github.com/pakyas/pakyas/internal/testutil/syncbuf"
 )
-
-// dueCountingStore counts the evaluations: the transactions that read the
-// due checks.
-type dueCountingStore struct {
-	core.Store
-	evaluations atomic.Int32
-}
-
-func (d *dueCountingStore) Update(ctx context.Context, fn func(q core.Queries) error) error {
-	return d.Store.Update(ctx, func(q core.Queries) error { return fn(dueCountingQueries{q, d}) })
-}
-
-type dueCountingQueries struct {
-	core.Queries
-	d *dueCountingStore
-}
-
-func (q dueCountingQueries) DueChecks(ctx context.Context, now time.Time, limit int) ([]core.Check, error) {
-	q.d.evaluations.Add(1)
-	return q.Queries.DueChecks(ctx, now, limit)
-}
 
 // TestEvalLoopEvaluatesOnlyWhenDue: every stored signal wakes the
 // evaluation loop (it may have brought a deadline forward), but the loop
@@ -44,7 +22,7 @@ func (q dueCountingQueries) DueChecks(ctx context.Context, now time.Time, limit 
 // deadline has passed.
 func TestEvalLoopEvaluatesOnlyWhenDue(t *testing.T) {
 	s, clock, c := newTestCheck(t)
-	counting := &dueCountingStore{Store: s.store}
+	counting := &countingStore{Store: s.store}
 	s = New(counting, clock, Config{})
 	s.Start()
 	t.Cleanup(s.Stop)
@@ -71,7 +49,7 @@ func TestEvalLoopEvaluatesOnlyWhenDue(t *testing.T) {
 
 // nextEvalFailing cannot read the next deadline.
 type nextEvalFailing struct {
-	*dueCountingStore
+	*countingStore
 	reads atomic.Int32
 }
 
@@ -80,31 +58,13 @@ func (f *nextEvalFailing) NextEvalAt(context.Context) (time.Time, bool, error) {
 	return time.Time{}, false, errors.New("disk I/O error")
 }
 
-// lockedBuffer is a bytes.Buffer for a logger written from the loops.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // TestEvalLoopNextDeadlineUnreadable: when the next deadline cannot be
 // read, wake-ups do not turn into evaluations (write transactions) in a
 // tight loop, and the log says so once.
 func TestEvalLoopNextDeadlineUnreadable(t *testing.T) {
 	s, clock, _ := newTestCheck(t)
-	failing := &nextEvalFailing{dueCountingStore: &dueCountingStore{Store: s.store}}
-	var logs lockedBuffer
+	failing := &nextEvalFailing{countingStore: &countingStore{Store: s.store}}
+	var logs syncbuf.Buffer
 	s = New(failing, clock, Config{Logger: log.New(&logs, "", 0)})
 	s.Start()
 	t.Cleanup(s.Stop)

@@ -311,7 +311,7 @@ func changeMark(ctx context.Context, q core.Queries) (*core.ChangeMark, error) {
 // it began with them (known). A failed transaction leaves nothing known:
 // its checks were changed in memory and not saved.
 func (g *ingester) remember(w *writer, end *core.ChangeMark, known map[string]*core.Check, err error) {
-	if err != nil || end == nil || w == nil {
+	if err != nil || end == nil {
 		g.known = nil
 		return
 	}

@@ -257,7 +257,7 @@ func metricsText(t *testing.T, h http.Handler) string {
 // schedule made between two batches applies to the second.
 func TestIngestKnownChecks(t *testing.T) {
 	s, clock, c := newTestCheck(t)
-	loads := &loadCountingStore{Store: s.store}
+	loads := &countingStore{Store: s.store}
 	s = New(loads, clock, Config{Manual: true})
 	ctx := context.Background()
 	ping := func() {
@@ -276,10 +276,10 @@ func TestIngestKnownChecks(t *testing.T) {
 	}
 	ping()
 	require.NotNil(t, s.ingest.known[c.PublicID], "kept for the next batch")
-	require.Equal(t, int32(1), loads.n.Load())
+	require.Equal(t, int32(1), loads.loads.Load())
 	clock.add(time.Minute)
 	ping() // from what the writer kept
-	assert.Equal(t, int32(1), loads.n.Load(), "not read again")
+	assert.Equal(t, int32(1), loads.loads.Load(), "not read again")
 	assert.Equal(t, clock.Now().Add(time.Hour), deadline())
 
 	// What it keeps is what reading it back gives, to the monotonic
@@ -298,7 +298,7 @@ func TestIngestKnownChecks(t *testing.T) {
 	require.NoError(t, s.store.UpdateCheck(ctx, got)) // another writer
 	clock.add(time.Minute)
 	ping()
-	assert.Equal(t, int32(2), loads.n.Load(), "read again")
+	assert.Equal(t, int32(2), loads.loads.Load(), "read again")
 	assert.Equal(t, clock.Now().Add(2*time.Hour).Round(0).UTC(), deadline(), "the new period applies")
 
 	// A transaction of another writer (the evaluation loop's) too.
@@ -317,27 +317,33 @@ func TestIngestKnownChecks(t *testing.T) {
 	assert.Equal(t, clock.Now().Add(3*time.Hour).Round(0).UTC(), deadline(), "the newer period applies")
 }
 
-// loadCountingStore counts the ingest writer's reads of its checks, and
-// passes the change marks on.
-type loadCountingStore struct {
+// countingStore counts what its Update transactions do: evaluations (the
+// reads of the due checks) and the ingest writer's reads of its checks. It
+// passes the change marks on (core.ChangeMarker).
+type countingStore struct {
 	core.Store
-	n atomic.Int32
+	evaluations, loads atomic.Int32
 }
 
-func (l *loadCountingStore) Update(ctx context.Context, fn func(q core.Queries) error) error {
-	return l.Store.Update(ctx, func(q core.Queries) error { return fn(loadCountingQueries{q, l}) })
+func (c *countingStore) Update(ctx context.Context, fn func(q core.Queries) error) error {
+	return c.Store.Update(ctx, func(q core.Queries) error { return fn(countingQueries{q, c}) })
 }
 
-type loadCountingQueries struct {
+type countingQueries struct {
 	core.Queries
-	l *loadCountingStore
+	c *countingStore
 }
 
-func (q loadCountingQueries) ChecksByPublicID(ctx context.Context, ids []string) ([]core.Check, error) {
-	q.l.n.Add(1)
+func (q countingQueries) DueChecks(ctx context.Context, now time.Time, limit int) ([]core.Check, error) {
+	q.c.evaluations.Add(1)
+	return q.Queries.DueChecks(ctx, now, limit)
+}
+
+func (q countingQueries) ChecksByPublicID(ctx context.Context, ids []string) ([]core.Check, error) {
+	q.c.loads.Add(1)
 	return q.Queries.ChecksByPublicID(ctx, ids)
 }
 
-func (q loadCountingQueries) ChangeMark(ctx context.Context) (core.ChangeMark, bool, error) {
+func (q countingQueries) ChangeMark(ctx context.Context) (core.ChangeMark, bool, error) {
 	return q.Queries.(core.ChangeMarker).ChangeMark(ctx)
 }

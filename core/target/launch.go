@@ -138,9 +138,6 @@ func command(path string, verbose bool, shared string) (cmd *exec.Cmd, sockDir s
 	if runtime.GOOS != "windows" {
 		dir := shared
 		if dir == "" {
-			// MkdirTemp makes the directory 0700: only our user can
-			// reach the socket, which is what AutoMTLS would otherwise
-			// buy.
 			if sockDir, err = SocketDir(); err != nil {
 				return nil, "", err
 			}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/pakyas/pakyas/core/target"
 	"github.com/pakyas/pakyas/internal/testutil"
+	"github.com/pakyas/pakyas/internal/testutil/syncbuf"
 )
 
 // webhookBin is plugins/webhook built by TestMain.
@@ -114,13 +115,13 @@ func TestLaunchLogging(t *testing.T) {
 		assert.Empty(t, buf.String())
 	})
 	t.Run("verbose: warnings only", func(t *testing.T) {
-		var buf syncBuffer
+		var buf syncbuf.Buffer
 		c := launch(t, target.LaunchOptions{Verbose: true, Stderr: &buf})
 		c.Kill()
 		assert.NotContains(t, buf.String(), "[DEBUG]", "the host's debug log is -vv's")
 	})
 	t.Run("debug", func(t *testing.T) {
-		var buf syncBuffer
+		var buf syncbuf.Buffer
 		c := launch(t, target.LaunchOptions{Verbose: true, Debug: true, Stderr: &buf})
 		c.Kill()
 		assert.Contains(t, buf.String(), "[DEBUG] plugin")

@@ -75,9 +75,10 @@ func Build(pkg, name string) (string, error) {
 	var out string
 	var err error
 	if path.Clean(pkg) == "cmd/pakyas" && name == "pakyas" {
-		if _, err = build(pkg, "pakyas-full", Tags); err == nil {
-			if _, err = build(pkg, "pakyas-host", Tags+" "+HostTag); err == nil {
-				out, err = build(pkg, "pakyas", Tags+" "+LeanTag)
+		// The executables the lean one hands commands to, then itself.
+		for _, b := range [][2]string{{"pakyas-full", Tags}, {"pakyas-host", Tags + " " + HostTag}, {"pakyas", Tags + " " + LeanTag}} {
+			if out, err = build(pkg, b[0], b[1]); err != nil {
+				break
 			}
 		}
 	} else {

@@ -31,10 +31,6 @@ type Dialect struct {
 	// migrationLock is run first in the migration transaction, so two
 	// processes starting at once migrate one after the other.
 	migrationLock string
-	// changeMarks: an embedded database, which the Store writes through
-	// one connection, so an Update can tell whether anything changed it
-	// since an earlier one (core.ChangeMarker).
-	changeMarks bool
 
 	conflict, missingRef, retryable func(error) bool
 	// constraint names the rule a conflict broke, with its columns.
@@ -48,8 +44,7 @@ type rewrite struct {
 
 // SQLite is the embedded database (modernc.org/sqlite).
 var SQLite = &Dialect{
-	Name:        "sqlite",
-	changeMarks: true,
+	Name: "sqlite",
 	conflict: func(err error) bool {
 		c := sqliteCode(err)
 		return c == sqlite3.SQLITE_CONSTRAINT_UNIQUE || c == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY

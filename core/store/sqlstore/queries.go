@@ -39,7 +39,7 @@ var _ core.Queries = (*queries)(nil)
 // which a commit or a rollback leaves as it is) and PRAGMA data_version
 // (which another connection's commit changes, and this one's does not).
 func (q *queries) ChangeMark(ctx context.Context) (core.ChangeMark, bool, error) {
-	if !q.inTx || !q.d.changeMarks || q.conn == nil {
+	if !q.inTx || q.conn == nil {
 		return core.ChangeMark{}, false, nil
 	}
 	m := core.ChangeMark{Conn: q.conn()}

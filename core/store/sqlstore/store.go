@@ -44,10 +44,11 @@ func New(d *Dialect, write, read *sql.DB) *Store {
 	return s
 }
 
-// CountWriteConnections gives the Store the number of connections its
-// write pool has opened so far (the pool must hold at most one at a
+// CountWriteConnections gives a SQLite Store the number of connections
+// its write pool has opened so far (the pool must hold at most one at a
 // time), which makes change marks possible (core.ChangeMarker): SQLite's
-// counters start again on a new connection.
+// counters start again on a new connection. Without it, an Update cannot
+// tell whether the database changed since an earlier one.
 func (s *Store) CountWriteConnections(n func() int64) { s.writeConns = n }
 
 // DB returns the write and read pools.
