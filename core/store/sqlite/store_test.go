@@ -228,3 +228,53 @@ func TestChangeMark(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, ok)
 }
+
+// TestInbox: entries come back in the order they were added, with every
+// field, and are deleted up to an ID or all at once; only an Update keeps
+// an inbox.
+func TestInbox(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	at := time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC)
+	code := 3
+	full := core.InboxEntry{PublicID: "p1", TakenAt: at.Add(time.Millisecond), Signal: core.Signal{
+		Kind: core.SignalFail, ExitCode: &code, RunID: "r1", Duration: time.Second, Host: "h", Body: []byte("out\x00"),
+		Truncated: true, OccurredAt: at, ReceivedAt: at.Add(time.Microsecond), Method: "POST", RemoteAddr: "127.0.0.1:1", UserAgent: "ua",
+	}}
+	bare := core.InboxEntry{PublicID: "p2", TakenAt: at, Signal: core.Signal{Kind: core.SignalSuccess, OccurredAt: at, ReceivedAt: at}}
+	inbox := func(fn func(ib core.Inbox) error) {
+		t.Helper()
+		require.NoError(t, s.Update(ctx, func(q core.Queries) error {
+			ib := q.(core.Inbox)
+			require.True(t, ib.KeepsInbox())
+			return fn(ib)
+		}))
+	}
+	var got []core.InboxEntry
+	read := func(limit int) []core.InboxEntry {
+		t.Helper()
+		inbox(func(ib core.Inbox) error {
+			var err error
+			got, err = ib.InboxEntries(ctx, limit)
+			return err
+		})
+		return got
+	}
+	inbox(func(ib core.Inbox) error { return ib.AddInbox(ctx, []core.InboxEntry{full, bare, bare}) })
+	es := read(0)
+	require.Len(t, es, 3)
+	assert.Less(t, es[0].ID, es[1].ID)
+	assert.Less(t, es[1].ID, es[2].ID)
+	full.ID, bare.ID = es[0].ID, es[1].ID
+	assert.Equal(t, full, es[0])
+	assert.Equal(t, bare, es[1])
+	assert.Len(t, read(2), 2)
+
+	inbox(func(ib core.Inbox) error { return ib.DeleteInbox(ctx, es[0].ID) })
+	assert.Len(t, read(0), 2)
+	inbox(func(ib core.Inbox) error { return ib.DeleteInbox(ctx, 0) })
+	assert.Empty(t, read(0))
+
+	_, ok := core.Queries(s).(core.Inbox)
+	assert.True(t, !ok || !core.Queries(s).(core.Inbox).KeepsInbox(), "outside a transaction")
+}
