@@ -212,8 +212,8 @@ type InboxEntry struct {
 	Signal   Signal
 }
 
-// Inbox is implemented by the Queries of an Update on a store that keeps
-// an inbox (SQLite): live signals are acknowledged once they are committed
+// Inbox is implemented by a store that keeps an inbox (SQLite), and by the
+// Queries of its Update: live signals are acknowledged once they are committed
 // there, an append that writes a page or two, and applied to their checks
 // later, many at a time, which writes each check's row and timeline index
 // once for all of them. A transaction that reads or changes check states

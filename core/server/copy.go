@@ -36,7 +36,7 @@ func CopyToPostgres(ctx context.Context, dataDir, databaseURL string) ([]postgre
 	// left them in its inbox (core.Inbox): apply them, so they are copied.
 	quiet := New(src, core.SystemClock{}, Config{Logger: log.New(io.Discard, "", 0)})
 	for {
-		if _, drained, err := quiet.applyInbox(ctx, inboxChunk, nil); err != nil {
+		if _, drained, err := quiet.applyInbox(ctx, inboxChunk); err != nil {
 			return nil, fmt.Errorf("%s: applying the acknowledged signals left in its inbox: %w", path, err)
 		} else if drained {
 			break

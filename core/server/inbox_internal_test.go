@@ -214,3 +214,89 @@ func TestInboxLeftByACrash(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, core.StatusFailed, got.State.Status)
 }
+
+// signalCount counts c's signal entries.
+func signalCount(t *testing.T, s *Server, checkID string) int {
+	t.Helper()
+	n := 0
+	page := core.TimelinePage{Limit: 1000, Kinds: []core.EntryKind{core.EntrySignal}}
+	for {
+		es, err := s.store.Timeline(context.Background(), checkID, page)
+		require.NoError(t, err)
+		n += len(es)
+		if len(es) < page.Limit {
+			return n
+		}
+		page.BeforeAt, page.BeforeID = es[len(es)-1].At, es[len(es)-1].ID
+	}
+}
+
+// TestInboxAppliedOnce: when the writer applies part of the inbox, read
+// back after another transaction wrote, what it had committed there
+// itself is no longer what waits: nothing is applied twice.
+func TestInboxAppliedOnce(t *testing.T) {
+	s, clock, c, _ := newInboxServer(t)
+	g := s.ingest
+	require.True(t, g.applyInbox())
+	require.True(t, g.pendingOK)
+	sigs := make([]core.Signal, inboxChunk)
+	for i := range sigs {
+		sigs[i] = liveSig(core.SignalSuccess, clock.Now().Add(time.Duration(i)*time.Millisecond))
+	}
+	send(t, s, c.PublicID, sigs...)
+	require.Len(t, g.pending, inboxChunk)
+	other := *c
+	other.ID, other.PublicID, other.Slug = "other-id", "other-public-id", "other"
+	require.NoError(t, s.store.CreateCheck(context.Background(), &other)) // another writer
+	require.True(t, g.applyInbox())                                       // one chunk, read back
+	send(t, s, c.PublicID, liveSig(core.SignalSuccess, clock.Now().Add(time.Hour)))
+	require.True(t, g.applyInbox())
+	assert.Equal(t, inboxChunk+1, signalCount(t, s, c.ID), "each acknowledged signal once")
+	assert.Equal(t, 0, inboxLen(t, s))
+}
+
+// TestInboxUnknownCheck: a signal to a check that does not exist is
+// refused as applying it would refuse it; the rest of its batch goes to
+// the inbox.
+func TestInboxUnknownCheck(t *testing.T) {
+	s, clock, c, _ := newInboxServer(t)
+	now := clock.Now()
+	batch := []*ingestReq{
+		{publicID: c.PublicID, sig: liveSig(core.SignalSuccess, now), done: make(chan error, 1)},
+		{publicID: "no-such-check", sig: liveSig(core.SignalSuccess, now), done: make(chan error, 1)},
+	}
+	for _, r := range batch {
+		r.take()
+	}
+	s.ingest.commit(batch)
+	require.NoError(t, <-batch[0].done)
+	err := <-batch[1].done
+	assert.True(t, core.IsNotFound(err), "%v", err)
+	assert.Equal(t, 1, inboxLen(t, s))
+}
+
+// TestInboxWhileApplyingFails: while the writer cannot apply the inbox,
+// signals are applied at once (refused when that fails too) rather than
+// piling up acknowledged in an inbox nothing applies; the next start
+// applies all that waits, chunk after chunk.
+func TestInboxWhileApplyingFails(t *testing.T) {
+	s, clock, c, _ := newInboxServer(t)
+	s.ingest.retryApply = time.Now().Add(time.Hour) // as after a failure
+	send(t, s, c.PublicID, liveSig(core.SignalFail, clock.Now()))
+	assert.Equal(t, 0, inboxLen(t, s), "applied at once")
+	got, err := s.store.Check(context.Background(), c.ID)
+	require.NoError(t, err)
+	assert.Equal(t, core.StatusFailed, got.State.Status)
+
+	s.ingest.retryApply = time.Time{}
+	sigs := make([]core.Signal, inboxChunk+10)
+	for i := range sigs {
+		sigs[i] = liveSig(core.SignalSuccess, clock.Now().Add(time.Duration(i)*time.Millisecond))
+	}
+	send(t, s, c.PublicID, sigs...)
+	require.Equal(t, len(sigs), inboxLen(t, s))
+	s.Start()
+	s.Stop()
+	assert.Equal(t, 0, inboxLen(t, s), "all of it applied")
+	assert.Equal(t, len(sigs)+1, signalCount(t, s, c.ID))
+}

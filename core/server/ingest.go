@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -57,7 +58,8 @@ type ingester struct {
 	known     map[string]*core.Check
 	knownMark core.ChangeMark
 
-	// inbox: the store keeps an inbox (core.Inbox; found at start), so
+	// inbox: the store keeps an inbox (core.Inbox; found as the writer
+	// starts), so
 	// the writer acknowledges a batch of live signals once it is there
 	// and applies them to their checks later, many at a time.
 	inbox bool
@@ -67,6 +69,9 @@ type ingester struct {
 	// sets it to inboxed as it was when it began. A read waits while
 	// inboxed > applied (sync).
 	inboxed, applied atomic.Int64
+	// syncing: one sync at a time applies the inbox; the others wait for
+	// it and find their signals applied.
+	syncing sync.Mutex
 	// retryApply: the writer's last application of the inbox failed; it
 	// tries again then (a signal's own transaction applies it too).
 	retryApply time.Time
@@ -85,6 +90,10 @@ const (
 	inboxIdle = 2 * time.Millisecond
 	// inboxChunk: the most inbox entries read at a time.
 	inboxChunk = 1000
+	// maxWaiting: with this many signals waiting in the inbox, or while
+	// applying it fails, signals are applied at once, and refused when
+	// that fails: the inbox does not grow while it cannot be applied.
+	maxWaiting = 5000
 )
 
 // maxKnown bounds ingester.known: past it, the writer keeps only the
@@ -186,7 +195,8 @@ func (g *ingester) run() {
 			continue
 		case <-g.quit:
 			g.drain()
-			g.applyInbox()
+			for g.inbox && g.waiting() > 0 && g.applyInbox() {
+			}
 			return
 		}
 		g.take(g.fill(first))
@@ -221,12 +231,13 @@ func (g *ingester) drained(seen int64) {
 // takes any signal. (Until then inboxed is 1, applied 0: a read applies
 // them itself.)
 func (g *ingester) startInbox() {
+	if ib, ok := g.s.store.(core.Inbox); ok {
+		g.inbox = ib.KeepsInbox()
+	}
 	for {
-		var keeps bool
 		ctx, cancel := context.WithTimeout(context.Background(), g.s.cfg.IngestTimeout)
-		n, drained, err := g.s.applyInbox(ctx, inboxChunk, func(ib core.Inbox) { keeps = ib.KeepsInbox() })
+		n, drained, err := g.s.applyInbox(ctx, inboxChunk)
 		cancel()
-		g.inbox = g.inbox || keeps
 		if err != nil {
 			g.s.logf("ingest: applying the signals left in the inbox: %v (the next transaction that needs them applies them)", err)
 			return
@@ -241,25 +252,30 @@ func (g *ingester) startInbox() {
 }
 
 // sync applies the inbox when acknowledged signals wait in it, so that a
-// read that follows sees every signal acknowledged before it began.
+// read that follows sees every signal acknowledged before it began. One
+// caller at a time applies it; the others wait and, most often, find
+// theirs applied.
 func (g *ingester) sync(ctx context.Context) error {
-	if g.waiting() <= 0 {
+	target := g.inboxed.Load()
+	if g.applied.Load() >= target {
 		return nil
 	}
-	_, _, err := g.s.applyInbox(ctx, 0, nil)
+	g.syncing.Lock()
+	defer g.syncing.Unlock()
+	if g.applied.Load() >= target {
+		return nil
+	}
+	_, _, err := g.s.applyInbox(ctx, 0)
 	return err
 }
 
 // applyInbox applies the inbox in a transaction of its own, at most max
 // entries (all when 0), and returns how many it applied and whether that
-// drained it. inbox, when not nil, is told the transaction's core.Inbox.
-func (s *Server) applyInbox(ctx context.Context, max int, inbox func(core.Inbox)) (n int64, drained bool, err error) {
+// drained it.
+func (s *Server) applyInbox(ctx context.Context, max int) (n int64, drained bool, err error) {
 	var alerts int
 	var seen int64
 	err = s.store.Update(ctx, func(q core.Queries) error {
-		if ib, ok := q.(core.Inbox); ok && inbox != nil {
-			inbox(ib)
-		}
 		seen = s.ingest.inboxed.Load()
 		w := newWriter(ctx, s, q)
 		var err error
@@ -289,10 +305,11 @@ func (g *ingester) didApply(n int64, drained bool, seen int64, alerts int) {
 }
 
 // applyInbox is the writer's application of the inbox: at most
-// inboxChunk entries, in its own transaction, with the checks it keeps.
-func (g *ingester) applyInbox() {
+// inboxChunk entries, in its own transaction, with the checks it keeps;
+// false when it failed.
+func (g *ingester) applyInbox() bool {
 	if !g.inbox {
-		return
+		return false
 	}
 	s := g.s
 	var w *writer
@@ -319,11 +336,12 @@ func (g *ingester) applyInbox() {
 	g.applied1(drained, err)
 	if err != nil {
 		g.retryApply = time.Now().Add(errorWait)
-		s.logf("ingest: applying the inbox: %v (retrying in %s)", err, errorWait)
-		return
+		s.logf("ingest: applying the inbox: %v (retrying in %s; meanwhile signals are applied as they come)", err, errorWait)
+		return false
 	}
 	g.retryApply = time.Time{}
 	g.didApply(n, drained, seen, w.alerts)
+	return true
 }
 
 // applyPending applies the inbox in the writer's transaction: what it
@@ -348,27 +366,29 @@ func (g *ingester) applyPending(w *writer, known map[string]*core.Check, max int
 }
 
 // applied1 follows the writer's transaction that applied the inbox:
-// after a drain the inbox is empty and the writer knows it.
+// after a drain the inbox is empty and the writer knows it; after part of
+// it, or a failure, the writer knows nothing of it.
 func (g *ingester) applied1(drained bool, err error) {
-	switch {
-	case err != nil:
-		g.pendingOK = false
-	case drained:
-		g.pending, g.pendingOK = g.pending[:0], true
+	if err != nil || !drained {
+		g.pendingOK = false // it holds what it read back: not pending
+		return
 	}
+	g.pending, g.pendingOK = g.pending[:0], true
 }
 
 // errSlowPath: a batch cannot go to the inbox as it is.
 var errSlowPath = errors.New("not for the inbox")
 
-// commitInbox commits a batch of live signals to the inbox and answers
-// them, when all their checks exist; false when it did nothing and the
-// batch must be applied at once (commitBatch).
+// commitInbox commits the signals of a batch of live signals whose check
+// exists to the inbox and answers them all (the others not found); false
+// when it did nothing and the batch must be applied at once
+// (commitBatch).
 func (g *ingester) commitInbox(batch []*ingestReq) bool {
 	s := g.s
 	var known map[string]*core.Check
 	var end *core.ChangeMark
 	var entries []core.InboxEntry
+	refused := map[string]error{} // by public ID: checks that do not exist
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.IngestTimeout)
 	defer cancel()
 	err := s.store.Update(ctx, func(q core.Queries) error {
@@ -390,13 +410,11 @@ func (g *ingester) commitInbox(batch []*ingestReq) bool {
 				missing = append(missing, r.publicID)
 			}
 		}
+		clear(refused)
 		if len(missing) > 0 {
 			cs, err := q.ChecksByPublicID(ctx, missing)
 			if err != nil {
 				return err
-			}
-			if len(cs) < len(missing) {
-				return errSlowPath // a check that does not exist: answered as applying the signal does
 			}
 			if known == nil || len(known)+len(cs) > maxKnown {
 				known = make(map[string]*core.Check, len(cs))
@@ -404,11 +422,27 @@ func (g *ingester) commitInbox(batch []*ingestReq) bool {
 			for i := range cs {
 				known[cs[i].PublicID] = &cs[i]
 			}
+			for _, id := range missing {
+				if _, ok := known[id]; ok {
+					continue
+				}
+				// No such check: answered as applying the signal would.
+				_, err := q.CheckByPublicID(ctx, id)
+				if !core.IsNotFound(err) {
+					return cmp.Or(err, errSlowPath) // created meanwhile
+				}
+				refused[id] = err
+			}
 		}
 		now := s.clock.Now()
-		entries = make([]core.InboxEntry, len(batch))
-		for i, r := range batch {
-			entries[i] = core.InboxEntry{PublicID: r.publicID, TakenAt: now, Signal: r.sig}
+		entries = entries[:0]
+		for _, r := range batch {
+			if refused[r.publicID] == nil {
+				entries = append(entries, core.InboxEntry{PublicID: r.publicID, TakenAt: now, Signal: r.sig})
+			}
+		}
+		if len(entries) == 0 {
+			return nil
 		}
 		if err := ib.AddInbox(ctx, entries); err != nil {
 			return err
@@ -438,12 +472,16 @@ func (g *ingester) commitInbox(batch []*ingestReq) bool {
 	case err != nil:
 		return false // applied at once, each on its own if need be
 	}
-	g.inboxed.Add(int64(len(batch)))
+	g.inboxed.Add(int64(len(entries)))
 	for _, r := range batch {
+		if err := refused[r.publicID]; err != nil {
+			r.done <- err
+			continue
+		}
 		s.metrics.signal(r.sig.Kind)
 		r.done <- nil
 	}
-	s.metrics.batch(len(batch))
+	s.metrics.batch(len(entries))
 	return true
 }
 
@@ -498,7 +536,7 @@ func (g *ingester) commit(batch []*ingestReq) {
 	if len(batch) == 0 {
 		return
 	}
-	if g.inbox && live(batch) && g.commitInbox(batch) {
+	if g.inbox && live(batch) && g.waiting() < maxWaiting && !time.Now().Before(g.retryApply) && g.commitInbox(batch) {
 		return
 	}
 	if len(batch) > 1 {
@@ -1200,12 +1238,14 @@ func (w *writer) applyEntries(es []core.InboxEntry, known map[string]*core.Check
 	}
 	for i := range es {
 		e := &es[i]
+		if _, ok := w.checks[e.PublicID]; !ok {
+			continue // a check deleted since takes its signals with it
+		}
 		sig := e.Signal // applying a signal fills in some of its fields
 		w.at = e.TakenAt
 		err := w.signal(e.PublicID, &sig)
 		w.at = time.Time{}
-		// A check deleted since takes its signals with it.
-		if err != nil && !core.IsNotFound(err) {
+		if err != nil {
 			return err
 		}
 	}

@@ -83,7 +83,10 @@ func (s *Server) counted(h http.Handler) http.Handler {
 func (s *Server) synced(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if err := s.ingest.sync(r.Context()); err != nil {
-			s.logf("applying acknowledged signals before %s %s: %v", r.Method, r.URL.Path, err)
+			if now := time.Now(); now.Sub(time.Unix(0, s.syncLogged.Load())) > errorWait {
+				s.syncLogged.Store(now.UnixNano()) // once in a while, not once a request
+				s.logf("applying acknowledged signals before %s %s: %v", r.Method, r.URL.Path, err)
+			}
 			http.Error(w, "the server cannot read its database; retry in a moment", http.StatusServiceUnavailable)
 			return
 		}

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pakyas/pakyas/core"
@@ -133,6 +134,9 @@ type Server struct {
 	startOnce sync.Once
 	loops     sync.WaitGroup
 	stopLoops context.CancelFunc
+	// syncLogged: when a failure to apply the inbox before a read was
+	// last logged (unix nanoseconds).
+	syncLogged atomic.Int64
 }
 
 // New returns a server over store. It does not start anything.

@@ -27,8 +27,8 @@ const (
 
 var _ core.Inbox = (*queries)(nil)
 
-// KeepsInbox implements core.Inbox: SQLite's Update keeps one.
-func (q *queries) KeepsInbox() bool { return q.inTx && q.d.inbox }
+// KeepsInbox implements core.Inbox: SQLite keeps one.
+func (q *queries) KeepsInbox() bool { return q.d.inbox }
 
 // AddInbox implements core.Inbox, in as few statements as bulkSizes allow.
 // The entries' IDs are left as they are: only InboxEntries gives them.
