@@ -333,7 +333,7 @@ func (g *ingester) applyInbox() bool {
 		return err
 	})
 	g.remember(w, end, known, err)
-	g.applied1(drained, err)
+	g.afterApply(drained, err)
 	if err != nil {
 		g.retryApply = time.Now().Add(errorWait)
 		s.logf("ingest: applying the inbox: %v (retrying in %s; meanwhile signals are applied as they come)", err, errorWait)
@@ -365,10 +365,10 @@ func (g *ingester) applyPending(w *writer, known map[string]*core.Check, max int
 	return int64(len(g.pending)), true, ib.DeleteInbox(w.ctx, 0)
 }
 
-// applied1 follows the writer's transaction that applied the inbox:
+// afterApply follows the writer's transaction that applied the inbox:
 // after a drain the inbox is empty and the writer knows it; after part of
 // it, or a failure, the writer knows nothing of it.
-func (g *ingester) applied1(drained bool, err error) {
+func (g *ingester) afterApply(drained bool, err error) {
 	if err != nil || !drained {
 		g.pendingOK = false // it holds what it read back: not pending
 		return
@@ -616,7 +616,7 @@ func (g *ingester) commitBatch(batch []*ingestReq, answerFailure bool) error {
 		err = errStoreTimeout
 	}
 	g.remember(w, end, known, err)
-	g.applied1(drained, err)
+	g.afterApply(drained, err)
 	if err != nil && !answerFailure {
 		return err
 	}
