@@ -139,7 +139,7 @@ func (s *Server) authed(h func(w http.ResponseWriter, r *http.Request, c *caller
 		}
 		// Every acknowledged signal is applied before the handler reads
 		// or changes anything.
-		if err := s.ingest.sync(r.Context()); err != nil {
+		if err := s.syncForRead(r); err != nil {
 			s.writeError(w, r, err)
 			return
 		}

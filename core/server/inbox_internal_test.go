@@ -300,3 +300,17 @@ func TestInboxWhileApplyingFails(t *testing.T) {
 	assert.Equal(t, 0, inboxLen(t, s), "all of it applied")
 	assert.Equal(t, len(sigs)+1, signalCount(t, s, c.ID))
 }
+
+// TestInboxSyncWaitsForItsRequest: a read waiting for another to apply
+// the inbox gives up when its request ends.
+func TestInboxSyncWaitsForItsRequest(t *testing.T) {
+	s, clock, c, _ := newInboxServer(t)
+	send(t, s, c.PublicID, liveSig(core.SignalSuccess, clock.Now()))
+	s.ingest.syncing <- struct{}{} // another read is applying it
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel()
+	assert.ErrorIs(t, s.Sync(ctx), context.DeadlineExceeded)
+	<-s.ingest.syncing
+	require.NoError(t, s.Sync(context.Background()))
+	assert.Equal(t, 0, inboxLen(t, s))
+}

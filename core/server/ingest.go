@@ -69,9 +69,10 @@ type ingester struct {
 	// sets it to inboxed as it was when it began. A read waits while
 	// inboxed > applied (sync).
 	inboxed, applied atomic.Int64
-	// syncing: one sync at a time applies the inbox; the others wait for
-	// it and find their signals applied.
-	syncing sync.Mutex
+	// syncing holds a token while a sync applies the inbox: one at a
+	// time; the others wait for it (or for their request to end) and
+	// find their signals applied.
+	syncing chan struct{}
 	// retryApply: the writer's last application of the inbox failed; it
 	// tries again then (a signal's own transaction applies it too).
 	retryApply time.Time
@@ -102,10 +103,11 @@ const maxKnown = 10_000
 
 func newIngester(s *Server) *ingester {
 	g := &ingester{
-		s:    s,
-		reqs: make(chan *ingestReq, s.cfg.IngestQueue),
-		quit: make(chan struct{}),
-		done: make(chan struct{}),
+		s:       s,
+		reqs:    make(chan *ingestReq, s.cfg.IngestQueue),
+		quit:    make(chan struct{}),
+		done:    make(chan struct{}),
+		syncing: make(chan struct{}, 1),
 	}
 	g.inboxed.Store(1) // what an earlier server left there, if anything (startInbox)
 	return g
@@ -260,8 +262,12 @@ func (g *ingester) sync(ctx context.Context) error {
 	if g.applied.Load() >= target {
 		return nil
 	}
-	g.syncing.Lock()
-	defer g.syncing.Unlock()
+	select {
+	case g.syncing <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-g.syncing }()
 	if g.applied.Load() >= target {
 		return nil
 	}
@@ -345,15 +351,15 @@ func (g *ingester) applyInbox() bool {
 }
 
 // applyPending applies the inbox in the writer's transaction: what it
-// committed there itself (pending) when nothing else wrote since, without
-// reading it back, and then all of it; else up to max entries as read
-// (all when 0).
+// committed there itself (pending) when nothing else wrote since and it is
+// no more than max (0: any), without reading it back; else up to max
+// entries as read (all when 0).
 func (g *ingester) applyPending(w *writer, known map[string]*core.Check, max int) (n int64, drained bool, err error) {
 	ib, ok := w.q.(core.Inbox)
 	if !ok || !ib.KeepsInbox() {
 		return 0, true, nil
 	}
-	if known == nil || !g.pendingOK {
+	if known == nil || !g.pendingOK || (max > 0 && len(g.pending) > max) {
 		return w.applyInbox(known, max)
 	}
 	if len(g.pending) == 0 {
@@ -441,11 +447,10 @@ func (g *ingester) commitInbox(batch []*ingestReq) bool {
 				entries = append(entries, core.InboxEntry{PublicID: r.publicID, TakenAt: now, Signal: r.sig})
 			}
 		}
-		if len(entries) == 0 {
-			return nil
-		}
-		if err := ib.AddInbox(ctx, entries); err != nil {
-			return err
+		if len(entries) > 0 {
+			if err := ib.AddInbox(ctx, entries); err != nil {
+				return err
+			}
 		}
 		end, err = changeMark(ctx, q)
 		return err
@@ -481,7 +486,7 @@ func (g *ingester) commitInbox(batch []*ingestReq) bool {
 		s.metrics.signal(r.sig.Kind)
 		r.done <- nil
 	}
-	s.metrics.batch(len(entries))
+	s.metrics.batch(len(batch))
 	return true
 }
 
@@ -617,6 +622,9 @@ func (g *ingester) commitBatch(batch []*ingestReq, answerFailure bool) error {
 	}
 	g.remember(w, end, known, err)
 	g.afterApply(drained, err)
+	if err == nil && drained {
+		g.retryApply = time.Time{} // applying works again
+	}
 	if err != nil && !answerFailure {
 		return err
 	}

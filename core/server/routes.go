@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/pakyas/pakyas/core"
 	"github.com/pakyas/pakyas/core/server/web"
 )
 
@@ -82,16 +83,27 @@ func (s *Server) counted(h http.Handler) http.Handler {
 // signal is applied first (ingester.sync).
 func (s *Server) synced(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if err := s.ingest.sync(r.Context()); err != nil {
-			if now := time.Now(); now.Sub(time.Unix(0, s.syncLogged.Load())) > errorWait {
-				s.syncLogged.Store(now.UnixNano()) // once in a while, not once a request
-				s.logf("applying acknowledged signals before %s %s: %v", r.Method, r.URL.Path, err)
-			}
-			http.Error(w, "the server cannot read its database; retry in a moment", http.StatusServiceUnavailable)
+		if err := s.syncForRead(r); err != nil {
+			http.Error(w, core.ErrorMessage(err)+"; "+core.ErrorHint(err), http.StatusServiceUnavailable)
 			return
 		}
 		h(w, r)
 	}
+}
+
+// syncForRead applies every acknowledged signal before r's handler reads
+// (ingester.sync). A failure is logged once in a while, not once a
+// request, and given back as EUNAVAILABLE.
+func (s *Server) syncForRead(r *http.Request) error {
+	err := s.ingest.sync(r.Context())
+	if err == nil {
+		return nil
+	}
+	if now := time.Now(); r.Context().Err() == nil && now.Sub(time.Unix(0, s.syncLogged.Load())) > errorWait {
+		s.syncLogged.Store(now.UnixNano())
+		s.logf("applying acknowledged signals before %s %s: %v", r.Method, r.URL.Path, err)
+	}
+	return core.Errorf(core.EUNAVAILABLE, "the server cannot read its database").WithHint("retry in a moment")
 }
 
 func (s *Server) apiNotFound(w http.ResponseWriter, r *http.Request) {
