@@ -37,7 +37,12 @@ func (r *ingestReq) abandon() bool { return r.state.CompareAndSwap(reqQueued, re
 // ingester is the single writer of signals. It takes whatever has queued,
 // commits it as one transaction (group commit) and only then answers every
 // request of the batch, so an acknowledged ping is durable and the cost of
-// a commit is shared by the whole batch.
+// a commit is shared by the whole batch. On a store that keeps an inbox
+// (core.Inbox: SQLite) a batch of live signals is committed there, and
+// the writer applies the inbox to the checks later, many signals at a
+// time (applyInbox); whatever decides from or reads check states applies
+// it first (sync, and the transactions of the evaluation and of API
+// changes).
 //
 // The queue is bounded (Config.IngestQueue) and so is every wait
 // (Config.IngestTimeout): when the store stalls, pings are answered 503
