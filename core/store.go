@@ -202,32 +202,3 @@ type ChangeMark struct {
 	Version int64 // SQLite: PRAGMA data_version, which another connection's commit changes
 	Changes int64 // SQLite: total_changes(), the rows this connection changed
 }
-
-// InboxEntry is a live signal that is acknowledged and not yet applied to
-// its check (Inbox).
-type InboxEntry struct {
-	ID       int64     // ascending in the order the signals were taken (set by InboxEntries)
-	PublicID string    // the check's public ID
-	TakenAt  time.Time // when the ingest writer took it: the "now" of its application
-	Signal   Signal
-}
-
-// Inbox is implemented by a store that keeps an inbox (SQLite), and by the
-// Queries of its Update: live signals are acknowledged once they are committed
-// there, an append that writes a page or two, and applied to their checks
-// later, many at a time, which writes each check's row and timeline index
-// once for all of them. A transaction that reads or changes check states
-// to decide something applies the inbox first (in ID order), so it sees
-// every acknowledged signal.
-type Inbox interface {
-	// KeepsInbox reports whether the store keeps an inbox; the other
-	// methods are only called when it does.
-	KeepsInbox() bool
-	// AddInbox appends entries, in order.
-	AddInbox(ctx context.Context, entries []InboxEntry) error
-	// InboxEntries returns up to limit entries, oldest first.
-	InboxEntries(ctx context.Context, limit int) ([]InboxEntry, error)
-	// DeleteInbox deletes the entries up to and including ID through;
-	// all of them when through is 0.
-	DeleteInbox(ctx context.Context, through int64) error
-}

@@ -137,12 +137,6 @@ func (s *Server) authed(h func(w http.ResponseWriter, r *http.Request, c *caller
 				WithHint("slow down and retry after a second; pings (/ping/...) are not limited"))
 			return
 		}
-		// Every acknowledged signal is applied before the handler reads
-		// or changes anything.
-		if err := s.syncForRead(r); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
 		if err := h(w, r, c); err != nil {
 			s.writeError(w, r, err)
 		}

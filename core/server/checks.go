@@ -307,17 +307,7 @@ func (s *Server) changeCheck(r *http.Request, c *caller, fn func(ch *core.Check,
 func (s *Server) changeCheckID(r *http.Request, id string, fn func(ch *core.Check, now time.Time) (status.Result, error)) (*core.Check, error) {
 	var ch *core.Check
 	var alerts int
-	var applied, seen int64
-	var drained bool
 	err := s.store.Update(r.Context(), func(q core.Queries) error {
-		// The acknowledged signals first (core.Inbox): fn changes the
-		// check as they left it.
-		seen = s.ingest.inboxed.Load()
-		w := newWriter(r.Context(), s, q)
-		var err error
-		if applied, drained, err = w.applyInbox(nil, 0); err != nil {
-			return err
-		}
 		fresh, err := q.Check(r.Context(), id)
 		if err != nil {
 			return err
@@ -327,6 +317,7 @@ func (s *Server) changeCheckID(r *http.Request, id string, fn func(ch *core.Chec
 		if err != nil {
 			return err
 		}
+		w := newWriter(r.Context(), s, q)
 		if err := w.apply(fresh, res, now, alertLive); err != nil {
 			return err
 		}
@@ -344,7 +335,9 @@ func (s *Server) changeCheckID(r *http.Request, id string, fn func(ch *core.Chec
 		return nil, err
 	}
 	wake(s.evalWake)
-	s.ingest.didApply(applied, drained, seen, alerts)
+	if alerts > 0 {
+		wake(s.alertWake)
+	}
 	return ch, nil
 }
 

@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"log"
 	"os"
 	"path/filepath"
 
@@ -18,9 +16,7 @@ import (
 // CopyToPostgres copies the data of a stopped server, the SQLite database
 // in dataDir, into the empty PostgreSQL database at databaseURL, in one
 // transaction, and returns the row counts of both sides (equal, or it
-// fails). The data directory is not changed, but for the acknowledged
-// signals a server that stopped abruptly had not applied yet: they are
-// applied first.
+// fails). The data directory is not changed.
 func CopyToPostgres(ctx context.Context, dataDir, databaseURL string) ([]postgres.Count, error) {
 	path := filepath.Join(dataDir, DBFile)
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
@@ -32,16 +28,6 @@ func CopyToPostgres(ctx context.Context, dataDir, databaseURL string) ([]postgre
 		return nil, err
 	}
 	defer src.Close()
-	// A server that stopped without applying the signals it acknowledged
-	// left them in its inbox (core.Inbox): apply them, so they are copied.
-	quiet := New(src, core.SystemClock{}, Config{Logger: log.New(io.Discard, "", 0)})
-	for {
-		if _, drained, err := quiet.applyInbox(ctx, inboxChunk); err != nil {
-			return nil, fmt.Errorf("%s: applying the acknowledged signals left in its inbox: %w", path, err)
-		} else if drained {
-			break
-		}
-	}
 	dst, err := postgres.Open(ctx, databaseURL)
 	if err != nil {
 		return nil, core.Errorf(core.EUNAVAILABLE, "%v", err).

@@ -28,17 +28,7 @@ func (s *Server) EvaluateDue(ctx context.Context) (int, error) {
 	for round := 0; round < 1000; round++ {
 		now := s.clock.Now()
 		var alerts, n int
-		var applied, seen int64
-		var drained bool
 		err := s.store.Update(ctx, func(q core.Queries) error {
-			// Every acknowledged signal first (core.Inbox): a check is
-			// judged on the state its last signal left.
-			seen = s.ingest.inboxed.Load()
-			w := newWriter(ctx, s, q)
-			var err error
-			if applied, drained, err = w.applyInbox(nil, 0); err != nil {
-				return err
-			}
 			// Claimed inside the transaction: on PostgreSQL the due
 			// checks are locked until it commits, and those another
 			// server holds are skipped, so each deadline is judged by
@@ -48,6 +38,7 @@ func (s *Server) EvaluateDue(ctx context.Context) (int, error) {
 				return err
 			}
 			n = len(due)
+			w := newWriter(ctx, s, q)
 			for i := range due {
 				w.checks[due[i].PublicID] = &due[i]
 			}
@@ -56,7 +47,7 @@ func (s *Server) EvaluateDue(ctx context.Context) (int, error) {
 				if err := w.apply(c, status.Evaluate(c, now), now, alertLive); err != nil {
 					return err
 				}
-				w.touch(c)
+				w.dirty = append(w.dirty, c)
 			}
 			alerts = w.alerts
 			return w.flush()
@@ -65,7 +56,9 @@ func (s *Server) EvaluateDue(ctx context.Context) (int, error) {
 			return total, err
 		}
 		total += n
-		s.ingest.didApply(applied, drained, seen, alerts)
+		if alerts > 0 {
+			wake(s.alertWake)
+		}
 		if n < evalBatch {
 			return total, nil
 		}
@@ -141,19 +134,10 @@ func (s *Server) untilNextEval(ctx context.Context, failing *bool) (wait time.Du
 	return min(d, maxIdle), d <= 0, true
 }
 
-// DeliverAlerts delivers every alert that is due now, once, those of
-// every acknowledged signal included (Sync).
+// DeliverAlerts delivers every alert that is due now, once.
 func (s *Server) DeliverAlerts(ctx context.Context) (int, error) {
-	if err := s.Sync(ctx); err != nil {
-		return 0, err
-	}
 	return s.dispatcher.RunOnce(ctx)
 }
-
-// Sync applies every acknowledged signal to its check, so that what the
-// store holds afterwards reflects them all (core.Inbox). The API does so
-// before each request; a caller reading the store directly calls it first.
-func (s *Server) Sync(ctx context.Context) error { return s.ingest.sync(ctx) }
 
 // Prune deletes signals older than the retention and beyond the per-check
 // limit, delivered or abandoned alerts older than the retention, and

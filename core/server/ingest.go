@@ -1,7 +1,6 @@
 package server
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -37,12 +36,7 @@ func (r *ingestReq) abandon() bool { return r.state.CompareAndSwap(reqQueued, re
 // ingester is the single writer of signals. It takes whatever has queued,
 // commits it as one transaction (group commit) and only then answers every
 // request of the batch, so an acknowledged ping is durable and the cost of
-// a commit is shared by the whole batch. On a store that keeps an inbox
-// (core.Inbox: SQLite) a batch of live signals is committed there, and
-// the writer applies the inbox to the checks later, many signals at a
-// time (applyInbox); whatever decides from or reads check states applies
-// it first (sync, and the transactions of the evaluation and of API
-// changes).
+// a commit is shared by the whole batch.
 //
 // The queue is bounded (Config.IngestQueue) and so is every wait
 // (Config.IngestTimeout): when the store stalls, pings are answered 503
@@ -62,60 +56,19 @@ type ingester struct {
 	// Only the writer goroutine uses them.
 	known     map[string]*core.Check
 	knownMark core.ChangeMark
-
-	// inbox: the store keeps an inbox (core.Inbox; found as the writer
-	// starts), so
-	// the writer acknowledges a batch of live signals once it is there
-	// and applies them to their checks later, many at a time.
-	inbox bool
-	// inboxed counts the signals the writer committed to the inbox.
-	// applied is the count of them that some transaction has applied:
-	// one that found the inbox empty once it had applied it (drained)
-	// sets it to inboxed as it was when it began. A read waits while
-	// inboxed > applied (sync).
-	inboxed, applied atomic.Int64
-	// syncing holds a token while a sync applies the inbox: one at a
-	// time; the others wait for it (or for their request to end) and
-	// find their signals applied.
-	syncing chan struct{}
-	// retryApply: the writer's last application of the inbox failed; it
-	// tries again then (a signal's own transaction applies it too).
-	retryApply time.Time
-	// pending is what the inbox holds, as the writer committed it, when
-	// pendingOK and the change mark says nothing else wrote since (known
-	// is not nil): the writer then applies it without reading it back.
-	pending   []core.InboxEntry
-	pendingOK bool
 }
-
-const (
-	// inboxApplyAt: the writer applies the inbox once this many
-	// signals wait in it,
-	inboxApplyAt = 250
-	// inboxIdle: or once no signal came for this long.
-	inboxIdle = 2 * time.Millisecond
-	// inboxChunk: the most inbox entries read at a time.
-	inboxChunk = 1000
-	// maxWaiting: with this many signals waiting in the inbox, or while
-	// applying it fails, signals are applied at once, and refused when
-	// that fails: the inbox does not grow while it cannot be applied.
-	maxWaiting = 5000
-)
 
 // maxKnown bounds ingester.known: past it, the writer keeps only the
 // checks of its last batch.
 const maxKnown = 10_000
 
 func newIngester(s *Server) *ingester {
-	g := &ingester{
-		s:       s,
-		reqs:    make(chan *ingestReq, s.cfg.IngestQueue),
-		quit:    make(chan struct{}),
-		done:    make(chan struct{}),
-		syncing: make(chan struct{}, 1),
+	return &ingester{
+		s:    s,
+		reqs: make(chan *ingestReq, s.cfg.IngestQueue),
+		quit: make(chan struct{}),
+		done: make(chan struct{}),
 	}
-	g.inboxed.Store(1) // what an earlier server left there, if anything (startInbox)
-	return g
 }
 
 var (
@@ -185,326 +138,16 @@ func (g *ingester) stop() {
 
 func (g *ingester) run() {
 	defer close(g.done)
-	g.startInbox()
-	idle := time.NewTimer(inboxIdle)
-	defer idle.Stop()
 	for {
-		var wait <-chan time.Time // when the inbox is applied if nothing comes first
-		if g.inbox && g.waiting() > 0 {
-			idle.Reset(max(inboxIdle, time.Until(g.retryApply)))
-			wait = idle.C
-		}
 		var first *ingestReq
 		select {
 		case first = <-g.reqs:
-		case <-wait:
-			g.applyInbox()
-			continue
 		case <-g.quit:
 			g.drain()
-			for g.inbox && g.waiting() > 0 && g.applyInbox() {
-			}
 			return
 		}
-		g.take(g.fill(first))
+		g.commit(g.fill(first))
 	}
-}
-
-// take commits a batch and, once enough signals wait in the inbox,
-// applies them.
-func (g *ingester) take(batch []*ingestReq) {
-	g.commit(batch)
-	if g.waiting() >= inboxApplyAt && time.Now().After(g.retryApply) {
-		g.applyInbox()
-	}
-}
-
-// waiting is about how many acknowledged signals wait in the inbox.
-func (g *ingester) waiting() int64 { return g.inboxed.Load() - g.applied.Load() }
-
-// drained records that a transaction that began when g.inboxed was seen
-// applied everything in the inbox.
-func (g *ingester) drained(seen int64) {
-	for {
-		a := g.applied.Load()
-		if a >= seen || g.applied.CompareAndSwap(a, seen) {
-			return
-		}
-	}
-}
-
-// startInbox finds whether the store keeps an inbox and applies what a
-// server that stopped without doing so left in it, before the writer
-// takes any signal. (Until then inboxed is 1, applied 0: a read applies
-// them itself.)
-func (g *ingester) startInbox() {
-	if ib, ok := g.s.store.(core.Inbox); ok {
-		g.inbox = ib.KeepsInbox()
-	}
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), g.s.cfg.IngestTimeout)
-		n, drained, err := g.s.applyInbox(ctx, inboxChunk)
-		cancel()
-		if err != nil {
-			g.s.logf("ingest: applying the signals left in the inbox: %v (the next transaction that needs them applies them)", err)
-			return
-		}
-		if n > 0 {
-			g.s.logf("ingest: applied %d acknowledged signal(s) left in the inbox", n)
-		}
-		if drained {
-			return
-		}
-	}
-}
-
-// sync applies the inbox when acknowledged signals wait in it, so that a
-// read that follows sees every signal acknowledged before it began. One
-// caller at a time applies it; the others wait and, most often, find
-// theirs applied.
-func (g *ingester) sync(ctx context.Context) error {
-	target := g.inboxed.Load()
-	if g.applied.Load() >= target {
-		return nil
-	}
-	select {
-	case g.syncing <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	defer func() { <-g.syncing }()
-	if g.applied.Load() >= target {
-		return nil
-	}
-	_, _, err := g.s.applyInbox(ctx, 0)
-	return err
-}
-
-// applyInbox applies the inbox in a transaction of its own, at most max
-// entries (all when 0), and returns how many it applied and whether that
-// drained it.
-func (s *Server) applyInbox(ctx context.Context, max int) (n int64, drained bool, err error) {
-	var alerts int
-	var seen int64
-	err = s.store.Update(ctx, func(q core.Queries) error {
-		seen = s.ingest.inboxed.Load()
-		w := newWriter(ctx, s, q)
-		var err error
-		n, drained, err = w.applyInbox(nil, max)
-		alerts = w.alerts
-		return err
-	})
-	if err != nil {
-		return 0, false, err
-	}
-	s.ingest.didApply(n, drained, seen, alerts)
-	return n, drained, nil
-}
-
-// didApply follows a committed transaction that applied n inbox entries
-// and, when drained, everything inboxed when it began (seen).
-func (g *ingester) didApply(n int64, drained bool, seen int64, alerts int) {
-	if drained {
-		g.drained(seen)
-	}
-	if n > 0 {
-		wake(g.s.evalWake) // the signals moved deadlines
-	}
-	if alerts > 0 {
-		wake(g.s.alertWake)
-	}
-}
-
-// applyInbox is the writer's application of the inbox: at most
-// inboxChunk entries, in its own transaction, with the checks it keeps;
-// false when it failed.
-func (g *ingester) applyInbox() bool {
-	if !g.inbox {
-		return false
-	}
-	s := g.s
-	var w *writer
-	var known map[string]*core.Check
-	var end *core.ChangeMark
-	var n int64
-	var drained bool
-	var seen int64
-	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.IngestTimeout)
-	defer cancel()
-	err := s.store.Update(ctx, func(q core.Queries) error {
-		w, end, seen = newWriter(ctx, s, q), nil, g.inboxed.Load()
-		var err error
-		if known, err = g.knownChecks(ctx, q); err != nil {
-			return err
-		}
-		if n, drained, err = g.applyPending(w, known, inboxChunk); err != nil {
-			return err
-		}
-		end, err = changeMark(ctx, q)
-		return err
-	})
-	g.remember(w, end, known, err)
-	g.afterApply(drained, err)
-	if err != nil {
-		g.retryApply = time.Now().Add(errorWait)
-		s.logf("ingest: applying the inbox: %v (retrying in %s; meanwhile signals are applied as they come)", err, errorWait)
-		return false
-	}
-	g.retryApply = time.Time{}
-	g.didApply(n, drained, seen, w.alerts)
-	return true
-}
-
-// applyPending applies the inbox in the writer's transaction: what it
-// committed there itself (pending) when nothing else wrote since and it is
-// no more than max (0: any), without reading it back; else up to max
-// entries as read (all when 0).
-func (g *ingester) applyPending(w *writer, known map[string]*core.Check, max int) (n int64, drained bool, err error) {
-	ib, ok := w.q.(core.Inbox)
-	if !ok || !ib.KeepsInbox() {
-		return 0, true, nil
-	}
-	if known == nil || !g.pendingOK || (max > 0 && len(g.pending) > max) {
-		return w.applyInbox(known, max)
-	}
-	if len(g.pending) == 0 {
-		return 0, true, nil
-	}
-	if err := w.applyEntries(g.pending, known); err != nil {
-		return 0, false, err
-	}
-	return int64(len(g.pending)), true, ib.DeleteInbox(w.ctx, 0)
-}
-
-// afterApply follows the writer's transaction that applied the inbox:
-// after a drain the inbox is empty and the writer knows it; after part of
-// it, or a failure, the writer knows nothing of it.
-func (g *ingester) afterApply(drained bool, err error) {
-	if err != nil || !drained {
-		g.pendingOK = false // it holds what it read back: not pending
-		return
-	}
-	g.pending, g.pendingOK = g.pending[:0], true
-}
-
-// errSlowPath: a batch cannot go to the inbox as it is.
-var errSlowPath = errors.New("not for the inbox")
-
-// commitInbox commits the signals of a batch of live signals whose check
-// exists to the inbox and answers them all (the others not found); false
-// when it did nothing and the batch must be applied at once
-// (commitBatch).
-func (g *ingester) commitInbox(batch []*ingestReq) bool {
-	s := g.s
-	var known map[string]*core.Check
-	var end *core.ChangeMark
-	var entries []core.InboxEntry
-	refused := map[string]error{} // by public ID: checks that do not exist
-	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.IngestTimeout)
-	defer cancel()
-	err := s.store.Update(ctx, func(q core.Queries) error {
-		ib, ok := q.(core.Inbox)
-		if !ok || !ib.KeepsInbox() {
-			return errSlowPath
-		}
-		end = nil
-		var err error
-		if known, err = g.knownChecks(ctx, q); err != nil {
-			return err
-		}
-		if known == nil {
-			g.pendingOK = false // another transaction may have applied it
-		}
-		var missing []string
-		for _, r := range batch {
-			if _, ok := known[r.publicID]; !ok && !slices.Contains(missing, r.publicID) {
-				missing = append(missing, r.publicID)
-			}
-		}
-		clear(refused)
-		if len(missing) > 0 {
-			cs, err := q.ChecksByPublicID(ctx, missing)
-			if err != nil {
-				return err
-			}
-			if known == nil || len(known)+len(cs) > maxKnown {
-				known = make(map[string]*core.Check, len(cs))
-			}
-			for i := range cs {
-				known[cs[i].PublicID] = &cs[i]
-			}
-			for _, id := range missing {
-				if _, ok := known[id]; ok {
-					continue
-				}
-				// No such check: answered as applying the signal would.
-				_, err := q.CheckByPublicID(ctx, id)
-				if !core.IsNotFound(err) {
-					return cmp.Or(err, errSlowPath) // created meanwhile
-				}
-				refused[id] = err
-			}
-		}
-		now := s.clock.Now()
-		entries = entries[:0]
-		for _, r := range batch {
-			if refused[r.publicID] == nil {
-				entries = append(entries, core.InboxEntry{PublicID: r.publicID, TakenAt: now, Signal: r.sig})
-			}
-		}
-		if len(entries) > 0 {
-			if err := ib.AddInbox(ctx, entries); err != nil {
-				return err
-			}
-		}
-		end, err = changeMark(ctx, q)
-		return err
-	})
-	switch {
-	case errors.Is(err, errSlowPath):
-		// Rolled back having written nothing: what the writer knows
-		// still holds.
-	case err != nil || end == nil:
-		g.known, g.pendingOK = nil, false
-	default:
-		g.known, g.knownMark = known, *end
-		if g.pendingOK {
-			g.pending = append(g.pending, entries...)
-		}
-	}
-	switch {
-	case errors.Is(err, errSlowPath):
-		return false
-	case err != nil && ctx.Err() != nil:
-		s.logf("ingest: storing %d signal(s) took longer than %s: %v", len(batch), s.cfg.IngestTimeout, err)
-		g.answer(batch, errStoreTimeout)
-		return true
-	case err != nil:
-		return false // applied at once, each on its own if need be
-	}
-	g.inboxed.Add(int64(len(entries)))
-	for _, r := range batch {
-		if err := refused[r.publicID]; err != nil {
-			r.done <- err
-			continue
-		}
-		s.metrics.signal(r.sig.Kind)
-		r.done <- nil
-	}
-	s.metrics.batch(len(batch))
-	return true
-}
-
-// live reports whether every signal of batch is sent in real time (no
-// ts): only those go to the inbox. A signal that says when it happened
-// may repeat one already stored, which applying it checks.
-func live(batch []*ingestReq) bool {
-	for _, r := range batch {
-		if !r.sig.OccurredAt.Equal(r.sig.ReceivedAt) {
-			return false
-		}
-	}
-	return true
 }
 
 // fill returns a batch of first and whatever else is queued, up to
@@ -546,9 +189,6 @@ func (g *ingester) commit(batch []*ingestReq) {
 	if len(batch) == 0 {
 		return
 	}
-	if g.inbox && live(batch) && g.waiting() < maxWaiting && !time.Now().Before(g.retryApply) && g.commitInbox(batch) {
-		return
-	}
 	if len(batch) > 1 {
 		// Applying a signal fills in some of its fields: start again from
 		// the signals as received.
@@ -581,28 +221,18 @@ func (g *ingester) commitBatch(batch []*ingestReq, answerFailure bool) error {
 	var w *writer
 	var known map[string]*core.Check
 	var end *core.ChangeMark // the mark at the end of the transaction
-	var applied, seen int64  // inbox entries applied first; inboxed when it began
-	var drained bool
 	// The transaction is bounded like the requests it answers; a
 	// shutdown does not cut it short.
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.IngestTimeout)
 	defer cancel()
 	err := s.store.Update(ctx, func(q core.Queries) error {
 		alerts = 0
-		w, end, seen = newWriter(ctx, s, q), nil, g.inboxed.Load()
+		w, end = newWriter(ctx, s, q), nil
 		var err error
 		if known, err = g.knownChecks(ctx, q); err != nil {
 			return err
 		}
-		// The signals acknowledged before these come first.
-		if applied, drained, err = g.applyPending(w, known, 0); err != nil {
-			return err
-		}
-		ids := make([]string, len(batch))
-		for i, r := range batch {
-			ids[i] = r.publicID
-		}
-		if err := w.load(ids, known); err != nil {
+		if err := w.load(batch, known); err != nil {
 			return err
 		}
 		for i, r := range batch {
@@ -626,10 +256,6 @@ func (g *ingester) commitBatch(batch []*ingestReq, answerFailure bool) error {
 		err = errStoreTimeout
 	}
 	g.remember(w, end, known, err)
-	g.afterApply(drained, err)
-	if err == nil && drained {
-		g.retryApply = time.Time{} // applying works again
-	}
 	if err != nil && !answerFailure {
 		return err
 	}
@@ -646,7 +272,9 @@ func (g *ingester) commitBatch(batch []*ingestReq, answerFailure bool) error {
 	if err == nil {
 		s.metrics.batch(len(batch))
 		wake(s.evalWake)
-		g.didApply(applied, drained, seen, alerts)
+		if alerts > 0 {
+			wake(s.alertWake)
+		}
 	}
 	return err
 }
@@ -718,65 +346,40 @@ type writer struct {
 	q        core.Queries
 	ctx      context.Context
 	checks   map[string]*core.Check // by public ID
-	dirty    []*core.Check          // to be saved by flush
-	isDirty  map[*core.Check]bool
+	dirty    []*core.Check
 	saved    []*core.Check             // by flush
 	entries  []*core.TimelineEntry     // not yet written
 	channels map[string][]core.Channel // by org ID
 	projects map[string]string         // project names by ID
 	alerts   int
-	// at, when set, is the time the signal being applied was taken by
-	// the ingest writer (an inbox entry's): its application's "now".
-	at time.Time
-}
-
-// now is the time of what the writer is applying: the server's clock, or
-// when an inbox entry's signal was taken.
-func (w *writer) now() time.Time {
-	if !w.at.IsZero() {
-		return w.at
-	}
-	return w.s.clock.Now()
-}
-
-// touch marks c to be saved by flush.
-func (w *writer) touch(c *core.Check) {
-	if !w.isDirty[c] {
-		w.isDirty[c] = true
-		w.dirty = append(w.dirty, c)
-	}
 }
 
 func newWriter(ctx context.Context, s *Server, q core.Queries) *writer {
 	return &writer{
 		s: s, q: q, ctx: ctx,
 		checks:   map[string]*core.Check{},
-		isDirty:  map[*core.Check]bool{},
 		channels: map[string][]core.Channel{},
 		projects: map[string]string{},
 	}
 }
 
-// load takes the checks of publicIDs that are not in the transaction yet
-// from known (the writer's last transaction's, when nothing else was
-// written since) and reads (and, on PostgreSQL, locks, in a stable order)
-// the others in one query.
-func (w *writer) load(publicIDs []string, known map[string]*core.Check) error {
-	ids := make([]string, 0, len(publicIDs))
-	seen := make(map[string]bool, len(publicIDs))
-	for _, id := range publicIDs {
-		if seen[id] {
+// load takes the checks of batch from known (the writer's last
+// transaction's, when nothing else was written since) and reads (and, on
+// PostgreSQL, locks, in a stable order) the others in one query.
+func (w *writer) load(batch []*ingestReq, known map[string]*core.Check) error {
+	ids := make([]string, 0, len(batch))
+	seen := make(map[string]bool, len(batch))
+	for _, r := range batch {
+		if seen[r.publicID] {
 			continue
 		}
-		seen[id] = true
-		if _, ok := w.checks[id]; ok {
-			continue
-		}
-		if c, ok := known[id]; ok {
+		seen[r.publicID] = true
+		if c, ok := known[r.publicID]; ok {
 			w.checks[c.PublicID] = c
+			w.dirty = append(w.dirty, c)
 			continue
 		}
-		ids = append(ids, id)
+		ids = append(ids, r.publicID)
 	}
 	if len(ids) == 0 {
 		return nil
@@ -786,7 +389,9 @@ func (w *writer) load(publicIDs []string, known map[string]*core.Check) error {
 		return err
 	}
 	for i := range cs {
-		w.checks[cs[i].PublicID] = &cs[i]
+		c := &cs[i]
+		w.checks[c.PublicID] = c
+		w.dirty = append(w.dirty, c)
 	}
 	return nil
 }
@@ -800,8 +405,8 @@ func (w *writer) signal(publicID string, sig *core.Signal) error {
 			return err
 		}
 		w.checks[publicID] = c
+		w.dirty = append(w.dirty, c)
 	}
-	w.touch(c)
 	// A signal sent in real time (no ts) is applied in the order the
 	// writer takes it: its handler may have read the clock a moment
 	// before another one's that was queued first, or the clock may have
@@ -904,7 +509,7 @@ func sameCode(a, b *int) bool {
 // alerts it decides (at once, held or never, by mode), decides a held
 // alert whose replay has ended, and sets c's new state (saved by flush).
 func (w *writer) apply(c *core.Check, res status.Result, at time.Time, mode alertMode) error {
-	now := w.now()
+	now := w.s.clock.Now()
 	st := res.State
 	alertsBefore := w.alerts
 	for _, n := range res.Notes {
@@ -1012,14 +617,14 @@ func (w *writer) releaseDependents(parent *core.Check, now time.Time) error {
 	for i := range deps {
 		d := &deps[i]
 		if x, ok := w.checks[d.PublicID]; ok {
-			d = x // already in this transaction
+			d = x // already in this transaction (and saved by flush)
+		} else if d.State.DepHeld != "" {
+			w.dirty = append(w.dirty, d)
 		}
 		told := d.State.DepHeld
 		if told == "" {
 			continue
 		}
-		w.checks[d.PublicID] = d // later signals of this transaction see the change
-		w.touch(d)
 		d.State.DepHeld = ""
 		t := core.Transition{From: told, To: d.State.Status, At: now,
 			Reason: fmt.Sprintf("%s recovered; this check is still %s", parent.Slug, d.State.Status.Label())}
@@ -1174,7 +779,7 @@ func (w *writer) queueAlerts(c *core.Check, t core.Transition) error {
 		project = p.Name
 		w.projects[c.ProjectID] = project
 	}
-	now := w.now()
+	now := w.s.clock.Now()
 	for _, ch := range chs {
 		if c.Channels != nil && !slices.Contains(c.Channels, ch.ID) {
 			continue // not one of the check's channels
@@ -1198,73 +803,6 @@ func (w *writer) queueAlerts(c *core.Check, t core.Transition) error {
 	return nil
 }
 
-// applyInbox applies up to max entries of the inbox (all when 0), oldest
-// first, with the checks in known where they are, writes them (flush) and
-// deletes them; it returns how many it applied and whether the inbox is
-// now empty. Nothing, on a store without an inbox.
-func (w *writer) applyInbox(known map[string]*core.Check, max int) (n int64, drained bool, err error) {
-	ib, ok := w.q.(core.Inbox)
-	if !ok || !ib.KeepsInbox() {
-		return 0, true, nil
-	}
-	for {
-		limit := inboxChunk
-		if max > 0 {
-			limit = min(limit, max-int(n))
-		}
-		es, err := ib.InboxEntries(w.ctx, limit)
-		if err != nil {
-			return n, false, err
-		}
-		if len(es) == 0 {
-			return n, true, nil
-		}
-		if err := w.applyEntries(es, known); err != nil {
-			return n, false, err
-		}
-		through := es[len(es)-1].ID
-		if len(es) < limit {
-			through = 0 // all
-		}
-		if err := ib.DeleteInbox(w.ctx, through); err != nil {
-			return n, false, err
-		}
-		n += int64(len(es))
-		if len(es) < limit {
-			return n, true, nil
-		}
-		if max > 0 && int(n) >= max {
-			return n, false, nil
-		}
-	}
-}
-
-// applyEntries applies inbox entries, in order, with the checks in known
-// where they are, and writes them (flush).
-func (w *writer) applyEntries(es []core.InboxEntry, known map[string]*core.Check) error {
-	ids := make([]string, len(es))
-	for i := range es {
-		ids[i] = es[i].PublicID
-	}
-	if err := w.load(ids, known); err != nil {
-		return err
-	}
-	for i := range es {
-		e := &es[i]
-		if _, ok := w.checks[e.PublicID]; !ok {
-			continue // a check deleted since takes its signals with it
-		}
-		sig := e.Signal // applying a signal fills in some of its fields
-		w.at = e.TakenAt
-		err := w.signal(e.PublicID, &sig)
-		w.at = time.Time{}
-		if err != nil {
-			return err
-		}
-	}
-	return w.flush()
-}
-
 // flush writes the timeline entries and saves the state of every check
 // the writer touched. Call it before the transaction commits.
 func (w *writer) flush() error {
@@ -1280,7 +818,6 @@ func (w *writer) flush() error {
 	}
 	w.saved = append(w.saved, w.dirty...)
 	w.dirty = w.dirty[:0]
-	clear(w.isDirty)
 	return w.q.SaveCheckStates(w.ctx, states)
 }
 

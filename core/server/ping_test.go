@@ -169,7 +169,6 @@ func TestPingBody(t *testing.T) {
 	assert.Equal(t, 200, resp.StatusCode)
 	assert.Equal(t, strconv.Itoa(core.MaxBodySize), resp.Header.Get("Ping-Body-Limit"))
 
-	require.NoError(t, srv.Sync(context.Background()))
 	page, err := srv.Store.Timeline(context.Background(), ch.ID, core.TimelinePage{Limit: 1, Kinds: []core.EntryKind{core.EntrySignal}})
 	require.NoError(t, err)
 	require.Len(t, page, 1)
@@ -336,7 +335,6 @@ func TestPingCronitorForm(t *testing.T) {
 		assert.Equal(t, tc.status, code, "%s %s: %s", tc.method, tc.path, body)
 		assert.Contains(t, body, tc.body, "%s %s", tc.method, tc.path)
 	}
-	require.NoError(t, srv.Sync(context.Background()))
 	page, err := srv.Store.Timeline(context.Background(), ch.ID, core.TimelinePage{Kinds: []core.EntryKind{core.EntrySignal}})
 	require.NoError(t, err)
 	require.Len(t, page, 5, "the accepted pings, and only them")

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/pakyas/pakyas/core"
 	"github.com/pakyas/pakyas/core/server/web"
 )
 
@@ -19,9 +18,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/ping/{a}/{b}", s.handlePing2)
 	mux.HandleFunc("/ping/{key}/{slug}/{action}", s.handlePing3)
 	mux.HandleFunc("/p/{key}/{monitor}", s.handleCronitor)
-	mux.HandleFunc("GET /badge/{key}/{file}", s.synced(s.handleBadge))
+	mux.HandleFunc("GET /badge/{key}/{file}", s.handleBadge)
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
-	mux.HandleFunc("GET /metrics", s.synced(s.handleMetrics))
+	mux.HandleFunc("GET /metrics", s.handleMetrics)
 
 	a := func(pattern string, h func(http.ResponseWriter, *http.Request, *caller) error) {
 		mux.Handle(pattern, s.authed(h))
@@ -54,10 +53,10 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/api/", s.apiNotFound)
 
 	// The dashboard.
-	mux.Handle("GET /{$}", s.dashboard(s.synced(s.handleOverview)))
-	mux.Handle("GET /checks/{ref}", s.dashboard(s.synced(s.handleCheck)))
+	mux.Handle("GET /{$}", s.dashboard(s.handleOverview))
+	mux.Handle("GET /checks/{ref}", s.dashboard(s.handleCheck))
 	mux.Handle("GET /events", s.dashboard(s.handleEvents))
-	mux.Handle("POST /checks/{ref}/{action}", s.dashboard(s.synced(s.handleCheckAction)))
+	mux.Handle("POST /checks/{ref}/{action}", s.dashboard(s.handleCheckAction))
 	mux.Handle("GET /signin/{token}", s.dashboard(s.handleSignIn))
 	mux.Handle("POST /signout", s.dashboard(s.handleSignOut))
 	mux.Handle("GET /static/", s.dashboard(http.StripPrefix("/static/", http.FileServerFS(web.Static())).ServeHTTP))
@@ -77,33 +76,6 @@ func (s *Server) counted(h http.Handler) http.Handler {
 		defer s.inflight.leave()
 		h.ServeHTTP(w, r)
 	})
-}
-
-// synced wraps a handler that reads check states: every acknowledged
-// signal is applied first (ingester.sync).
-func (s *Server) synced(h http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if err := s.syncForRead(r); err != nil {
-			http.Error(w, core.ErrorMessage(err)+"; "+core.ErrorHint(err), http.StatusServiceUnavailable)
-			return
-		}
-		h(w, r)
-	}
-}
-
-// syncForRead applies every acknowledged signal before r's handler reads
-// (ingester.sync). A failure is logged once in a while, not once a
-// request, and given back as EUNAVAILABLE.
-func (s *Server) syncForRead(r *http.Request) error {
-	err := s.ingest.sync(r.Context())
-	if err == nil {
-		return nil
-	}
-	if now := time.Now(); r.Context().Err() == nil && now.Sub(time.Unix(0, s.syncLogged.Load())) > errorWait {
-		s.syncLogged.Store(now.UnixNano())
-		s.logf("applying acknowledged signals before %s %s: %v", r.Method, r.URL.Path, err)
-	}
-	return core.Errorf(core.EUNAVAILABLE, "the server cannot read its database").WithHint("retry in a moment")
 }
 
 func (s *Server) apiNotFound(w http.ResponseWriter, r *http.Request) {

@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"net/netip"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/pakyas/pakyas/core"
@@ -134,9 +133,6 @@ type Server struct {
 	startOnce sync.Once
 	loops     sync.WaitGroup
 	stopLoops context.CancelFunc
-	// syncLogged: when a failure to apply the inbox before a read was
-	// last logged (unix nanoseconds).
-	syncLogged atomic.Int64
 }
 
 // New returns a server over store. It does not start anything.

@@ -18,7 +18,7 @@ import (
 // and senders sharing the CPUs: batches of 21 success signals (the batch
 // size the 64-sender ingest benchmark sees) to random checks of 100, each
 // committed (SQLite, WAL, synchronous=FULL) and answered as the writer
-// does, and applied from the inbox as it does. ns/op is per signal.
+// does. ns/op is per signal.
 func BenchmarkWriterBatch(b *testing.B) {
 	const checks, batchSize = 100, 21
 	s, clock, c := newTestCheck(b)
@@ -36,7 +36,6 @@ func BenchmarkWriterBatch(b *testing.B) {
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	body := []byte("rows: 42\n")
-	s.ingest.startInbox()
 	b.ResetTimer()
 	for i := 0; i < b.N; i += batchSize {
 		n := min(batchSize, b.N-i)
@@ -49,12 +48,11 @@ func BenchmarkWriterBatch(b *testing.B) {
 					Method: "POST", RemoteAddr: "127.0.0.1:40000", UserAgent: "curl/8.5.0"}}
 			batch[j].take()
 		}
-		s.ingest.take(batch)
+		s.ingest.commit(batch)
 		for _, r := range batch {
 			if err := <-r.done; err != nil {
 				b.Fatal(err)
 			}
 		}
 	}
-	s.ingest.applyInbox()
 }

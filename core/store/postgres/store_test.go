@@ -71,14 +71,3 @@ func TestChangeMarkUnknown(t *testing.T) {
 		return err
 	}))
 }
-
-// TestNoInbox: servers sharing a PostgreSQL database apply signals at
-// once; none keeps an inbox (core.Inbox).
-func TestNoInbox(t *testing.T) {
-	s := open(t)
-	require.NoError(t, s.Update(context.Background(), func(q core.Queries) error {
-		ib, ok := q.(core.Inbox)
-		assert.False(t, ok && ib.KeepsInbox())
-		return nil
-	}))
-}

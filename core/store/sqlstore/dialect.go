@@ -28,10 +28,6 @@ type Dialect struct {
 	// UPDATE SKIP LOCKED), so several server processes can share the
 	// database. SQLite serialises write transactions instead.
 	lockRows bool
-	// inbox: the database has the inbox table (core.Inbox). Only SQLite's
-	// ingest, with one writer, gains from it; servers sharing a
-	// PostgreSQL database would each have to apply every server's inbox.
-	inbox bool
 	// migrationLock is run first in the migration transaction, so two
 	// processes starting at once migrate one after the other.
 	migrationLock string
@@ -48,8 +44,7 @@ type rewrite struct {
 
 // SQLite is the embedded database (modernc.org/sqlite).
 var SQLite = &Dialect{
-	Name:  "sqlite",
-	inbox: true,
+	Name: "sqlite",
 	conflict: func(err error) bool {
 		c := sqliteCode(err)
 		return c == sqlite3.SQLITE_CONSTRAINT_UNIQUE || c == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY

@@ -126,3 +126,49 @@ func TestQueryPlans(t *testing.T) {
 		})
 	}
 }
+
+// TestDropInbox: 0016 keeps the signals a server of the inbox's build left
+// unapplied in it on their checks' timelines, then drops it.
+func TestDropInbox(t *testing.T) {
+	ctx := context.Background()
+	ms, err := migrations(SQLite)
+	require.NoError(t, err)
+	at := 0
+	for i, m := range ms {
+		if m.version == 15 {
+			at = i + 1
+		}
+	}
+	require.NotZero(t, at, "0015_inbox.sql")
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "i.db")+"?_txlock=immediate&_pragma=foreign_keys(1)")
+	require.NoError(t, err)
+	defer db.Close()
+	now := func() time.Time { return time.Unix(100, 0) }
+	require.NoError(t, applyMigrations(ctx, db, SQLite, ms[:at], now))
+	for _, q := range []string{
+		`INSERT INTO users (id, email, name, created_at) VALUES ('u', 'u@example.com', 'u', 1)`,
+		`INSERT INTO orgs (id, name, created_at) VALUES ('o', 'o', 1)`,
+		`INSERT INTO projects (id, org_id, name, created_at) VALUES ('p', 'o', 'p', 1)`,
+		`INSERT INTO checks (id, public_id, org_id, project_id, name, slug, schedule_kind, period, cron, tz, grace,
+			max_runtime, created_at, updated_at, status, status_since, last_run_at, last_signal_at, last_success_at,
+			last_failure_at, last_start_at, last_exit_code, resumed_at, next_eval_at)
+			VALUES ('c', 'pub', 'o', 'p', 'c', 'c', 'period', 1, '', 'UTC', 1, 1, 1, 1, 'new', 1, 0, 0, 0, 0, 0, 0, 0, 0)`,
+		`INSERT INTO inbox (public_id, taken_at, signal_kind, exit_code, run_id, duration, host, body, truncated,
+			occurred_at, received_at, method, remote_addr, user_agent)
+			VALUES ('pub', 5, 'fail', 3, 'r', 7, 'h', x'6f7574', 0, 5, 6, 'POST', '127.0.0.1:1', 'ua'),
+			('gone', 5, 'success', NULL, '', 0, '', NULL, 0, 5, 5, 'GET', '', '')`,
+	} {
+		_, err := db.ExecContext(ctx, q)
+		require.NoError(t, err, q)
+	}
+	require.NoError(t, applyMigrations(ctx, db, SQLite, ms, now))
+	var kind, run, body string
+	var code, received int64
+	require.NoError(t, db.QueryRowContext(ctx,
+		`SELECT signal_kind, exit_code, run_id, body, received_at FROM timeline WHERE check_id = 'c' AND kind = 'signal'`).
+		Scan(&kind, &code, &run, &body, &received))
+	assert.Equal(t, []any{"fail", int64(3), "r", "out", int64(6)}, []any{kind, code, run, body, received})
+	var n int
+	require.NoError(t, db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE name = 'inbox'`).Scan(&n))
+	assert.Zero(t, n, "dropped")
+}

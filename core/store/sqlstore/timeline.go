@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/pakyas/pakyas/core"
@@ -90,12 +91,38 @@ func (q *queries) AddTimelines(ctx context.Context, entries []*core.TimelineEntr
 	return nil
 }
 
-// insertTimeline inserts one chunk and sets the IDs.
+// insertTimeline inserts one chunk and sets the IDs. The rows of one
+// INSERT get ascending IDs in the order of its VALUES (one writer on
+// SQLite; one sequence, drawn row by row, on PostgreSQL), but RETURNING
+// may list them in any order: sorted, the i-th ID is the i-th row's.
 func (q *queries) insertTimeline(ctx context.Context, chunk []*core.TimelineEntry, args []any) error {
-	ids, err := q.insertIDs(ctx, bulkRows(sqlAddTimelinePrefix, sqlAddTimelineRow, sqlAddTimelineSuffix, len(chunk)), len(chunk), args)
-	if err != nil {
+	fail := func(err error) error {
 		return q.writeErr("add timeline", err, "", fmt.Sprintf("check %q not found", chunk[0].CheckID))
 	}
+	st, err := q.wr.stmt(ctx, bulkRows(sqlAddTimelinePrefix, sqlAddTimelineRow, sqlAddTimelineSuffix, len(chunk)))
+	if err != nil {
+		return fail(err)
+	}
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return fail(err)
+	}
+	defer rows.Close()
+	ids := make([]int64, 0, len(chunk))
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return fail(err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return fail(err)
+	}
+	if len(ids) != len(chunk) {
+		return fmt.Errorf("add timeline: %d rows inserted, %d IDs returned", len(chunk), len(ids))
+	}
+	slices.Sort(ids)
 	for i, e := range chunk {
 		e.ID = ids[i]
 		if e.Signal != nil {
