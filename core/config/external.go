@@ -96,10 +96,16 @@ func (e *External) TargetsFor(key string) []string {
 	for n := range e.Targets {
 		names[n] = true
 	}
-	for n := range e.Checks[key] {
+	for n := range e.CheckTables(key) {
 		names[n] = true
 	}
 	return slices.Sorted(maps.Keys(names))
+}
+
+// CheckTables returns the [checks."<key>".targets.<name>] tables of check
+// key, by target name (a public ID matches in any case: CheckKey).
+func (e *External) CheckTables(key string) map[string]*Table {
+	return e.Checks[CheckKey(key)]
 }
 
 // LoadExternal reads the external monitors file at path. A missing file is
@@ -160,6 +166,12 @@ func (e *External) fill(doc map[string]any, lines positions) error {
 			}
 			for _, key := range slices.Sorted(maps.Keys(checks)) {
 				path := []string{"checks", key}
+				// pakyas looks a public ID up in lower case, the form
+				// the server gives; the file may spell it either way.
+				canon := CheckKey(key)
+				if _, dup := e.Checks[canon]; dup {
+					return errAt(path, `[checks.%q] names the same check as another [checks."<key>"] table (public IDs match in any case): merge the two`, key)
+				}
 				check, ok := checks[key].(map[string]any)
 				if !ok {
 					return errAt(path, `checks.%q must be a table: [checks.%q.targets.<name>]`, key, key)
@@ -174,7 +186,7 @@ func (e *External) fill(doc map[string]any, lines positions) error {
 				if err != nil {
 					return err
 				}
-				e.Checks[key] = tables
+				e.Checks[canon] = tables
 			}
 		default:
 			return errAt([]string{k}, "unknown key %q: the file holds migration_mode, [targets.<name>] and [checks.\"<key>\".targets.<name>] (see docs/targets.md)", k)
@@ -297,4 +309,26 @@ func tomlKind(v any) string {
 		return "an array"
 	}
 	return fmt.Sprintf("a %T", v)
+}
+
+// CheckKey returns the form in which a [checks."<key>"] key is looked up:
+// a public ID (a UUID) in lower case, as pakyas passes it whatever case
+// it was given in; a slug as it is.
+func CheckKey(key string) string {
+	if len(key) != 36 {
+		return key
+	}
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		switch {
+		case i == 8 || i == 13 || i == 18 || i == 23:
+			if c != '-' {
+				return key
+			}
+		case '0' <= c && c <= '9', 'a' <= c && c <= 'f', 'A' <= c && c <= 'F':
+		default:
+			return key
+		}
+	}
+	return strings.ToLower(key)
 }

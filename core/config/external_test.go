@@ -98,6 +98,8 @@ func TestLoadExternalErrors(t *testing.T) {
 		{"check not a table", "[checks]\nbackup = 1\n", 2, `checks."backup" must be a table`},
 		{"unknown key in check", "[checks.\"backup\"]\nuuid = \"x\"\n", 2, `[checks."backup".targets.<name>]`},
 		{"syntax error", "[targets.webhook]\nurl = \n", 2, ""},
+		{"one check in two cases", "[checks.\"550e8400-e29b-41d4-a716-446655440000\".targets.webhook]\n" +
+			"[checks.\"550E8400-E29B-41D4-A716-446655440000\".targets.webhook]\n", 1, "names the same check as another"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -122,4 +124,20 @@ func TestDefaultExternalPath(t *testing.T) {
 	p, err = DefaultExternalPath(func(k string) string { return env[k] })
 	require.NoError(t, err)
 	assert.Equal(t, filepath.Join("/home/u", ".config", "pakyas", ExternalFileName), p)
+}
+
+// pakyas passes a public ID in lower case whatever case the command was
+// given it in; the file may spell it in either.
+func TestExternalPublicIDAnyCase(t *testing.T) {
+	path := writeExternal(t, "[targets.webhook]\nurl = \"https://x\"\n\n"+
+		"[checks.\"550E8400-E29B-41D4-A716-44665544000A\".targets.healthchecks]\nuuid = \"u\"\n")
+	e, err := LoadExternal(path, false)
+	require.NoError(t, err)
+	for _, key := range []string{"550e8400-e29b-41d4-a716-44665544000a", "550E8400-E29B-41D4-A716-44665544000A"} {
+		assert.Equal(t, []string{"healthchecks", "webhook"}, e.TargetsFor(key), key)
+		require.NotNil(t, e.CheckTables(key)["healthchecks"], key)
+		assert.Equal(t, `[checks."550E8400-E29B-41D4-A716-44665544000A".targets.healthchecks]`, e.CheckTables(key)["healthchecks"].Header)
+	}
+	assert.Equal(t, "Backup-DB", CheckKey("Backup-DB"), "not a public ID: as it is")
+	assert.Equal(t, "550e8400-e29b-41d4-a716-44665544000g", CheckKey("550e8400-e29b-41d4-a716-44665544000g"))
 }

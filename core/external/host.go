@@ -105,7 +105,7 @@ func Start(ctx context.Context, opts Options) *Host {
 		if opts.Only != "" && name != opts.Only {
 			continue
 		}
-		r := &running{name: name, global: cfg.Targets[name], check: cfg.Checks[opts.Key][name],
+		r := &running{name: name, global: cfg.Targets[name], check: cfg.CheckTables(opts.Key)[name],
 			ready: make(chan struct{})}
 		if r.check != nil {
 			h.verbosef("External target %s: applies (%s, line %d)", name, r.check.Header, r.check.Line)
