@@ -50,19 +50,24 @@ func (c Capture) String() string {
 }
 
 // tee writes to w (the job's real destination) first, then into the
-// ring, so output reaches the user without added latency.
+// ring, so output reaches the user without added latency. Once w fails
+// (its reader is gone: `pakyas monitor ... 2>&1 | head -1`), tee keeps
+// only the ring: the job writes on and its tail is still reported, rather
+// than the job's output being cut off or the job stopped.
 type tee struct {
-	w io.Writer
-	r *Ring
+	w    io.Writer
+	r    *Ring
+	lost bool // w failed; written no more
 }
 
-func (t tee) Write(p []byte) (int, error) {
-	if t.w == nil {
-		return t.r.Write(p)
+func (t *tee) Write(p []byte) (int, error) {
+	if t.w != nil && !t.lost {
+		if _, err := t.w.Write(p); err != nil {
+			t.lost = true
+		}
 	}
-	n, err := t.w.Write(p)
 	_, _ = t.r.Write(p)
-	return n, err
+	return len(p), nil
 }
 
 // Output is what a run reports of its output, as the command line gives

@@ -50,10 +50,10 @@ func (r *runner) outputs(cmd *exec.Cmd) *Ring {
 	}
 	ring := NewRing(r.cfg.OutputLimit)
 	if r.cfg.Capture == CaptureStderr || r.cfg.Capture == CaptureBoth {
-		cmd.Stderr = tee{w: r.cfg.Stderr, r: ring}
+		cmd.Stderr = &tee{w: r.cfg.Stderr, r: ring}
 	}
 	if r.cfg.Capture == CaptureStdout || r.cfg.Capture == CaptureBoth {
-		cmd.Stdout = tee{w: r.cfg.Stdout, r: ring}
+		cmd.Stdout = &tee{w: r.cfg.Stdout, r: ring}
 	}
 	return ring
 }

@@ -181,6 +181,15 @@ func (r *runner) run(job Job) Result {
 	r.sigs = make(chan os.Signal, 8)
 	signal.Notify(r.sigs, forwarded...)
 	defer signal.Stop(r.sigs)
+	if len(brokenPipe) > 0 {
+		// A closed stdout or stderr (a reader that exited) must not end
+		// pakyas before the finish signal: with SIGPIPE caught, a write
+		// there fails instead of killing the process. The job still gets
+		// the default action (exec resets caught signals).
+		pipe := make(chan os.Signal, 1)
+		signal.Notify(pipe, brokenPipe...)
+		defer signal.Stop(pipe)
+	}
 	r.res.RunID = r.cfg.NewRunID()
 	if len(job.Args) == 0 || job.Args[0] == "" {
 		return r.cannotStart("", errors.New("no command given"))

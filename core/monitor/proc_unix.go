@@ -16,6 +16,10 @@ import (
 // forwarded are the signals pakyas passes on to the job's process group.
 var forwarded = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT}
 
+// brokenPipe is caught for the whole run, so that writing to a closed
+// stdout or stderr is an error rather than the end of pakyas.
+var brokenPipe = []os.Signal{syscall.SIGPIPE}
+
 // group is the job's process group. The job runs in a group of its own so
 // a signal reaches it and everything it started, once (not twice, as it
 // would when a terminal's Ctrl-C hit both pakyas and the job).

@@ -15,6 +15,9 @@ import (
 // (SIGTERM in Go) terminates it.
 var forwarded = []os.Signal{os.Interrupt, syscall.SIGTERM}
 
+// brokenPipe: Windows has no SIGPIPE; a write to a closed pipe is an error.
+var brokenPipe []os.Signal
+
 type group struct{ p *os.Process }
 
 func prepare(*exec.Cmd, io.Reader) *group { return &group{} }
