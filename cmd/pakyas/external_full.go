@@ -16,7 +16,7 @@ func (e *env) externals(ctx context.Context, fv flagValues, s *settings, quiet b
 	if err != nil {
 		return nil, err
 	}
-	x := external.Open(ctx, f, key, e.getenv, s.verbose, quiet, e.stderr)
+	x := external.Open(ctx, f, key, e.getenv, s != nil && s.verbose, quiet, e.stderr)
 	// ping and monitor exit once the run is reported: the plugins are
 	// asked to shut down, not waited for.
 	return &externalRun{host: x.Host.Monitor(), migration: x.Migration, close: x.Release}, nil

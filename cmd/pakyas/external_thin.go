@@ -22,7 +22,7 @@ func (e *env) externals(_ context.Context, fv flagValues, s *settings, _ bool, _
 		x := config.ReadExternal(f.ConfigPath, e.getenv)
 		e.external = &x
 	}
-	return &externalRun{migration: e.external.Plan(f, s.verbose, e.stderr).Migration}, nil
+	return &externalRun{migration: e.external.Plan(f, s != nil && s.verbose, e.stderr).Migration}, nil
 }
 
 // handOffForTargets passes the command to pakyas-host (or pakyas-full),

@@ -61,19 +61,28 @@ func (e *env) monitor(ctx context.Context, cmd *cli.Command) error {
 	cfg.Host, _ = os.Hostname()
 	cfg.Stdin, cfg.Stdout, cfg.Stderr, cfg.Log = e.stdin, e.stdout, e.stderr, e.stderr
 	job := monitor.Job{Args: argv}
+	key := orWord(slug, publicID)
 	s, err := e.settings(cmd)
 	if err != nil {
 		// Monitoring never stops a job from running: say what is wrong,
-		// run it unmonitored and exit 3.
+		// run it without Pakyas and exit 3. The external monitors still
+		// get its signals (in migration mode, one taking the finish
+		// makes the run exit with the job's code).
 		printError(e.stderr, err)
-		return runCode(monitor.Run(ctx, cfg, job, nil))
+		x, xerr := e.externals(ctx, fv, nil, cfg.Quiet, key)
+		if xerr != nil {
+			printError(e.stderr, xerr)
+			return runCode(monitor.Run(ctx, cfg, job, nil))
+		}
+		defer x.Close()
+		cfg.MigrationMode = x.migration
+		return runCode(monitor.Run(ctx, cfg, job, monitor.Unconfigured(err, x.host)))
 	}
 	cfg.Verbose = s.verbose
 	c, err := e.pingClient(fv, s)
 	if err != nil {
 		return err
 	}
-	key := orWord(slug, publicID)
 	x, err := e.externals(ctx, fv, s, cfg.Quiet, key)
 	if err != nil {
 		return err

@@ -89,23 +89,19 @@ func (e *env) ping(ctx context.Context, cmd *cli.Command) error {
 	if err := e.handOffForTargets(fv, orWord(slug, publicID)); err != nil {
 		return err
 	}
+	key := orWord(slug, publicID)
 	s, err := e.settings(cmd)
 	if err != nil {
-		return err
+		return e.pingUnconfigured(ctx, fv, key, sig, err)
 	}
 	c, err := e.pingClient(fv, s)
 	if err != nil {
 		return err
 	}
-	if msg := fv.String("message"); msg == "-" {
-		if sig.Body, err = io.ReadAll(io.LimitReader(e.stdin, core.MaxBodySize)); err != nil {
-			return fmt.Errorf("read the message from stdin: %w", err)
-		}
-	} else {
-		sig.Body = []byte(msg)
+	if sig.Body, err = e.pingBody(fv); err != nil {
+		return err
 	}
 	sig.Host, _ = os.Hostname()
-	key := orWord(slug, publicID)
 	x, err := e.externals(ctx, fv, s, false, key)
 	if err != nil {
 		return err
@@ -136,4 +132,42 @@ func orWord(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// pingUnconfigured is ping when Pakyas's settings could not be read
+// (settingsErr): the signal cannot reach Pakyas, but the external
+// monitors still get it, and in migration mode one taking it makes the
+// ping succeed with a warning. Otherwise settingsErr is the answer.
+func (e *env) pingUnconfigured(ctx context.Context, fv flagValues, key string, sig monitor.Signal, settingsErr error) error {
+	x, err := e.externals(ctx, fv, nil, false, key)
+	if err != nil || x.host == nil {
+		return settingsErr
+	}
+	defer x.Close()
+	if sig.Body, err = e.pingBody(fv); err != nil {
+		return err
+	}
+	sig.Host, _ = os.Hostname()
+	del := monitor.Unconfigured(settingsErr, x.host).Deliver(ctx, sig)
+	if monitor.Decide(monitor.Outcome{Delivered: false, MigrationMode: x.migration, ExternalDelivered: del.External}).Verdict == monitor.ReportedExternally {
+		printError(e.stderr, settingsErr)
+		(&monitor.Log{W: e.stderr}).Alert("%s", monitor.MigrationWarning(settingsErr))
+		return nil
+	}
+	return settingsErr
+}
+
+// pingBody returns the message --message gives: the text, or with "-"
+// stdin to its end, of which the last core.MaxBodySize bytes are kept
+// (the end of a job's output says most).
+func (e *env) pingBody(fv flagValues) ([]byte, error) {
+	msg := fv.String("message")
+	if msg != "-" {
+		return []byte(msg), nil
+	}
+	tail := monitor.NewRing(core.MaxBodySize)
+	if _, err := io.Copy(tail, e.stdin); err != nil {
+		return nil, fmt.Errorf("read the message from stdin: %w", err)
+	}
+	return tail.Bytes(), nil
 }

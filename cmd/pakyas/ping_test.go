@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/pakyas/pakyas/core"
 	"github.com/pakyas/pakyas/core/api"
 	"github.com/pakyas/pakyas/internal/testutil"
 )
@@ -69,6 +71,22 @@ func TestPingMessageFromStdin(t *testing.T) {
 	r := u.runStdin("line 1\nline 2\n", "ping", "my-job", "--fail", "--message", "-")
 	ok(t, r)
 	assert.Equal(t, "line 1\nline 2\n", lastSignal(t, srv, ch).Output)
+}
+
+// A message longer than a ping's body keeps its end, where a job's output
+// says most (README: "cut to its tail").
+func TestPingMessageFromStdinKeepsTail(t *testing.T) {
+	u, srv := loggedIn(t)
+	ch := createCheck(t, srv, "long-job")
+	var in strings.Builder
+	for i := 1; i <= 40000; i++ {
+		fmt.Fprintf(&in, "%d\n", i)
+	}
+	r := u.runStdin(in.String(), "ping", "long-job", "--message", "-")
+	ok(t, r)
+	got := lastSignal(t, srv, ch).Output
+	assert.Len(t, got, core.MaxBodySize)
+	assert.True(t, strings.HasSuffix(got, "\n39999\n40000\n"), "the end is kept: %q", got[len(got)-20:])
 }
 
 func TestPingUsageErrors(t *testing.T) {

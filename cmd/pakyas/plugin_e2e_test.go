@@ -130,3 +130,40 @@ func exampleTargetEndToEnd(t *testing.T, name, executable string) {
 	assert.Eventually(t, func() bool { return len(testutil.ProcessesUnder(t, pluginDir)) == 0 }, 5*time.Second, 50*time.Millisecond,
 		"no plugin process outlives pakyas")
 }
+
+// TestBrokenSettingsStillNotifyTargets: with config.toml unreadable (and no
+// PAKYAS_API_URL) no signal can reach Pakyas, but the external targets
+// still get every one; in migration mode one taking the finish makes the
+// run exit with the job's code, with a warning, and a ping succeed.
+func TestBrokenSettingsStillNotifyTargets(t *testing.T) {
+	pluginDir := t.TempDir()
+	testutil.InstallPlugin(t, testutil.Binary(t, "./examples/jsonl-target", "pakyas-target-jsonl"), pluginDir, "pakyas-target-jsonl")
+	events := filepath.Join(t.TempDir(), "events.jsonl")
+	external := filepath.Join(t.TempDir(), "external_monitors.toml")
+	u := newUser(t).with("XDG_STATE_HOME", t.TempDir(), "PAKYAS_PLUGIN_DIR", pluginDir)
+	require.NoError(t, os.MkdirAll(u.configDir(), 0o700))
+	require.NoError(t, os.WriteFile(u.configFile(), []byte("api_url = [\n"), 0o600))
+	const id = "550e8400-e29b-41d4-a716-446655440000"
+
+	for _, migration := range []bool{false, true} {
+		require.NoError(t, os.WriteFile(external, fmt.Appendf(nil, "migration_mode = %v\n[targets.jsonl]\npath = %q\n", migration, events), 0o600))
+		r := runJob(t, u.job("monitor", "--external-config", external, "--public-id", id, "--", "sh", "-c", "exit 5"))
+		assert.Contains(t, r.stderr, "config.toml", "%s", r)
+		if migration {
+			assert.Equal(t, 5, r.code, "the job's code: an external monitor took the finish\n%s", r)
+			assert.Contains(t, r.stderr, "external monitor succeeded (migration mode)", "%s", r)
+		} else {
+			assert.Equal(t, exitMonitoring, r.code, "%s", r)
+		}
+	}
+	r := runJob(t, u.job("ping", "--external-config", external, "--public-id", id))
+	assert.Equal(t, 0, r.code, "migration mode: the target took the ping\n%s", r)
+	assert.Contains(t, r.stderr, "config.toml", "%s", r)
+
+	got := readEvents(t, events)
+	require.Len(t, got, 5, "start and finish of both runs, then the ping")
+	for i, want := range []string{"start", "fail", "start", "fail", "success"} {
+		assert.Equal(t, want, got[i].EventType, "line %d", i)
+		assert.Equal(t, id, got[i].CheckIdentifier, "line %d", i)
+	}
+}

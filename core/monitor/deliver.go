@@ -84,6 +84,17 @@ type Deliverer struct {
 	// next signal takes that answer instead of asking at once again.
 	prepared  error
 	bodyLimit int
+	// unconfigured: made by Unconfigured; its error was said already.
+	unconfigured bool
+}
+
+// Unconfigured returns a Deliverer for a run whose Pakyas settings could
+// not be read (err says why, and was said): no signal can reach Pakyas,
+// each fails with err and is not kept, but the external monitors still
+// get every signal, so that they are told and, in migration mode, one
+// taking the finish signal decides the exit code.
+func Unconfigured(err error, ext External) *Deliverer {
+	return &Deliverer{External: ext, resolved: true, resolveErr: err, unconfigured: true}
 }
 
 // Prepare resolves the check ahead of the first signal (a monitored run

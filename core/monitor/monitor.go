@@ -253,7 +253,9 @@ func (r *runner) start(at time.Time) bool {
 	case del.Unresolved && del.Spooled == "":
 		// The check is unknown, or there is no key: say why once; the
 		// job runs unmonitored.
-		r.log.Error(del.Err)
+		if !r.d.unconfigured {
+			r.log.Error(del.Err)
+		}
 	default:
 		r.log.Warn(fmt.Sprintf("start signal not delivered after %s (%s): %s; the job runs anyway",
 			attempts(del.Sent.Attempts), ms(lat), core.ErrorText(del.Err)), "")
