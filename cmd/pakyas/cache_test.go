@@ -66,6 +66,15 @@ func TestCache(t *testing.T) {
 		ok(t, u.exec("ping", "my-job", "--api-key", "pk_live_revoked"))
 	})
 
+	t.Run("a project named by its slug hits too", func(t *testing.T) {
+		require.NotEmpty(t, p.ProjectSlug, "the cache keeps the project's slug")
+		proxy.reset()
+		ok(t, u.with("PAKYAS_PROJECT", p.ProjectSlug).exec("ping", "my-job"))
+		apiCalls, pings := proxy.counts()
+		assert.Zero(t, apiCalls, "PAKYAS_PROJECT=%s", p.ProjectSlug)
+		assert.Equal(t, 1, pings)
+	})
+
 	t.Run("older than 24h is refreshed", func(t *testing.T) {
 		editCache(t, u.cacheFile(), func(p *cache.Project) {
 			p.FetchedAt = time.Now().Add(-25 * time.Hour)

@@ -44,8 +44,10 @@ type Project struct {
 	APIURL      string            `json:"api_url"`
 	OrgID       string            `json:"org_id"`
 	OrgName     string            `json:"org_name"`
+	OrgSlug     string            `json:"org_slug,omitempty"`
 	ProjectID   string            `json:"project_id"`
 	ProjectName string            `json:"project_name"`
+	ProjectSlug string            `json:"project_slug,omitempty"`
 	FetchedAt   time.Time         `json:"fetched_at"`
 	Checks      map[string]string `json:"checks"` // slug → public_id
 	// KeyID is the fingerprint of the API key the entry was fetched
@@ -147,8 +149,9 @@ func (c *Cache) Get(apiURL, projectID string) *Project {
 }
 
 // Find returns the entry on a server for the selection a command makes:
-// the project matching project (its ID, or its name case-insensitively)
-// and, when org is not empty, whose organization matches org (ID or name);
+// the project matching project (its ID, its slug, or its name
+// case-insensitively, as the server selects) and, when org is not empty,
+// whose organization matches org (ID, slug or name);
 // with project empty, the entry that was the only project of the key
 // keyID (another key may see other projects). It returns nil unless
 // exactly one entry matches, so an ambiguous name is resolved by the
@@ -160,8 +163,8 @@ func (c *Cache) Find(apiURL, org, project, keyID string) *Project {
 		switch {
 		case NormalizeURL(p.APIURL) != u,
 			project == "" && (!p.Default || keyID == "" || p.KeyID != keyID),
-			project != "" && !matches(project, p.ProjectID, p.ProjectName),
-			org != "" && !matches(org, p.OrgID, p.OrgName):
+			project != "" && !matches(project, p.ProjectID, p.ProjectSlug, p.ProjectName),
+			org != "" && !matches(org, p.OrgID, p.OrgSlug, p.OrgName):
 			continue
 		}
 		if found != nil {
@@ -172,8 +175,9 @@ func (c *Cache) Find(apiURL, org, project, keyID string) *Project {
 	return found
 }
 
-func matches(sel, id, name string) bool {
-	return sel == id || strings.EqualFold(sel, name)
+func matches(sel, id, slug, name string) bool {
+	sel = strings.TrimSpace(sel)
+	return sel == id || (slug != "" && sel == slug) || strings.EqualFold(sel, name)
 }
 
 // Put replaces the entry of p's project on p's server.

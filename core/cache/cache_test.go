@@ -27,7 +27,7 @@ func TestFind(t *testing.T) {
 	require.NoError(t, err)
 	a := project(urlA, "p1", "Production", nil)
 	b := project(urlA, "p2", "Production", nil)
-	b.OrgID, b.OrgName = "org-2", "Company B"
+	b.OrgID, b.OrgName, b.OrgSlug, b.ProjectSlug = "org-2", "Company B", "company-b", "production-b"
 	d := project(urlA, "p3", "Only", nil)
 	d.KeyID, d.Default = "key-d", true
 	c.Put(a)
@@ -40,6 +40,8 @@ func TestFind(t *testing.T) {
 		{"org by name", urlA, "company b", "Production", "", "p2"},
 		{"org by id", urlA, "org-1", "Production", "", "p1"},
 		{"project by id", urlA, "", "p2", "", "p2"},
+		{"project by slug (pakyas project create prints it)", urlA, "", "production-b", "", "p2"},
+		{"org by slug", urlA, "company-b", "Production", "", "p2"},
 		{"url with slash", urlA + "/", "", "p1", "", "p1"},
 		{"other server", urlB, "", "p1", "", ""},
 		{"no project, no default", urlA, "org-1", "", "", ""},

@@ -68,7 +68,7 @@ func Fetcher(c *api.Client, org, project config.Setting) func(ctx context.Contex
 }
 
 func entryOf(o *api.Org, p *api.Project, checks []api.Check) cache.Project {
-	entry := cache.Project{OrgID: o.ID, OrgName: o.Name, ProjectID: p.ID, ProjectName: p.Name,
+	entry := cache.Project{OrgID: o.ID, OrgName: o.Name, OrgSlug: o.Slug, ProjectID: p.ID, ProjectName: p.Name, ProjectSlug: p.Slug,
 		Checks: make(map[string]string, len(checks))}
 	for _, ch := range checks {
 		entry.Checks[ch.Slug] = ch.PublicID

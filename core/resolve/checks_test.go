@@ -51,6 +51,7 @@ func setting(v string, src config.Source) config.Setting {
 
 func TestResolve(t *testing.T) {
 	prod := entry(urlA, "p1", "Production", map[string]string{"backup": "pub-1"})
+	prod.ProjectSlug = "prod-eu"
 	tests := []struct {
 		name      string
 		cached    []cache.Project
@@ -65,6 +66,8 @@ func TestResolve(t *testing.T) {
 		wantCalls int
 	}{
 		{"hit needs no API call", []cache.Project{prod}, "production", prod, nil, t0.Add(time.Hour), "backup", false,
+			Ref{PublicID: "pub-1", Slug: "backup", Project: "Production", Cached: true}, "", 0},
+		{"hit by the project's slug needs no API call", []cache.Project{prod}, "prod-eu", prod, nil, t0.Add(time.Hour), "backup", false,
 			Ref{PublicID: "pub-1", Slug: "backup", Project: "Production", Cached: true}, "", 0},
 		{"stale after 24h refreshes", []cache.Project{prod}, "Production", entry(urlA, "p1", "Production", map[string]string{"backup": "pub-new"}), nil, t0.Add(cache.MaxAge + time.Second), "backup", false,
 			Ref{PublicID: "pub-new", Slug: "backup", Project: "Production"}, "", 1},
