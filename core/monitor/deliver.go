@@ -113,6 +113,9 @@ func (d *Deliverer) Prepare(ctx context.Context) error {
 // for the next run or `pakyas spool flush`.
 const DefaultReplayBudget = time.Second
 
+// minReplay is the least time worth spending on the spool before a signal.
+const minReplay = 50 * time.Millisecond
+
 // Delivery is what happened to one signal.
 type Delivery struct {
 	// Delivered: Pakyas acknowledged the signal.
@@ -312,6 +315,15 @@ func (d *Deliverer) flush(ctx context.Context) {
 	budget := d.ReplayBudget
 	if budget <= 0 {
 		budget = DefaultReplayBudget
+	}
+	if dl, ok := ctx.Deadline(); ok {
+		// The live signal's own deadline (--start-timeout bounds how
+		// long the job waits): the replay takes at most half of what is
+		// left of it, and none when that is too little to deliver one.
+		budget = min(budget, time.Until(dl)/2)
+		if budget < minReplay {
+			return
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), budget)
 	defer cancel()

@@ -145,6 +145,43 @@ func TestDeliverReplaysFirst(t *testing.T) {
 	assert.Equal(t, "[pakyas] Delivered 1 signal(s) from the spool\n", log.String())
 }
 
+// TestDeliverReplayWithinDeadline: the replay before a signal takes at
+// most half of what is left of that signal's deadline (--start-timeout
+// bounds how long the job waits), and is skipped when little is left.
+func TestDeliverReplayWithinDeadline(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		left   time.Duration
+		replay bool
+	}{{"half of what is left", 400 * time.Millisecond, true}, {"too little left", 60 * time.Millisecond, false}} {
+		t.Run(tt.name, func(t *testing.T) {
+			var p pinger
+			d := deliverer(&p)
+			sp := withSpool(t, d)
+			var replayed bool
+			var got time.Duration
+			d.Replay = func(ctx context.Context, e spool.Entry) error {
+				replayed = true
+				dl, ok := ctx.Deadline()
+				require.True(t, ok)
+				got = time.Until(dl)
+				return nil
+			}
+			_, err := sp.Add(spool.Entry{APIURL: d.APIURL, Ping: api.Ping{PublicID: testID, Kind: "0", At: time.Now()}})
+			require.NoError(t, err)
+			d.Log = &Log{W: &bytes.Buffer{}}
+			ctx, cancel := context.WithTimeout(context.Background(), tt.left)
+			defer cancel()
+			require.True(t, d.Deliver(ctx, Signal{Kind: "start"}).Delivered)
+			assert.Equal(t, tt.replay, replayed)
+			if tt.replay {
+				assert.LessOrEqual(t, got, tt.left/2)
+				assert.Positive(t, got)
+			}
+		})
+	}
+}
+
 func TestEventOf(t *testing.T) {
 	for kind, want := range map[string]Event{
 		"":      {Kind: "success"},
