@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -391,4 +392,47 @@ func TestReplayAlertsTheFinalState(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSpoolFlushRetries: `pakyas spool flush --retries N` retries each
+// spooled signal as `ping` does (README: "same --retries, --timeout as
+// ping"), where the replay before a live signal tries once.
+func TestSpoolFlushRetries(t *testing.T) {
+	srv, ch := offlineServer(t)
+	target, err := url.Parse(srv.URL)
+	require.NoError(t, err)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	var mu sync.Mutex
+	failures, pings := 1<<30, 0 // down until told otherwise
+	flaky := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		fail := failures > 0
+		if strings.HasPrefix(r.URL.Path, "/ping/") {
+			pings++
+			if fail {
+				failures--
+			}
+		}
+		mu.Unlock()
+		if fail && strings.HasPrefix(r.URL.Path, "/ping/") {
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(flaky.Close)
+	u := newUser(t).with("XDG_STATE_HOME", t.TempDir(), "PAKYAS_API_URL", flaky.URL)
+
+	r := u.exec("ping", "--public-id", ch.PublicID, "--retries", "0")
+	require.Equal(t, exitMonitoring, r.code, "kept for later: %s", r)
+	mu.Lock()
+	failures, pings = 2, 0 // two more 503s, then the server answers
+	mu.Unlock()
+	r = u.exec("spool", "flush", "--retries", "3", "--retry-wait", "10ms")
+	require.Equal(t, 0, r.code, "%s", r)
+	assert.Contains(t, r.stdout, "Delivered 1 signal(s) from the spool.")
+	mu.Lock()
+	assert.Equal(t, 3, pings, "two retries after two 503s")
+	mu.Unlock()
+	assert.Equal(t, "up", checkNow(t, srv, ch.ID).Status)
 }

@@ -61,7 +61,7 @@ func (e *env) spoolFlush(ctx context.Context, cmd *cli.Command) error {
 	if f.Spool == nil {
 		return withCode(exitError, "no spool: no home directory", "set HOME or XDG_STATE_HOME")
 	}
-	rep, err := f.Spool.Replay(ctx, f.Sender(s.Settings, c))
+	rep, err := f.Spool.Replay(ctx, f.FlushSender(s.Settings, c))
 	if err != nil {
 		return err
 	}

@@ -54,11 +54,17 @@ func (f Files) Checks(s *config.Settings, c *api.Client, org, project config.Set
 func (f Files) Sender(s *config.Settings, c *api.Client) spool.Sender {
 	quick := *c
 	quick.Retries = 0
-	return Sender(&quick, func(en spool.Entry) Resolver {
+	return f.FlushSender(s, &quick)
+}
+
+// FlushSender is Sender with c's own retries, for `pakyas spool flush`,
+// whose --retries are for the spool's signals.
+func (f Files) FlushSender(s *config.Settings, c *api.Client) spool.Sender {
+	return Sender(c, func(en spool.Entry) Resolver {
 		if en.KeyID != s.KeyID() || cache.NormalizeURL(en.APIURL) != cache.NormalizeURL(s.APIURL.Value) {
 			return nil
 		}
-		return f.Checks(s, &quick, config.Setting{Value: en.Org, Source: config.FromFile},
+		return f.Checks(s, c, config.Setting{Value: en.Org, Source: config.FromFile},
 			config.Setting{Value: en.Project, Source: config.FromFile}, nil)
 	})
 }
