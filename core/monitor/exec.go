@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -13,13 +14,20 @@ import (
 // records its exit code and duration. It returns an error only when the
 // job could not be started.
 func (r *runner) exec(cmd *exec.Cmd) (*Ring, error) {
-	ring := r.outputs(cmd)
+	ring, caps, err := r.outputs(cmd)
+	if err != nil {
+		return nil, err
+	}
 	g := prepare(cmd, r.cfg.Stdin)
 	t0 := time.Now()
 	if err := cmd.Start(); err != nil {
+		caps.close()
 		return nil, err
 	}
 	g.started(cmd.Process)
+	caps.started()
+	// The job's streams are files (ours, or the captures' pipes), so Wait
+	// returns when the job exits, whatever holds a pipe open after it.
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	for {
@@ -32,6 +40,9 @@ func (r *runner) exec(cmd *exec.Cmd) (*Ring, error) {
 		case err := <-done:
 			r.res.Duration = time.Since(t0)
 			g.restore()
+			if !caps.drain(r.cfg.WaitDelay) {
+				r.log.Verbosef("the job exited but something it started still holds its output open; stopped reading after %s", r.cfg.WaitDelay)
+			}
 			r.res.JobCode = r.jobCode(cmd.ProcessState, err)
 			return ring, nil
 		}
@@ -39,31 +50,97 @@ func (r *runner) exec(cmd *exec.Cmd) (*Ring, error) {
 }
 
 // outputs connects the job's streams: ours as they are, except those
-// captured, which go through a pipe into our stream and the ring.
-func (r *runner) outputs(cmd *exec.Cmd) *Ring {
+// captured, which go through a pipe of our own into our stream and the
+// ring.
+func (r *runner) outputs(cmd *exec.Cmd) (*Ring, captures, error) {
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = r.cfg.Stdin, r.cfg.Stdout, r.cfg.Stderr
-	// Bound how long Wait waits for captured output after the job
-	// exited: a grandchild holding the pipe must not hang us.
+	// A stream that is not a file (an embedding program's writer) is
+	// copied by os/exec: bound how long Wait waits for it after the job
+	// exited, so that a process the job left behind cannot hang us.
 	cmd.WaitDelay = r.cfg.WaitDelay
 	if r.cfg.Capture == CaptureNone {
-		return nil
+		return nil, nil, nil
 	}
 	ring := NewRing(r.cfg.OutputLimit)
-	if r.cfg.Capture == CaptureStderr || r.cfg.Capture == CaptureBoth {
-		cmd.Stderr = &tee{w: r.cfg.Stderr, r: ring}
+	var caps captures
+	for _, c := range []struct {
+		on  bool
+		dst *io.Writer
+		our io.Writer
+	}{
+		{r.cfg.Capture == CaptureStderr || r.cfg.Capture == CaptureBoth, &cmd.Stderr, r.cfg.Stderr},
+		{r.cfg.Capture == CaptureStdout || r.cfg.Capture == CaptureBoth, &cmd.Stdout, r.cfg.Stdout},
+	} {
+		if !c.on {
+			continue
+		}
+		pr, pw, err := os.Pipe()
+		if err != nil {
+			caps.close()
+			return nil, nil, err
+		}
+		caps = append(caps, &capture{r: pr, w: pw, to: &tee{w: c.our, r: ring}, done: make(chan struct{})})
+		*c.dst = pw
 	}
-	if r.cfg.Capture == CaptureStdout || r.cfg.Capture == CaptureBoth {
-		cmd.Stdout = &tee{w: r.cfg.Stdout, r: ring}
+	return ring, caps, nil
+}
+
+// capture copies one captured stream from the pipe the job writes to.
+type capture struct {
+	r, w *os.File // our end, the job's end
+	to   io.Writer
+	done chan struct{} // closed when the copy ended
+}
+
+type captures []*capture
+
+// started closes our copies of the job's ends and starts copying.
+func (cs captures) started() {
+	for _, c := range cs {
+		_ = c.w.Close()
+		go func() {
+			defer close(c.done)
+			_, _ = io.Copy(c.to, c.r)
+		}()
 	}
-	return ring
+}
+
+// drain waits, after the job exited, for what is left in its pipes, at
+// most d (a process the job left behind may hold a pipe open), then closes
+// our ends. It reports whether every copy reached the end.
+func (cs captures) drain(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	all := true
+	for _, c := range cs {
+		select {
+		case <-c.done:
+		case <-t.C:
+			all = false
+		}
+		if !all {
+			break
+		}
+	}
+	for _, c := range cs {
+		// A copy still reading ends with the read (at once where
+		// pipes are pollable); until then it only adds to the ring.
+		_ = c.r.Close()
+	}
+	return all
+}
+
+// close closes both ends of pipes never handed to a started job.
+func (cs captures) close() {
+	for _, c := range cs {
+		_ = c.r.Close()
+		_ = c.w.Close()
+	}
 }
 
 // jobCode returns the job's exit code as a shell reports it: 128+n when
 // a signal n killed it.
 func (r *runner) jobCode(st *os.ProcessState, err error) int {
-	if errors.Is(err, exec.ErrWaitDelay) {
-		r.log.Verbosef("the job exited but something it started still holds its output open; stopped reading after %s", r.cfg.WaitDelay)
-	}
 	if st == nil {
 		return 1
 	}

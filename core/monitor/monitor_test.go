@@ -273,6 +273,30 @@ func TestRunWaitDelay(t *testing.T) {
 	assert.Equal(t, "started\n", string(res.Output))
 }
 
+// TestRunDurationExcludesWaitDelay: the duration reported is the job's
+// own, not the job plus the wait for a pipe a process it left behind
+// holds open.
+func TestRunDurationExcludesWaitDelay(t *testing.T) {
+	var s streams
+	cfg := runConfig(&s)
+	cfg.WaitDelay = 3 * time.Second
+	out, err := os.Create(filepath.Join(t.TempDir(), "stdout")) // a file, as pakyas's own stdout is
+	require.NoError(t, err)
+	defer out.Close()
+	cfg.Stdout = out
+	t0 := time.Now()
+	res := Run(context.Background(), cfg, sh(`sleep 30 & echo $!; echo started >&2`), deliverer(&pinger{}))
+	waited := time.Since(t0)
+	b, err := os.ReadFile(out.Name())
+	require.NoError(t, err)
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	require.NoError(t, err)
+	_ = syscall.Kill(pid, syscall.SIGKILL)
+	assert.GreaterOrEqual(t, waited, cfg.WaitDelay, "pakyas read the pipe for WaitDelay")
+	assert.Less(t, res.Duration, cfg.WaitDelay/2, "the job itself took a moment")
+	assert.Equal(t, "started\n", string(res.Output))
+}
+
 // TestRunForwardsSignals: SIGTERM to pakyas reaches the job's process
 // group; the job's trap runs, and the finish is still sent even though
 // ctx (main's signal context) was cancelled.
