@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/google/uuid"
 	"github.com/pakyas/pakyas/core"
@@ -401,6 +402,10 @@ func (s *Server) pauseInput(w http.ResponseWriter, r *http.Request) (api.PauseIn
 	}
 	if len(in.Reason) > 200 {
 		return in, invalid("reason is %d characters long, more than 200", len(in.Reason))
+	}
+	if i := strings.IndexFunc(in.Reason, unicode.IsControl); i >= 0 {
+		return in, invalid("reason %q holds a control character (%U)", in.Reason, []rune(in.Reason[i:])[0]).
+			WithHint("a reason is one line of printable text")
 	}
 	return in, nil
 }
