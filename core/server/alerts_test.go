@@ -135,3 +135,54 @@ func TestCrashedRunGivenUp(t *testing.T) {
 	}
 	assert.Contains(t, note, "(rid "+a+") never finished")
 }
+
+// TestSignalAfterTimedPause: a signal that arrives after a timed pause
+// ended alerts the same whether the evaluation loop ended the pause first
+// or the signal's own event did (its transitions then start with the
+// silent resume, e.g. paused -> up, up -> failed): a failure was never
+// alerted that way.
+func TestSignalAfterTimedPause(t *testing.T) {
+	tests := []struct {
+		name          string
+		before, after string // ping paths before the pause and after its end
+		want          []string
+	}{
+		{"up, a failure after the pause", "", "/fail", []string{"up->failed"}},
+		{"failed, a success after the pause", "/fail", "", []string{"new->failed", "failed->up"}},
+		{"up, a success after the pause", "", "", nil},
+		{"failed, a failure after the pause", "/fail", "/fail", []string{"new->failed"}},
+	}
+	for _, tt := range tests {
+		for _, evalFirst := range []bool{true, false} {
+			order := "signal first"
+			if evalFirst {
+				order = "evaluation first"
+			}
+			t.Run(tt.name+", "+order, func(t *testing.T) {
+				ctx := context.Background()
+				srv, c, p, ch := setup(t)
+				hook := testutil.NewReceiver(t, http.StatusOK)
+				_, err := c.CreateChannel(ctx, p.OrgID, api.ChannelInput{Name: "ops", Kind: "webhook", Target: hook.URL})
+				require.NoError(t, err)
+				e := bounceEnv{t: t, srv: srv, check: ch, start: srv.Clock.Now()}
+				e.ping(tt.before)
+				_, err = c.PauseCheckWith(ctx, ch.ID, api.PauseInput{For: 1800})
+				require.NoError(t, err)
+				srv.Clock.Add(31 * time.Minute)
+				if evalFirst {
+					e.eval()
+				}
+				e.ping(tt.after)
+				e.eval()
+				_, err = srv.DeliverAlerts(ctx)
+				require.NoError(t, err)
+				var got []string
+				for _, r := range hook.Drain() {
+					got = append(got, alertTo(t, r))
+				}
+				assert.Equal(t, tt.want, got)
+				assert.NotEqual(t, "paused", status(t, c, ch.ID).Status)
+			})
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
@@ -73,6 +74,10 @@ func TestBadInput(t *testing.T) {
 		{"bad channel target", "POST", "/api/v1/orgs/" + p.OrgID + "/channels", srv.Key, `{"name":"n","kind":"webhook","target":"ftp://x"}`, 400, ""},
 		{"empty body", "POST", checks, srv.Key, "", 400, "empty"},
 		{"duplicate key", "POST", checks, srv.Key, `{"name":"x","slug":"a1","slug":"a2"}`, 400, `the key "slug" twice`},
+		{"pause for that wraps to 0.3 seconds", "POST", "/api/v1/checks/" + ch.ID + "/pause", srv.Key, `{"for":18446744074}`, 400, "a pause lasts 1 second to a year"},
+		{"pause for that wraps into the past", "POST", "/api/v1/checks/" + ch.ID + "/pause", srv.Key, `{"for":9223372037}`, 400, "a pause lasts 1 second to a year"},
+		{"pause for a year and a second", "POST", "/api/v1/checks/" + ch.ID + "/pause", srv.Key, `{"for":31622401}`, 400, "a pause lasts 1 second to a year"},
+		{"project pause for that wraps", "POST", "/api/v1/projects/" + p.ID + "/pause", srv.Key, `{"for":18446744074}`, 400, "a pause lasts 1 second to a year"},
 		{"NUL in a name", "POST", checks, srv.Key, `{"name":"a\u0000b","slug":"a3"}`, 400, "control character"},
 		{"escape sequence in a name", "POST", checks, srv.Key, `{"name":"a\u001b[2Jb","slug":"a3"}`, 400, "control character"},
 		{"invalid UTF-8", "POST", checks, srv.Key, "{\"name\":\"caf\xe9\",\"slug\":\"a4\"}", 400, "not valid UTF-8"},
@@ -257,3 +262,14 @@ func createOtherAccount(t *testing.T, srv *testutil.Server) string {
 }
 
 func testHash(key string) string { return server.HashAPIKey(key) }
+
+// TestPauseForAYear: the longest pause, a year (366 days) in seconds,
+// ends a year from now; one second more is refused (TestBadInput), as
+// are the values that wrapped a time.Duration into range.
+func TestPauseForAYear(t *testing.T) {
+	srv, c, _, ch := setup(t)
+	got, err := c.PauseCheckWith(context.Background(), ch.ID, api.PauseInput{For: 366 * 24 * 3600})
+	require.NoError(t, err)
+	require.NotNil(t, got.PausedUntil)
+	assert.Equal(t, srv.Clock.Now().Add(366*24*time.Hour), got.PausedUntil.UTC())
+}

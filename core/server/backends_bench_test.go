@@ -32,31 +32,32 @@ import (
 )
 
 // serve starts a server over st on 127.0.0.1 and returns its URL.
-func serve(b *testing.B, st core.Store, clock core.Clock) (*server.Server, string) {
-	b.Helper()
+func serve(tb testing.TB, st core.Store, clock core.Clock) (*server.Server, string) {
+	tb.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(b, err)
+	require.NoError(tb, err)
 	srv := server.New(st, clock, server.Config{Manual: true, PublicURL: "http://" + ln.Addr().String()})
 	hs := &http.Server{Handler: srv.Handler()}
 	go func() { _ = hs.Serve(ln) }()
 	srv.Start()
-	b.Cleanup(func() { hs.Close(); srv.Stop() })
+	tb.Cleanup(func() { hs.Close(); srv.Stop() })
 	return srv, "http://" + ln.Addr().String()
 }
 
 // openStore opens a store of kind "sqlite" or "postgres" (a schema of its
-// own per benchmark; the same database for every call with the same url).
-func openStore(b *testing.B, kind, url string) core.Store {
-	b.Helper()
+// own per benchmark or test; the same database for every call with the
+// same url).
+func openStore(tb testing.TB, kind, url string) core.Store {
+	tb.Helper()
 	var st core.Store
 	var err error
 	if kind == "sqlite" {
-		st, err = sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "pakyas.db"))
+		st, err = sqlite.Open(context.Background(), filepath.Join(tb.TempDir(), "pakyas.db"))
 	} else {
 		st, err = postgres.Open(context.Background(), url)
 	}
-	require.NoError(b, err)
-	b.Cleanup(func() { st.Close() })
+	require.NoError(tb, err)
+	tb.Cleanup(func() { st.Close() })
 	return st
 }
 

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/google/uuid"
 	"github.com/pakyas/pakyas/core"
@@ -390,8 +391,9 @@ func (s *Server) pauseInput(w http.ResponseWriter, r *http.Request) (api.PauseIn
 		}
 	}
 	switch {
-	case in.For < 0 || time.Duration(in.For)*time.Second > maxPause:
-		return in, invalid("for %d: a pause lasts 1 second to a year (seconds)", in.For)
+	case in.For < 0 || in.For > int64(maxPause/time.Second): // in seconds: a Duration would wrap
+		return in, invalid("for %d: a pause lasts 1 second to a year (seconds)", in.For).
+			WithHint("pass --for from 1s to 366d, or --until a time within a year")
 	case in.For > 0 && in.Until != nil:
 		return in, invalid("give for or until, not both")
 	case in.Until != nil && !in.Until.After(s.clock.Now()):
@@ -401,6 +403,10 @@ func (s *Server) pauseInput(w http.ResponseWriter, r *http.Request) (api.PauseIn
 	}
 	if len(in.Reason) > 200 {
 		return in, invalid("reason is %d characters long, more than 200", len(in.Reason))
+	}
+	if i := strings.IndexFunc(in.Reason, unicode.IsControl); i >= 0 {
+		return in, invalid("reason %q holds a control character (%U)", in.Reason, []rune(in.Reason[i:])[0]).
+			WithHint("a reason is one line of printable text")
 	}
 	return in, nil
 }

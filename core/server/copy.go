@@ -16,7 +16,8 @@ import (
 // CopyToPostgres copies the data of a stopped server, the SQLite database
 // in dataDir, into the empty PostgreSQL database at databaseURL, in one
 // transaction, and returns the row counts of both sides (equal, or it
-// fails). The data directory is not changed.
+// fails). Text PostgreSQL refuses (invalid UTF-8, NUL) is copied cleaned
+// (postgres.Store.CopyFrom). The data directory is not changed.
 func CopyToPostgres(ctx context.Context, dataDir, databaseURL string) ([]postgres.Count, error) {
 	path := filepath.Join(dataDir, DBFile)
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {

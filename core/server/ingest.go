@@ -515,11 +515,13 @@ func (w *writer) apply(c *core.Check, res status.Result, at time.Time, mode aler
 	for _, n := range res.Notes {
 		w.note(c, at, n)
 	}
+	judged := afterResume(res.Transitions)
+	resumed := len(res.Transitions) - len(judged)
 	for i, t := range res.Transitions {
 		w.entries = append(w.entries, &core.TimelineEntry{
 			CheckID: c.ID, At: t.At, Kind: core.EntryTransition, From: t.From, To: t.To, Reason: t.Reason,
 		})
-		if !alerts(res.Transitions, i) {
+		if i < resumed || !alerts(judged, i-resumed) {
 			continue
 		}
 		var err error
@@ -529,7 +531,7 @@ func (w *writer) apply(c *core.Check, res status.Result, at time.Time, mode aler
 				now.Sub(at).Round(time.Second)))
 		case mode == alertReplayed:
 			if st.HeldFrom == "" {
-				st.HeldFrom = res.Transitions[0].From
+				st.HeldFrom = judged[0].From
 			}
 			w.note(c, t.At, fmt.Sprintf("alert held: the signal arrived %s late (replayed from a spool); the net change is alerted when the replay ends",
 				now.Sub(at).Round(time.Second)))
@@ -538,13 +540,13 @@ func (w *writer) apply(c *core.Check, res status.Result, at time.Time, mode aler
 			// since before the replay.
 			err = w.release(c, &st, t, at)
 		default:
-			err = w.alertAfter(c, &st, t, res.Transitions[0].From)
+			err = w.alertAfter(c, &st, t, judged[0].From)
 		}
 		if err != nil {
 			return err
 		}
 	}
-	if err := w.failAgain(c, &st, at, len(res.Transitions) > 0); err != nil {
+	if err := w.failAgain(c, &st, at, len(judged) > 0); err != nil {
 		return err
 	}
 	if st.HeldFrom != "" && mode == alertReplayed {
@@ -558,10 +560,10 @@ func (w *writer) apply(c *core.Check, res status.Result, at time.Time, mode aler
 			return err
 		}
 	}
-	if err := w.remind(c, &st, now, w.alerts > alertsBefore, len(res.Transitions) > 0); err != nil {
+	if err := w.remind(c, &st, now, w.alerts > alertsBefore, len(judged) > 0); err != nil {
 		return err
 	}
-	if len(res.Transitions) > 0 && parentIsDown(res.Transitions[0].From) && !parentIsDown(st.Status) {
+	if len(judged) > 0 && parentIsDown(judged[0].From) && !parentIsDown(st.Status) {
 		if err := w.releaseDependents(c, now); err != nil {
 			return err
 		}
@@ -742,16 +744,29 @@ func (w *writer) note(c *core.Check, at time.Time, reason string) {
 	w.entries = append(w.entries, &core.TimelineEntry{CheckID: c.ID, At: at, Kind: core.EntryNote, Reason: reason})
 }
 
-// alerts reports whether the i-th of one event's transitions alerts. The
-// transitions of one event count as one change of the settled status,
-// alerted once, on the last one: a bounce that ends where it began (a
-// false recovery, then the same bad status again) is a repeat, and an
-// intermediate status nobody saw settle is not announced. A resume never
-// alerts: it returns to the status the check had before the pause (or
-// the outcome of a run while paused, when nobody was watching).
+// afterResume returns the transitions of one event that are judged for
+// alerts: all but a leading resume (paused -> X), which never alerts: it
+// returns to the status the check had before the pause (or the outcome of
+// a run while paused, when nobody was watching). A signal that arrives
+// after a timed pause ended, before the evaluation loop saw the end,
+// resumes the check in its own event; what it then changes is judged from
+// X, as it would have been had the loop run first.
+func afterResume(ts []core.Transition) []core.Transition {
+	if len(ts) > 0 && ts[0].From == core.StatusPaused {
+		return ts[1:]
+	}
+	return ts
+}
+
+// alerts reports whether the i-th of one event's judged transitions
+// (afterResume) alerts. The transitions of one event count as one change
+// of the settled status, alerted once, on the last one: a bounce that
+// ends where it began (a false recovery, then the same bad status again)
+// is a repeat, and an intermediate status nobody saw settle is not
+// announced.
 func alerts(ts []core.Transition, i int) bool {
 	last := len(ts) - 1
-	if i != last || ts[0].From == core.StatusPaused {
+	if i != last {
 		return false
 	}
 	net := core.Transition{From: ts[0].From, To: ts[last].To}

@@ -27,12 +27,12 @@ func (s *Server) createKey(w http.ResponseWriter, r *http.Request, c *caller) er
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	name := strings.TrimSpace(in.Name)
-	if name == "" {
-		name = "key"
-	}
-	if len(name) > 200 {
-		return invalid("key name must be at most 200 characters").WithHint("pass a shorter --name")
+	name := "key"
+	if strings.TrimSpace(in.Name) != "" {
+		var err error
+		if name, err = validName("key", in.Name); err != nil {
+			return err
+		}
 	}
 	secret, rec, err := NewAPIKey(c.user.ID, name, s.clock.Now())
 	if err != nil {

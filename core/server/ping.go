@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/pakyas/pakyas/core"
 	"github.com/pakyas/pakyas/core/api"
@@ -154,7 +156,7 @@ func pingAddr(r *http.Request) string {
 	if strings.Contains(addr, ".") && strings.Contains(addr, ":") {
 		addr, _, _ = strings.Cut(addr, ":")
 	}
-	return truncate(addr, 64)
+	return cleanText(addr, 64)
 }
 
 // maxDurationMS is api.MaxDuration in milliseconds.
@@ -170,7 +172,7 @@ func (s *Server) parsePing(r *http.Request, action string) (core.Signal, error) 
 		ReceivedAt: now,
 		Method:     r.Method,
 		RemoteAddr: pingAddr(r),
-		UserAgent:  truncate(r.UserAgent(), 200),
+		UserAgent:  cleanText(r.UserAgent(), 200),
 	}
 	switch action {
 	case "":
@@ -202,7 +204,7 @@ func (s *Server) parsePing(r *http.Request, action string) (core.Signal, error) 
 		}
 		sig.RunID = strings.ToLower(rid)
 	}
-	sig.Host = truncate(q.Get(api.ParamHost), 255)
+	sig.Host = cleanText(q.Get(api.ParamHost), 255)
 	if d := q.Get(api.ParamDuration); d != "" {
 		ms, err := strconv.ParseInt(d, 10, 64)
 		if err != nil || ms < 0 || ms > maxDurationMS {
@@ -246,9 +248,48 @@ func parseTime(s string) (time.Time, error) {
 	return time.Parse(time.RFC3339Nano, s)
 }
 
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
+// cleanText makes s, text a client sent in a header or the query, fit to
+// store and show on one line: invalid bytes become U+FFFD, control
+// characters (NUL among them) are dropped, and it is cut to at most n
+// bytes on a character boundary. PostgreSQL's TEXT refuses invalid UTF-8
+// and NUL: kept, they failed the ping's whole batch.
+func cleanText(s string, n int) string {
+	if printableASCII(s) {
+		return truncate(s, n) // the common case: nothing to clean
 	}
-	return s
+	var b strings.Builder
+	for _, r := range s { // each invalid byte is one utf8.RuneError (U+FFFD)
+		if unicode.IsControl(r) {
+			continue
+		}
+		if b.Len()+utf8.RuneLen(r) > n {
+			break
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// printableASCII reports whether s is all printable ASCII.
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// truncate cuts s to at most n bytes, on a character boundary (when the
+// bytes there are UTF-8).
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for i := n; i > 0 && i > n-utf8.UTFMax; i-- {
+		if utf8.RuneStart(s[i]) {
+			return s[:i]
+		}
+	}
+	return s[:n]
 }

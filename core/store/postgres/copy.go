@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -129,10 +131,23 @@ func (r *rowSource) Values() ([]any, error) {
 		if r.bools[i] {
 			n, _ := v.(int64)
 			v = n != 0
+		} else if s, ok := v.(string); ok {
+			v = pgText(s)
 		}
 		out[i] = v
 	}
 	return out, nil
+}
+
+// pgText returns s as PostgreSQL's TEXT takes it: invalid UTF-8 as
+// U+FFFD, without NUL. SQLite keeps both, and servers stored them from
+// pings (User-Agent, ?host=) and the API (a key's name, a pause's reason)
+// before those were cleaned or refused; kept, they failed the whole copy.
+func pgText(s string) string {
+	if utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 {
+		return s
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
 }
 
 func (r *rowSource) Err() error { return r.err }

@@ -70,3 +70,44 @@ func TestCopyFrom(t *testing.T) {
 	_, err = dst.CopyFrom(ctx, read)
 	assert.ErrorContains(t, err, "empty database")
 }
+
+// TestCopyCleansText: text SQLite kept but PostgreSQL's TEXT refuses
+// (invalid UTF-8, NUL), stored by servers before pings were cleaned, is
+// copied cleaned (an invalid byte as U+FFFD, NUL dropped) instead of
+// failing the whole copy; the rest of each row is copied as it is.
+func TestCopyCleansText(t *testing.T) {
+	ctx := context.Background()
+	src, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "pakyas.db"))
+	require.NoError(t, err)
+	defer src.Close()
+	t0 := time.Date(2025, 1, 6, 10, 0, 0, 0, time.UTC)
+	require.NoError(t, src.CreateUser(ctx, &core.User{ID: "u", Email: "a@example.com", CreatedAt: t0}))
+	require.NoError(t, src.CreateOrg(ctx, &core.Org{ID: "o", Name: "O", CreatedAt: t0}))
+	require.NoError(t, src.CreateProject(ctx, &core.Project{ID: "p", OrgID: "o", Name: "P", CreatedAt: t0}))
+	require.NoError(t, src.CreateAPIKey(ctx, &core.APIKey{ID: "k", UserID: "u", Name: "a\x00b", Hash: "h", Hint: "pk_…x", CreatedAt: t0}))
+	c := &core.Check{ID: "c", PublicID: "pub", OrgID: "o", ProjectID: "p", Name: "c", Slug: "c", CreatedAt: t0, UpdatedAt: t0,
+		Schedule: core.Schedule{Kind: core.SchedulePeriod, Period: time.Hour, Grace: time.Minute},
+		State:    core.CheckState{Status: core.StatusNew, StatusSince: t0}}
+	require.NoError(t, src.CreateCheck(ctx, c))
+	body := []byte{0xff, 0, 'o', 'k'} // BYTEA: kept byte for byte
+	sig := &core.Signal{Kind: core.SignalLog, OccurredAt: t0, ReceivedAt: t0, Body: body,
+		UserAgent: "curl\xff", Host: "ab\x00c", RemoteAddr: "10.0.0.1\xc3"}
+	require.NoError(t, src.AddTimeline(ctx, &core.TimelineEntry{CheckID: "c", At: t0, Kind: core.EntrySignal, Signal: sig}))
+
+	dst := open(t)
+	_, read := src.DB()
+	_, err = dst.CopyFrom(ctx, read)
+	require.NoError(t, err)
+
+	k, err := dst.APIKeyByHash(ctx, "h")
+	require.NoError(t, err)
+	assert.Equal(t, "ab", k.Name)
+	tl, err := dst.Timeline(ctx, "c", core.TimelinePage{})
+	require.NoError(t, err)
+	require.Len(t, tl, 1)
+	got := tl[0].Signal
+	assert.Equal(t, "curl\uFFFD", got.UserAgent)
+	assert.Equal(t, "abc", got.Host)
+	assert.Equal(t, "10.0.0.1\uFFFD", got.RemoteAddr)
+	assert.Equal(t, body, got.Body)
+}
