@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -29,6 +30,12 @@ func NewPingKey() string {
 func (s *Server) pingSlug(w http.ResponseWriter, r *http.Request, key, slug, action string) {
 	if slug != strings.ToLower(slug) {
 		pingText(w, r, http.StatusBadRequest, "invalid url format")
+		return
+	}
+	if !storable(key) || !storable(slug) {
+		// No ping key or slug holds such bytes (and PostgreSQL refuses
+		// to look them up).
+		pingText(w, r, http.StatusNotFound, "not found")
 		return
 	}
 	ctx := r.Context()
@@ -105,4 +112,10 @@ func (s *Server) newPingKey(w http.ResponseWriter, r *http.Request, c *caller) e
 	}
 	writeJSON(w, http.StatusOK, apiProject(*p))
 	return nil
+}
+
+// storable reports whether s is text a database can hold: valid UTF-8
+// without NUL.
+func storable(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
 }

@@ -146,3 +146,20 @@ func TestControlCharactersRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestPingSlugNotText: a slug ping whose ping key or slug is not text a
+// database holds (invalid UTF-8, NUL) is an unknown check, 404, on every
+// store (PostgreSQL would refuse the lookup itself).
+func TestPingSlugNotText(t *testing.T) {
+	for _, kind := range backends {
+		t.Run(kind, func(t *testing.T) {
+			base, _, _ := startOn(t, kind)
+			for _, path := range []string{"/ping/%FF/nightly", "/ping/ab%00c/nightly", "/p/%FF/nightly"} {
+				resp, err := http.Get(base + path)
+				require.NoError(t, err)
+				resp.Body.Close()
+				assert.Equal(t, http.StatusNotFound, resp.StatusCode, path)
+			}
+		})
+	}
+}
