@@ -22,6 +22,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
 
 	"github.com/pakyas/pakyas/core/api"
 	"github.com/pakyas/pakyas/core/config"
@@ -468,4 +469,51 @@ func TestMonitorSIGKILL(t *testing.T) {
 	require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
 	_ = cmd.Wait()
 	noLeftovers(t, w.pluginDir)
+}
+
+// TestMonitorGroupSignal: a signal sent to pakyas's whole process group
+// (timeout(1) does it, so does `kill -TERM -PGID`, and systemd signals
+// every process of a service) reaches the job through pakyas, and every
+// target still gets the finish with the job's code: the plugins run in
+// groups of their own, and ignore the signal anyway.
+func TestMonitorGroupSignal(t *testing.T) {
+	for _, tt := range []struct {
+		sig  syscall.Signal
+		code int
+	}{{syscall.SIGTERM, 143}, {syscall.SIGHUP, 129}, {syscall.SIGQUIT, 131}} {
+		t.Run(unix.SignalName(tt.sig), func(t *testing.T) {
+			w := newWorld(t, "healthchecks", "cronitor", "webhook")
+			svc := newServices(t, true)
+			apiURL, id := pakyasUp(t)
+			w.config(svc.doc(id, ""))
+			pidFile := filepath.Join(t.TempDir(), "job.pid")
+			cmd := w.command(map[string]string{"PAKYAS_API_URL": apiURL}, "monitor", "--public-id", id,
+				"--", "sh", "-c", "echo oops >&2; echo $$ > "+pidFile+"; exec sleep 60")
+			cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // a group to signal, as timeout(1) makes
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			require.NoError(t, cmd.Start())
+			t.Cleanup(func() {
+				_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+				if b, err := os.ReadFile(pidFile); err == nil {
+					if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+						_ = syscall.Kill(pid, syscall.SIGKILL)
+					}
+				}
+			})
+			require.Eventually(t, func() bool {
+				_, err := os.Stat(pidFile)
+				return err == nil && len(svc.hc.requests()) == 1 && len(svc.cron.requests()) == 1 && len(svc.hook.requests()) == 1
+			}, 20*time.Second, 10*time.Millisecond, "the job runs and every target has the start event")
+
+			require.NoError(t, syscall.Kill(-cmd.Process.Pid, tt.sig))
+			err := cmd.Wait()
+			var ee *exec.ExitError
+			require.ErrorAs(t, err, &ee, "stderr:\n%s", stderr.String())
+			require.Equal(t, tt.code, ee.ExitCode(), "stderr:\n%s", stderr.String())
+			assert.NotContains(t, stderr.String(), "not delivered")
+			svc.assertRequests(t, id, tt.code)
+			noLeftovers(t, w.pluginDir)
+		})
+	}
 }

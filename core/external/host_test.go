@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -282,6 +283,8 @@ func TestHostConfigErrors(t *testing.T) {
 			[]string{`:2:1: [targets.healthchecks] uuid: is a per-check key: move it to the check's table [checks."backup-db".targets.healthchecks]`}},
 		{"plugin rejects a value", "[checks.\"backup-db\".targets.healthchecks]\nuuid = \"nope\"\n",
 			[]string{`:2:1: [checks."backup-db".targets.healthchecks] uuid: "nope" is not a UUID`}},
+		{"an unknown key and a missing required key", "[targets.healthchecks]\nendpoint = \"http://127.0.0.1:1\"\n[checks.\"backup-db\".targets.healthchecks]\nuid = \"550e8400-e29b-41d4-a716-446655440000\"\n",
+			[]string{`:4:1: [checks."backup-db".targets.healthchecks] uid: unknown key`, `:3:1: [checks."backup-db".targets.healthchecks] uuid: required but not set`}},
 		{"no plugin installed", "\n[targets.pagerduty]\nkey = \"x\"\n",
 			[]string{":2:1: [targets.pagerduty]: no plugin pakyas-target-pagerduty installed: put the executable in " + dir, "or remove [targets.pagerduty]"}},
 	}
@@ -300,6 +303,21 @@ func TestHostConfigErrors(t *testing.T) {
 				assert.Contains(t, res[0].Err.Error(), w)
 				assert.Contains(t, log.String(), w, "configuration errors are printed")
 			}
+			// One "[pakyas] file:line: ..." line per error, as
+			// docs/targets.md shows them.
+			lines := strings.Split(strings.TrimSuffix(log.String(), "\n"), "\n")
+			for _, line := range lines {
+				assert.NotContains(t, line, `\n`, "no escaped newline")
+			}
+			var errs int
+			for _, w := range tt.want {
+				if strings.HasPrefix(w, ":") { // file:line: starts an error
+					errs++
+					assert.True(t, slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, "[pakyas] "+cfg.Path+w) }),
+						"%q starts a line of its own:\n%s", w, log.String())
+				}
+			}
+			assert.Len(t, lines, errs, log.String())
 		})
 	}
 }

@@ -61,7 +61,12 @@ func (h *Host) launch(r *running) {
 	switch {
 	case r.skip:
 	case errors.As(err, &ce):
-		h.printf("%v", err) // the user must fix the file, whatever -q says
+		// The user must fix the file, whatever -q says. One line per
+		// error: printf escapes a newline, and errors.Join puts one
+		// between the errors of a table.
+		for _, e := range joined(err) {
+			h.printf("%v", e)
+		}
 	case err != nil:
 	default:
 		h.verbosef("External target %s: ready in %s", r.name, ms(time.Since(t0)))
@@ -147,8 +152,8 @@ func (h *Host) configure(ctx context.Context, r *running, c *target.Client) erro
 }
 
 // validate checks r's tables for the check key against schema, and
-// returns the configuration to give the plugin, or *config.Errors with
-// the file's lines.
+// returns the configuration to give the plugin, or *config.Error values
+// (errors.Join) with the file's lines.
 func (r *running) validate(file *config.External, key string, schema target.ConfigSchema) (target.Config, error) {
 	cfg := target.Config{Global: map[string]any{}, Check: map[string]any{}}
 	if r.global != nil {
@@ -178,8 +183,9 @@ func requiredCheckKey(s target.ConfigSchema) (string, bool) {
 	return "", false
 }
 
-// configError turns a *target.ConfigError into *config.Errors naming the
-// file, the line, the table and the key; other errors pass through.
+// configError turns a *target.ConfigError into *config.Error values, one a
+// field (errors.Join), naming the file, the line, the table and the key;
+// other errors pass through.
 func (r *running) configError(cfg *config.External, key string, err error) error {
 	var ce *target.ConfigError
 	if !errors.As(err, &ce) {
@@ -232,6 +238,19 @@ func joinPath(p []string) string {
 		s += "." + k
 	}
 	return s
+}
+
+// joined returns the errors err joins (errors.Join, nested too), or err.
+func joined(err error) []error {
+	j, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		return []error{err}
+	}
+	var out []error
+	for _, e := range j.Unwrap() {
+		out = append(out, joined(e)...)
+	}
+	return out
 }
 
 // oneLine joins a multi-line message into one line.

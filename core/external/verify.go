@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime"
 	"strings"
 )
 
@@ -20,22 +19,26 @@ const ChecksumKey = "sha256"
 // running it would run their code as you.
 var ErrWritable = errors.New("plugin executable is writable by other users")
 
+// ErrOwner means a plugin executable belongs to a user other than you and
+// root: its owner can change it, and running it would run their code as
+// you.
+var ErrOwner = errors.New("plugin executable is owned by another user")
+
 // ErrChecksum means a plugin executable is not the one its sha256 pin
 // names.
 var ErrChecksum = errors.New("plugin executable does not match its sha256 pin")
 
-// Verify refuses a plugin executable that group or others may write to
-// (on Unix) and, when want is not empty, one whose SHA-256 is not want
-// (hex, any case). The errors wrap ErrWritable or ErrChecksum and say how
-// to fix it.
+// Verify refuses a plugin executable that group or others may write to or
+// that another user than you or root owns (on Unix) and, when want is not
+// empty, one whose SHA-256 is not want (hex, any case). The errors wrap
+// ErrWritable, ErrOwner or ErrChecksum and say how to fix it.
 func Verify(path, want string) error {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return fmt.Errorf("check plugin %s: %w", path, err)
 	}
-	if runtime.GOOS != "windows" && fi.Mode().Perm()&0o022 != 0 {
-		return fmt.Errorf("refusing to run %s (mode %04o): %w; fix it with: chmod go-w %s",
-			path, fi.Mode().Perm(), ErrWritable, path)
+	if err := checkWriters(path, fi); err != nil {
+		return err
 	}
 	if want == "" {
 		return nil

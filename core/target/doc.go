@@ -81,7 +81,8 @@
 // it say what to fix. Never write to stdout (go-plugin owns it); log to
 // stderr, which pakyas shows with -v. Serve handles the handshake, protocol
 // version negotiation, configuration checks against the schema, panics in
-// Send, and exits when pakyas goes away.
+// Send, ignores the signals sent to pakyas's process group (pakyas still
+// has the finish to send), and exits when pakyas goes away.
 //
 // # Testing a target
 //

@@ -55,8 +55,10 @@ type LaunchOptions struct {
 // one unless opts.SocketDir); a plugin environment that keeps only the
 // variables an HTTP client needs (PATH, TZ, TMPDIR, the proxy variables,
 // SSL_CERT_FILE and SSL_CERT_DIR) and drops the rest, the Pakyas API key
-// first; and on Linux a parent-death signal, so the plugin dies with
-// pakyas even when pakyas is SIGKILLed.
+// first; on Unix a process group of its own, so that a signal sent to
+// pakyas's group (timeout(1), systemd) leaves it to take the job's finish;
+// and on Linux a parent-death signal, so the plugin dies with pakyas even
+// when pakyas is SIGKILLed.
 func Launch(ctx context.Context, path string, opts LaunchOptions) (*Client, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("launch %s: %w", path, err)
@@ -123,7 +125,7 @@ func startTimeout(ctx context.Context, d time.Duration) time.Duration {
 }
 
 // command prepares the plugin process: the allow-listed environment, the
-// log level, the parent-death signal and, except on Windows (where go-plugin
+// log level, the process group, the parent-death signal and, except on Windows (where go-plugin
 // uses loopback TCP), the socket directory: shared, or else a fresh one
 // (sockDir) the caller removes.
 func command(path string, verbose bool, shared string) (cmd *exec.Cmd, sockDir string, err error) {

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -85,6 +86,17 @@ func TestLaunch(t *testing.T) {
 	assert.True(t, c.Exited())
 	assert.False(t, alive(pid))
 	c.Kill() // again: harmless
+}
+
+// Launch starts the plugin in a process group of its own, so a signal sent
+// to pakyas's group (timeout(1), systemd, kill -TERM -PGID) does not reach
+// it: pakyas still has a finish event to send through it.
+func TestLaunchProcessGroup(t *testing.T) {
+	c := launch(t, target.LaunchOptions{})
+	pgid, err := syscall.Getpgid(c.Pid())
+	require.NoError(t, err)
+	assert.Equal(t, c.Pid(), pgid, "the plugin leads a group of its own")
+	assert.NotEqual(t, syscall.Getpgrp(), pgid, "not the host's group")
 }
 
 // The host's deadline reaches the plugin process: a receiver that never

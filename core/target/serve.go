@@ -2,8 +2,11 @@ package target
 
 import (
 	"os"
+	"os/signal"
+	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	hclog "github.com/hashicorp/go-hclog"
@@ -19,8 +22,11 @@ const watchInterval = 500 * time.Millisecond
 // stdout (the one thing a plugin may write there), logs to stderr, and
 // returns when pakyas asks it to shut down or when pakyas is gone: a
 // watchdog ends the plugin when its parent process dies, so no plugin
-// outlives pakyas. Run by hand, without the handshake cookie, it says so on
-// stderr and exits 1.
+// outlives pakyas. On Unix it ignores SIGTERM, SIGHUP and SIGQUIT, and
+// go-plugin ignores SIGINT: sent to pakyas's whole process group, they
+// would end the plugin before pakyas has sent the job's finish through it.
+// Run by hand, without the handshake cookie, it says so on stderr and
+// exits 1.
 func Serve(t Target) {
 	// go-plugin redirects os.Stderr into its stdio stream once serving;
 	// the log goes to the real stderr, where pakyas -v shows it.
@@ -38,6 +44,7 @@ func Serve(t Target) {
 		logger.Warn("parent process is gone; shutting down")
 		st.stop()
 	})
+	ignoreGroupSignals(done, logger)
 
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig:  Handshake,
@@ -45,6 +52,32 @@ func Serve(t Target) {
 		GRPCServer:       st.newServer,
 		Logger:           logger,
 	})
+}
+
+// ignoreGroupSignals swallows SIGTERM, SIGHUP and SIGQUIT until done is
+// closed. pakyas starts its plugins in process groups of their own, but
+// systemd signals every process of a service whatever its group, and
+// another host may not make one: the plugin must still take the job's
+// finish. It ends through pakyas (the Shutdown RPC, a kill) or, once pakyas
+// is gone, the parent-death signal or the watchdog. The signals are caught
+// rather than set to SIG_IGN, which a program the plugin runs would inherit.
+func ignoreGroupSignals(done <-chan struct{}, logger hclog.Logger) {
+	if runtime.GOOS == "windows" {
+		return // no process groups; a console's close event must still end it
+	}
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
+	go func() {
+		defer signal.Stop(sigs)
+		for {
+			select {
+			case <-done:
+				return
+			case sig := <-sigs:
+				logger.Debug("ignoring signal; pakyas ends its plugins itself", "signal", sig.String())
+			}
+		}
+	}()
 }
 
 // stopper stops the plugin's gRPC server, which makes plugin.Serve return,

@@ -4,8 +4,9 @@ What the Go SDK (github.com/pakyas/pakyas/core/target) does for a Go
 target, for a Python one: the magic cookie, the protocol version, a Unix
 socket, the handshake line, the gRPC services pakyas calls
 (pakyas.target.v1.TargetService, grpc.health.v1.Health and
-plugin.GRPCController), checking the configuration against the schema, and
-exiting with pakyas. docs/writing-a-target.md describes the protocol.
+plugin.GRPCController), checking the configuration against the schema,
+exiting with pakyas, and not before (a signal sent to pakyas's process
+group is ignored). docs/writing-a-target.md describes the protocol.
 
 A target is an object with three methods:
 
@@ -17,6 +18,7 @@ A target is an object with three methods:
 
 import json
 import os
+import signal
 import sys
 import tempfile
 import threading
@@ -185,6 +187,19 @@ def _exit_with_parent():
     threading.Thread(target=watch, daemon=True).start()
 
 
+def _ignore_group_signals():
+    """Live through a signal sent to pakyas's whole process group.
+
+    pakyas starts the plugin in a process group of its own, but a supervisor
+    may signal every process of a service (systemd does), and pakyas still
+    has the job's finish event to send through the plugin: it ends the
+    plugin with Shutdown or SIGKILL. A handler, unlike SIG_IGN, is not
+    inherited by a program the plugin runs.
+    """
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
+        signal.signal(sig, lambda signum, frame: None)
+
+
 def serve(target):
     """Serve target until pakyas asks it to stop. Never returns."""
     if os.environ.get(MAGIC_COOKIE_KEY) != MAGIC_COOKIE_VALUE:
@@ -194,6 +209,7 @@ def serve(target):
         sys.exit(1)
     protocol = _pick_protocol()
     _exit_with_parent()
+    _ignore_group_signals()
 
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
     target_pb2_grpc.add_TargetServiceServicer_to_server(_TargetService(target), server)
