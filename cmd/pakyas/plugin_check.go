@@ -107,7 +107,10 @@ func (e *env) pluginTest(ctx context.Context, cmd *cli.Command) error {
 		return err
 	}
 	if res.Err != nil {
-		return withCode(exitError, fmt.Sprintf("%s did not take the test event for %q (after %s): %v", name, key, res.Latency.Round(time.Millisecond), res.Err),
+		// Several errors (each config problem of the target) on one
+		// line, apart.
+		why := strings.ReplaceAll(res.Err.Error(), "\n", "; ")
+		return withCode(exitError, fmt.Sprintf("%s did not take the test event for %q (after %s): %s", name, key, res.Latency.Round(time.Millisecond), why),
 			fmt.Sprintf("'pakyas -v plugin test %s' shows the plugin's own log", name))
 	}
 	fmt.Fprintf(e.stdout, "Delivered a test event for %q through %s in %s: %s\n", key, name, res.Latency.Round(time.Millisecond), res.Message)
