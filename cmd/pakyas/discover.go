@@ -6,8 +6,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
+	osuser "os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -72,7 +74,18 @@ func (e *env) discover(ctx context.Context, cmd *cli.Command) error {
 	lines := crontab.Parse(text, system)
 	var jobs []discoverJob
 	var candidates []importer.Candidate
+	// The slugs of jobs already wrapped are taken: a new job gets one of
+	// its own, never another job's check.
 	used := map[string]bool{}
+	for _, l := range lines {
+		if l.Job != nil && l.Job.WrappedSlug != "" {
+			used[l.Job.WrappedSlug] = true
+		}
+	}
+	me := currentUser()
+	// others are the jobs (by line) that run as another user: rewritten
+	// once their check's public ID is known.
+	others := map[int]int{} // line index → index in candidates
 	out := make([]string, len(lines))
 	for i, l := range lines {
 		out[i] = l.Text
@@ -103,22 +116,41 @@ func (e *env) discover(ctx context.Context, cmd *cli.Command) error {
 			}
 			d.TZ = tz
 			name, cron := slug, j.Schedule
+			if j.User != "" && j.User != me {
+				others[i] = len(candidates)
+				d.Why = strings.TrimPrefix(d.Why+"; runs as "+j.User+": the line names the check by its public ID", "; ")
+			}
 			candidates = append(candidates, importer.Candidate{Source: slug,
 				Input: api.CheckInput{Name: &name, Slug: &d.Slug, Cron: &cron, TZ: &d.TZ}})
 			out[i] = crontab.Wrap(l.Text, j, pakyas, slug)
 		}
 		jobs = append(jobs, d)
 	}
-	rewritten := strings.Join(out, "\n") + "\n"
-	if len(lines) == 0 {
-		rewritten = ""
-	}
-
 	existing, err := sc.client.Checks(ctx, sc.project.ID)
 	if err != nil {
 		return sc.s.apiErr(err)
 	}
 	steps := importer.Plan(candidates, existing)
+	// A job that runs as another user is named by its check's public ID
+	// (that user has no pakyas login): known now for a check that
+	// exists, after Apply for one to create.
+	rewrite := func() string {
+		for i, k := range others {
+			id := "PUBLIC_ID_OF_" + *candidates[k].Input.Slug // a dry run's placeholder
+			switch s := steps[k]; {
+			case s.Result != nil:
+				id = s.Result.PublicID
+			case s.Existing != nil:
+				id = s.Existing.PublicID
+			}
+			out[i] = crontab.WrapAs(lines[i].Text, lines[i].Job, pakyas, sc.s.APIURL.Value, id)
+		}
+		if len(lines) == 0 {
+			return ""
+		}
+		return strings.Join(out, "\n") + "\n"
+	}
+	rewritten := rewrite()
 	for i, k := 0, 0; i < len(jobs); i++ {
 		if jobs[i].Slug != "" {
 			jobs[i].Action = string(steps[k].Action)
@@ -187,6 +219,7 @@ func (e *env) discover(ctx context.Context, cmd *cli.Command) error {
 			}
 		}
 	})
+	rewritten = rewrite()
 	backup, err := e.backupCrontab(file, text)
 	if err != nil {
 		return fmt.Errorf("saving a backup of %s first: %w; the crontab was not changed", where, err)
@@ -238,7 +271,15 @@ func (e *env) backupCrontab(file, text string) (string, error) {
 	if file != "" {
 		name = filepath.Base(file)
 	}
-	p := filepath.Join(dir, name+"."+time.Now().UTC().Format("20060102T150405Z"))
+	// Never over an earlier backup (two runs within a second).
+	base := filepath.Join(dir, name+"."+time.Now().UTC().Format("20060102T150405Z"))
+	p := base
+	for n := 2; ; n++ {
+		if _, err := os.Lstat(p); errors.Is(err, fs.ErrNotExist) {
+			break
+		}
+		p = base + "-" + strconv.Itoa(n)
+	}
 	return p, atomicfile.Write(p, []byte(text), 0o600)
 }
 
@@ -258,4 +299,13 @@ func writeCrontab(ctx context.Context, file, text string) error {
 		return fmt.Errorf("crontab -: %v %s", err, strings.TrimSpace(string(out)))
 	}
 	return nil
+}
+
+// currentUser is the name of the user pakyas runs as ("" when unknown).
+func currentUser() string {
+	u, err := osuser.Current()
+	if err != nil {
+		return ""
+	}
+	return u.Username
 }

@@ -75,3 +75,62 @@ func TestDiscover(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, string(rewritten), string(again), "a second run changes nothing")
 }
+
+// TestDiscoverAgain: a job added after a first discover never gets the
+// check of a job wrapped before (one check per job), and a second backup
+// within the same second does not replace the first.
+func TestDiscoverAgain(t *testing.T) {
+	u, srv := loggedIn(t)
+	file := filepath.Join(t.TempDir(), "jobs.crontab")
+	require.NoError(t, os.WriteFile(file, []byte("0 1 * * * /opt/backup.sh db\n"), 0o600))
+	ok(t, u.exec("discover", "--crontab", file, "--yes"))
+	f, err := os.OpenFile(file, os.O_APPEND|os.O_WRONLY, 0)
+	require.NoError(t, err)
+	_, err = f.WriteString("30 1 * * * /opt/backup.sh files\n")
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	r := u.exec("discover", "--crontab", file, "--yes")
+	require.Equal(t, 0, r.code, "%s", r)
+	got, err := os.ReadFile(file)
+	require.NoError(t, err)
+	assert.Equal(t, "0 1 * * * "+pakyasBin+" monitor backup -- /opt/backup.sh db\n30 1 * * * "+pakyasBin+" monitor backup-2 -- /opt/backup.sh files\n", string(got))
+
+	c := srv.Client(srv.Key)
+	me, err := c.Me(context.Background())
+	require.NoError(t, err)
+	first, err := c.CheckBySlug(context.Background(), testProject(t, me), "backup")
+	require.NoError(t, err)
+	assert.Equal(t, "0 1 * * *", first.Schedule.Cron, "the first job's check keeps its schedule")
+
+	backups, err := filepath.Glob(filepath.Join(u.home, ".local", "state", "pakyas", "crontab-backups", "jobs.crontab.*"))
+	require.NoError(t, err)
+	assert.Len(t, backups, 2, "each run's original kept")
+}
+
+// TestDiscoverOtherUsers: a system crontab's job that runs as another user
+// (who has no pakyas login) names the server and its check's public ID,
+// which need no API key; the current user's own jobs keep the slug form.
+func TestDiscoverOtherUsers(t *testing.T) {
+	u, srv := loggedIn(t)
+	me := currentUser()
+	require.NotEmpty(t, me)
+	file := filepath.Join(t.TempDir(), "backups")
+	require.NoError(t, os.WriteFile(file, []byte("0 3 * * * www-data /opt/export.sh\n0 4 * * * "+me+" /opt/mine.sh\n"), 0o600))
+	r := u.exec("discover", "--crontab", file, "--system", "--dry-run")
+	require.Equal(t, 0, r.code, "%s", r)
+	assert.Contains(t, r.stdout, "--public-id PUBLIC_ID_OF_export", "a dry run shows where the public ID goes")
+	r = u.exec("discover", "--crontab", file, "--system", "--yes")
+	require.Equal(t, 0, r.code, "%s", r)
+
+	c := srv.Client(srv.Key)
+	meAPI, err := c.Me(context.Background())
+	require.NoError(t, err)
+	ch, err := c.CheckBySlug(context.Background(), testProject(t, meAPI), "export")
+	require.NoError(t, err)
+	got, err := os.ReadFile(file)
+	require.NoError(t, err)
+	assert.Equal(t, "0 3 * * * www-data PAKYAS_API_URL="+srv.URL+" "+pakyasBin+" monitor --public-id "+ch.PublicID+" -- /opt/export.sh\n"+
+		"0 4 * * * "+me+" "+pakyasBin+" monitor mine -- /opt/mine.sh\n", string(got))
+	r = u.exec("discover", "--crontab", file, "--system", "--yes")
+	assert.Contains(t, r.stdout, "Nothing to do", "%s", r)
+}

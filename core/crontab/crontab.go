@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -30,8 +31,13 @@ type Job struct {
 	Command  string // the command field, up to the first unescaped %
 	Input    string // "%..." after it: the job's standard input, as cron reads it
 	TZ       string // CRON_TZ or TZ in effect for the line ("" when none)
-	// Wrapped: the command already runs under `pakyas monitor`.
+	Shell    string // SHELL in effect for the line ("" when none: cron's /bin/sh)
+	// Wrapped: the command already runs pakyas (under `pakyas monitor`,
+	// or another pakyas command such as `pakyas spool flush`): it is kept.
 	Wrapped bool
+	// WrappedSlug is the check slug of a command that runs under `pakyas
+	// monitor SLUG` ("" otherwise, or for --public-id).
+	WrappedSlug string
 	// Skip says why the job cannot be monitored ("" when it can).
 	Skip string
 
@@ -55,7 +61,7 @@ func Parse(text string, userColumn bool) []Line {
 		return nil
 	}
 	var lines []Line
-	tz := ""
+	tz, shell := "", ""
 	for _, t := range strings.Split(text, "\n") {
 		l := Line{Text: t}
 		trimmed := strings.TrimSpace(t)
@@ -63,13 +69,16 @@ func Parse(text string, userColumn bool) []Line {
 		case trimmed == "" || strings.HasPrefix(trimmed, "#"):
 		case env().MatchString(t) && !strings.HasPrefix(trimmed, "@"):
 			m := env().FindStringSubmatch(t)
-			if m[1] == "CRON_TZ" || m[1] == "TZ" {
+			switch m[1] {
+			case "CRON_TZ", "TZ":
 				tz = strings.Trim(strings.TrimSpace(m[2]), `"'`)
+			case "SHELL":
+				shell = strings.Trim(strings.TrimSpace(m[2]), `"'`)
 			}
 		default:
 			l.Job = parseJob(trimmed, userColumn)
 			if l.Job != nil {
-				l.Job.TZ = tz
+				l.Job.TZ, l.Job.Shell = tz, shell
 			}
 		}
 		lines = append(lines, l)
@@ -110,7 +119,7 @@ func parseJob(s string, userColumn bool) *Job {
 	rest = strings.TrimLeftFunc(rest, unicode.IsSpace)
 	j.tail = rest
 	j.Command, j.Input = splitPercent(rest)
-	j.Wrapped = wrapped(j.Command)
+	j.Wrapped, j.WrappedSlug = wrapped(j.Command)
 	if j.Schedule == "@reboot" {
 		j.Skip = "@reboot runs once at boot: there is no schedule to expect it on"
 	}
@@ -132,11 +141,108 @@ func splitPercent(s string) (cmd, input string) {
 	return s, ""
 }
 
-// wrapped reports whether cmd already runs under pakyas monitor (pakyas,
-// or a build of it named pakyas-something, by any path).
-func wrapped(cmd string) bool {
-	f := strings.Fields(cmd)
-	return len(f) >= 2 && strings.HasPrefix(path.Base(strings.Trim(f[0], `'"`)), "pakyas") && f[1] == "monitor"
+// wrapped reports whether cmd runs pakyas (or a build of it named
+// pakyas-something, by any path, after NAME=value assignments or env, as
+// the user guide's own cron lines do) and, when it runs `pakyas monitor
+// SLUG`, the slug.
+func wrapped(cmd string) (bool, string) {
+	w := shellWords(cmd)
+	i := 0
+	for i < len(w) && (assignment(w[i]) || w[i] == "env" || (i > 0 && w[i-1] == "env" && strings.HasPrefix(w[i], "-"))) {
+		i++
+	}
+	if i >= len(w) || !strings.HasPrefix(path.Base(w[i]), "pakyas") {
+		return false, ""
+	}
+	args := w[i+1:]
+	m := slices.Index(args, "monitor")
+	if end := slices.Index(args, "--"); m < 0 || (end >= 0 && end < m) {
+		return true, ""
+	}
+	// The slug is monitor's one argument: the first word that is not a
+	// flag nor the value of one (a flag of those that take one, given
+	// without "=").
+	for k := m + 1; k < len(args) && args[k] != "--"; k++ {
+		a := args[k]
+		if strings.HasPrefix(a, "-") {
+			continue
+		}
+		if p := args[k-1]; strings.HasPrefix(p, "-") && !strings.Contains(p, "=") && !boolFlags[strings.TrimLeft(p, "-")] && k-1 > m {
+			continue
+		}
+		return true, a
+	}
+	return true, ""
+}
+
+// boolFlags are the flags of `pakyas monitor` (and the global ones) that
+// take no value.
+var boolFlags = map[string]bool{"q": true, "quiet": true, "no-output": true, "no-external": true, "migration-mode": true,
+	"v": true, "vv": true, "verbose": true}
+
+// assignment reports whether w is a shell variable assignment, NAME=value.
+func assignment(w string) bool {
+	name, _, ok := strings.Cut(w, "=")
+	if !ok || name == "" {
+		return false
+	}
+	for i, r := range name {
+		if r != '_' && !unicode.IsLetter(r) && (i == 0 || !unicode.IsDigit(r)) {
+			return false
+		}
+	}
+	return true
+}
+
+// shellWords splits the start of a command into words as sh would, with
+// its quotes removed; it stops at the first operator (;, &, |, <, >, (, )).
+func shellWords(s string) []string {
+	var words []string
+	var cur strings.Builder
+	in := false // a word is being read
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '\\' && i+1 < len(s):
+			i++
+			cur.WriteByte(s[i])
+			in = true
+		case c == '\'':
+			end := strings.IndexByte(s[i+1:], '\'')
+			if end < 0 {
+				end = len(s) - i - 1
+			}
+			cur.WriteString(s[i+1 : i+1+end])
+			i += end + 1
+			in = true
+		case c == '"':
+			for i++; i < len(s) && s[i] != '"'; i++ {
+				if s[i] == '\\' && i+1 < len(s) {
+					i++
+				}
+				cur.WriteByte(s[i])
+			}
+			in = true
+		case c == ' ' || c == '\t':
+			if in {
+				words = append(words, cur.String())
+				cur.Reset()
+				in = false
+			}
+		case strings.IndexByte(";&|<>()", c) >= 0:
+			if in {
+				words = append(words, cur.String())
+			}
+			return words
+		default:
+			cur.WriteByte(c)
+			in = true
+		}
+	}
+	if in {
+		words = append(words, cur.String())
+	}
+	return words
 }
 
 // Slug proposes a check slug for the command: the name of the program it
@@ -194,17 +300,36 @@ func slugify(s string) string {
 // monitored and its redirections still apply. The schedule, the user
 // column and the job's %-input are kept.
 func Wrap(line string, j *Job, pakyas, slug string) string {
+	return wrap(line, j, shellQuote(pakyas)+" monitor "+slug)
+}
+
+// WrapAs is Wrap for a job that runs as another user than the one who
+// runs discover (the user column of a system crontab): that user has no
+// pakyas login of their own, so the line names the server and the check
+// by its public ID, which need no API key.
+func WrapAs(line string, j *Job, pakyas, apiURL, publicID string) string {
+	return wrap(line, j, "PAKYAS_API_URL="+shellQuote(apiURL)+" "+shellQuote(pakyas)+" monitor --public-id "+publicID)
+}
+
+// wrap returns line with its command run under head (`pakyas monitor
+// ...`) and "--".
+func wrap(line string, j *Job, head string) string {
 	body := strings.TrimRightFunc(line, unicode.IsSpace)
 	if j.Command == "" || !strings.HasSuffix(body, j.tail) {
 		return line
 	}
 	prefix := body[:len(body)-len(j.tail)]
 	cmd := j.Command
-	if strings.ContainsAny(cmd, "&|;<>()$`*?[]{}~\\\"'#") {
-		// cron turns \% into %; inside the quotes every % is escaped again.
-		cmd = "sh -c " + shellQuote(strings.ReplaceAll(cmd, `\%`, "%"))
+	if w := strings.Fields(cmd); strings.ContainsAny(cmd, "&|;<>()$`*?[]{}~\\\"'#") || (len(w) > 0 && assignment(w[0])) {
+		// cron turns \% into %; inside the quotes every % is escaped
+		// again. The shell is the crontab's SHELL, as cron's would be.
+		shell := "sh"
+		if j.Shell != "" {
+			shell = shellQuote(j.Shell)
+		}
+		cmd = shell + " -c " + shellQuote(strings.ReplaceAll(cmd, `\%`, "%"))
 	}
-	out := prefix + shellQuote(pakyas) + " monitor " + slug + " -- " + cmd
+	out := prefix + head + " -- " + cmd
 	if j.Input != "" {
 		out += " " + j.Input
 	}

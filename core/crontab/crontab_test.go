@@ -26,7 +26,7 @@ func TestRewriteFiles(t *testing.T) {
 	for _, tc := range []struct {
 		file       string
 		userColumn bool
-	}{{"user.crontab", false}, {"system.crontab", true}} {
+	}{{"user.crontab", false}, {"system.crontab", true}, {"shells.crontab", false}} {
 		t.Run(tc.file, func(t *testing.T) {
 			in, err := os.ReadFile("testdata/" + tc.file)
 			require.NoError(t, err)
@@ -80,4 +80,33 @@ func TestLocalZone(t *testing.T) {
 	assert.Equal(t, "Europe/Riga", LocalZone(env(""), func(string) (string, error) { return "/usr/share/zoneinfo/Europe/Riga", nil }, noFile))
 	assert.Equal(t, "America/Lima", LocalZone(env(""), none, func(string) ([]byte, error) { return []byte("America/Lima\n"), nil }))
 	assert.Equal(t, "", LocalZone(env(""), none, noFile))
+}
+
+// TestWrapped: a command that runs pakyas is kept, however the line
+// spells it, and the slug of `pakyas monitor SLUG` is known (discover
+// gives no other job that slug).
+func TestWrapped(t *testing.T) {
+	for _, tt := range []struct {
+		cmd     string
+		wrapped bool
+		slug    string
+	}{
+		{"pakyas monitor backup -- /opt/backup.sh", true, "backup"},
+		{"/usr/local/bin/pakyas monitor -q backup -- x", true, "backup"},
+		{"pakyas monitor --capture both backup -- x", true, "backup"},
+		{"pakyas --org Dev --project Web monitor backup -- x", true, "backup"},
+		{"PAKYAS_API_KEY=pk_live_x pakyas monitor hourly-sync -- x", true, "hourly-sync"},
+		{"env -i PATH=/bin pakyas-dev monitor nightly -- x", true, "nightly"},
+		{"'/opt/my tools/pakyas' monitor nightly -- x", true, "nightly"},
+		{"pakyas monitor --public-id 550e8400-e29b-41d4-a716-446655440000 -- x", true, ""},
+		{"pakyas spool flush", true, ""},
+		{"pakyas ping nightly && echo ok", true, ""},
+		{"/opt/backup.sh monitor", false, ""},
+		{"LANG=C /bin/echo pakyas monitor x", false, ""},
+		{"echo x; pakyas monitor y -- z", false, ""},
+	} {
+		w, slug := wrapped(tt.cmd)
+		assert.Equal(t, tt.wrapped, w, tt.cmd)
+		assert.Equal(t, tt.slug, slug, tt.cmd)
+	}
 }
