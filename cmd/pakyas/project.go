@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/pakyas/pakyas/core/api"
 	"github.com/pakyas/pakyas/core/config"
@@ -225,9 +226,32 @@ func (e *env) projectPause(ctx context.Context, cmd *cli.Command, pause bool) er
 			verb = "Paused"
 		}
 		o.printf("%s %d checks of project %q", verb, len(res.Checks), sc.project.Name)
-		if pause && len(res.Checks) > 0 && res.Checks[0].PausedUntil != nil {
-			o.printf(" until %s; they resume by themselves", console.Time(res.Checks[0].PausedUntil))
+		timed := pause && (in.For > 0 || in.Until != nil)
+		end, longer := pauseWindow(res.Checks)
+		if timed && end != nil {
+			o.printf(" until %s; they resume by themselves", console.Time(end))
 		}
 		o.printf(".\n")
+		if timed && len(longer) > 0 {
+			o.printf("Already paused for longer, and kept so: %s.\n", strings.Join(longer, ", "))
+		}
 	})
+}
+
+// pauseWindow returns the end of a timed project pause (nil if it has
+// none) and the slugs of the checks that keep a longer pause of their own:
+// with no end, or a later one. Every check is paused at least until the
+// window's end, so it is the earliest end.
+func pauseWindow(checks []api.Check) (end *time.Time, longer []string) {
+	for _, c := range checks {
+		if c.PausedUntil != nil && (end == nil || c.PausedUntil.Before(*end)) {
+			end = c.PausedUntil
+		}
+	}
+	for _, c := range checks {
+		if c.PausedUntil == nil || c.PausedUntil.After(*end) {
+			longer = append(longer, c.Slug)
+		}
+	}
+	return end, longer
 }
