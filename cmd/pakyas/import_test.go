@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"sync/atomic"
 	"testing"
 
@@ -140,6 +141,43 @@ func TestImportSharedSlugs(t *testing.T) {
 			assert.Equal(t, want.Schedule, ch.Schedule, "run %d", run)
 		}
 	}
+}
+
+// TestImportFollowsPausedAndSkipsOnCalendar: a re-run resumes a check
+// Healthchecks no longer has paused (and pauses it again when it is); an
+// OnCalendar check is skipped with the reason, and the import succeeds.
+func TestImportFollowsPausedAndSkipsOnCalendar(t *testing.T) {
+	u, srv := loggedIn(t)
+	fixture := filepath.Join(t.TempDir(), "checks.json")
+	hc, _ := healthchecksStandIn(t, fixture, false)
+	c := srv.Client(srv.Key)
+	const id = "5b1b8c5e-3c9a-4a52-9a37-0a3c7f3b2a11"
+	serve := func(status string) {
+		require.NoError(t, os.WriteFile(fixture, []byte(`{"checks": [
+			{"name": "Backup", "slug": "backup", "grace": 600, "status": "`+status+`",
+			 "ping_url": "https://hc-ping.com/`+id+`", "timeout": 3600},
+			{"name": "Office hours", "slug": "office-hours", "grace": 600, "status": "up",
+			 "ping_url": "https://hc-ping.com/9d2e4f61-7b8c-4d3e-8f1a-2b3c4d5e6f70",
+			 "schedule": "Mon..Fri 09:00", "tz": "Europe/Riga"}]}`), 0o600))
+	}
+
+	for _, tc := range []struct{ hc, want string }{{"paused", "paused"}, {"up", "new"}, {"paused", "paused"}} {
+		serve(tc.hc)
+		r := u.exec("import", "healthchecks", "--api-key", "hc-key", "--api-url", hc.URL)
+		require.Equal(t, 0, r.code, "%s", r)
+		assert.Regexp(t, `skip\s+office-hours\s+Office hours\s+schedule "Mon..Fri 09:00" is a systemd OnCalendar expression`, r.stdout)
+		assert.Regexp(t, `\d to create, \d to update, 1 skipped\.`, r.stdout)
+		ch, err := c.Check(context.Background(), id)
+		require.NoError(t, err)
+		assert.Equal(t, tc.want, ch.Status, "Healthchecks has it %s", tc.hc)
+	}
+
+	// A check the server refuses counts as failed, not as to create.
+	require.NoError(t, os.WriteFile(fixture, []byte(`{"checks": [{"name": "Zone", "slug": "zone", "grace": 600,
+		"status": "up", "schedule": "0 5 * * *", "tz": "Nowhere/Void"}]}`), 0o600))
+	r := u.exec("import", "healthchecks", "--api-key", "hc-key", "--api-url", hc.URL)
+	assert.Equal(t, 1, r.code, "%s", r)
+	assert.Contains(t, r.stdout, "0 to create, 0 to update, 0 skipped, 1 failed.")
 }
 
 // cronitorStandIn answers GET /api/monitors?page=N as Cronitor's monitor

@@ -158,8 +158,8 @@ func suffixed(slug string, n int) string {
 	return slug + suffix
 }
 
-// Apply carries the plan out in projectID: creates, updates and pauses
-// through client. A step that fails records its error and the rest go on;
+// Apply carries the plan out in projectID: creates, updates, and pauses
+// or resumes as the service has the check, through client. A step that fails records its error and the rest go on;
 // the number of failed steps is returned.
 func Apply(ctx context.Context, client *api.Client, projectID string, steps []Step) int {
 	failed := 0
@@ -179,8 +179,14 @@ func Apply(ctx context.Context, client *api.Client, projectID string, steps []St
 			}
 			ch, err = client.UpdateCheck(ctx, s.Existing.ID, in)
 		}
-		if err == nil && s.Paused && ch.Status != "paused" {
+		// The paused state follows the service's, both ways: a re-run
+		// resumes a check the service no longer has paused.
+		switch {
+		case err != nil:
+		case s.Paused && ch.Status != "paused":
 			ch, err = client.PauseCheck(ctx, ch.ID)
+		case !s.Paused && ch.Status == "paused":
+			ch, err = client.ResumeCheck(ctx, ch.ID)
 		}
 		if err != nil {
 			s.Err = fmt.Errorf("%s %q: %w", s.Action, s.Source, err)

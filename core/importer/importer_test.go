@@ -29,6 +29,11 @@ func TestHealthchecksCandidate(t *testing.T) {
 			"nightly-db-backup", "31365bce-8b5b-4a4c-9ea0-bd03cb2a9e5a", "", "", false},
 		{"paused stays paused", hcCheck{Name: "P", Slug: "p", Timeout: &timeout, Status: "paused"}, "p", "", "", "", true},
 		{"no schedule: skipped with the reason", hcCheck{Name: "S", Slug: "s"}, "s", "", "neither a period", "", false},
+		{"OnCalendar: skipped with the reason", hcCheck{Name: "O", Slug: "o", Schedule: "Mon..Fri 09:00", TZ: "UTC"},
+			"o", "", `schedule "Mon..Fri 09:00" is a systemd OnCalendar expression`, "", false},
+		{"OnCalendar by its kind", hcCheck{Name: "O", Slug: "o", Kind: "oncalendar", Schedule: "daily"}, "o", "", "OnCalendar", "", false},
+		{"cron by its kind", hcCheck{Name: "C", Slug: "c", Kind: "cron", Schedule: "0 5 * * *"}, "c", "", "", "", false},
+		{"cron by its form", hcCheck{Name: "C", Slug: "c", Schedule: "*/5 * * * 1-5"}, "c", "", "", "", false},
 		{"nothing to make a slug of: skipped", hcCheck{Name: "!!!", Timeout: &timeout}, "", "", "no usable slug", "", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
