@@ -15,8 +15,9 @@ func dashboardCommand(e *env) *cli.Command {
 		Usage: "open the web dashboard: a sign-in link for your user, valid 10 minutes, usable once",
 		UsageText: `pakyas dashboard [--no-browser]
 
-The link is printed as the last line of stdout; without --no-browser it is
-also opened in the default browser.
+The link is printed as the last line of stdout (with --format json:
+{"url": ..., "expires_at": ...}); without --no-browser it is also opened
+in the default browser.
 
 Examples:
   pakyas dashboard
@@ -25,7 +26,7 @@ Examples:
 			&cli.BoolFlag{Name: "no-browser", Usage: "only print the sign-in link"},
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			_, c, _, err := e.account(ctx, cmd)
+			s, c, _, err := e.account(ctx, cmd)
 			if err != nil {
 				return err
 			}
@@ -38,8 +39,7 @@ Examples:
 					console.Warn(e.stderr, fmt.Sprintf("could not open a browser (%v)", err), "open the link below yourself; it works once, for 10 minutes")
 				}
 			}
-			fmt.Fprintln(e.stdout, l.URL)
-			return nil
+			return e.output(s).show(l, func(o *output) { o.printf("%s\n", l.URL) })
 		},
 	}
 }

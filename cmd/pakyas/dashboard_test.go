@@ -1,10 +1,12 @@
 package main
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/cookiejar"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -33,4 +35,21 @@ func TestDashboardLink(t *testing.T) {
 
 	r := newUser(t).run("dashboard", "--no-browser")
 	assert.Equal(t, exitAuth, r.code, "needs a logged-in key")
+}
+
+// TestDashboardJSON: with --format json stdout holds only the link and
+// when it expires, 10 minutes on.
+func TestDashboardJSON(t *testing.T) {
+	u, srv := loggedIn(t)
+	r := u.run("--format", "json", "dashboard", "--no-browser")
+	require.Equal(t, 0, r.code, "%s", r)
+	var l struct {
+		URL       string    `json:"url"`
+		ExpiresAt time.Time `json:"expires_at"`
+	}
+	dec := json.NewDecoder(strings.NewReader(r.stdout))
+	dec.DisallowUnknownFields()
+	require.NoError(t, dec.Decode(&l), r.stdout)
+	assert.True(t, strings.HasPrefix(l.URL, srv.URL+"/signin/"), l.URL)
+	assert.Equal(t, srv.Clock.Now().Add(10*time.Minute).UTC(), l.ExpiresAt.UTC())
 }

@@ -147,9 +147,14 @@ func (e *env) runImport(ctx context.Context, sc *scope, service string, candidat
 		o.table(t)
 		counts := map[importer.Action]int{}
 		for _, s := range steps {
-			counts[s.Action]++
+			if s.Err == nil {
+				counts[s.Action]++
+			}
 		}
 		o.printf("%d to create, %d to update, %d skipped", counts[importer.Create], counts[importer.Update], counts[importer.Skip])
+		if failed > 0 {
+			o.printf(", %d failed", failed)
+		}
 		if dryRun {
 			o.printf(". Run it again without --dry-run to make the changes.\n")
 		} else {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"sync/atomic"
 	"testing"
 
@@ -16,12 +17,10 @@ import (
 )
 
 // healthchecksStandIn answers GET /api/v3/checks/ as healthchecks.io's
-// Management API v3 documents it: the fixture for the key "hc-key", 401
-// for another key; the first request can be made to answer 429 with
-// Retry-After.
-func healthchecksStandIn(t *testing.T, throttleFirst bool) (*httptest.Server, *atomic.Int64) {
-	fixture, err := os.ReadFile("testdata/healthchecks_checks.json")
-	require.NoError(t, err)
+// Management API v3 documents it: the file fixture, read at each request,
+// for the key "hc-key", 401 for another key; the first request can be
+// made to answer 429 with Retry-After.
+func healthchecksStandIn(t *testing.T, fixture string, throttleFirst bool) (*httptest.Server, *atomic.Int64) {
 	var n atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		count := n.Add(1)
@@ -40,8 +39,13 @@ func healthchecksStandIn(t *testing.T, throttleFirst bool) (*httptest.Server, *a
 			w.WriteHeader(http.StatusTooManyRequests)
 			return
 		}
+		b, err := os.ReadFile(fixture)
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(fixture)
+		_, _ = w.Write(b)
 	}))
 	t.Cleanup(srv.Close)
 	return srv, &n
@@ -55,7 +59,7 @@ func healthchecksStandIn(t *testing.T, throttleFirst bool) (*httptest.Server, *a
 // service, an unreachable service exit 3.
 func TestImportHealthchecks(t *testing.T) {
 	u, srv := loggedIn(t)
-	hc, requests := healthchecksStandIn(t, true)
+	hc, requests := healthchecksStandIn(t, "testdata/healthchecks_checks.json", true)
 
 	r := u.exec("import", "healthchecks", "--api-key", "hc-key", "--api-url", hc.URL, "--dry-run")
 	require.Equal(t, 0, r.code, "%s", r)
@@ -107,6 +111,73 @@ func TestImportHealthchecks(t *testing.T) {
 	r = u.exec("import", "healthchecks", "--api-key", "hc-key", "--api-url", "http://127.0.0.1:1")
 	assert.Equal(t, exitMonitoring, r.code, "%s", r)
 	assert.Contains(t, r.stderr, "cannot reach Healthchecks at http://127.0.0.1:1/api/v3/checks/")
+}
+
+// TestImportSharedSlugs: two Healthchecks checks with one slug both come
+// over, the second as slug-2, said in its notes; re-runs match each by its
+// UUID and change nothing, rather than flipping one check between them.
+func TestImportSharedSlugs(t *testing.T) {
+	u, srv := loggedIn(t)
+	hc, _ := healthchecksStandIn(t, "testdata/healthchecks_shared_slug.json", false)
+	c := srv.Client(srv.Key)
+	const eu, us = "5b1b8c5e-3c9a-4a52-9a37-0a3c7f3b2a11", "9d2e4f61-7b8c-4d3e-8f1a-2b3c4d5e6f70"
+
+	for run := 1; run <= 3; run++ {
+		r := u.exec("import", "healthchecks", "--api-key", "hc-key", "--api-url", hc.URL)
+		require.Equal(t, 0, r.code, "%s", r)
+		if run == 1 {
+			assert.Contains(t, r.stdout, "2 to create, 0 to update, 0 skipped")
+			assert.Regexp(t, `create\s+backup-2\s+Backup \(us\)\s+new\s+slug backup-2: backup is another check's`, r.stdout)
+		} else {
+			assert.Contains(t, r.stdout, "0 to create, 2 to update, 0 skipped", "run %d", run)
+		}
+		for id, want := range map[string]api.Check{
+			eu: {Slug: "backup", Schedule: api.Schedule{Kind: "period", Period: 3600, Grace: 600}},
+			us: {Slug: "backup-2", Schedule: api.Schedule{Kind: "period", Period: 86400, Grace: 300}},
+		} {
+			ch, err := c.Check(context.Background(), id)
+			require.NoError(t, err, "run %d", run)
+			assert.Equal(t, want.Slug, ch.Slug, "run %d", run)
+			assert.Equal(t, want.Schedule, ch.Schedule, "run %d", run)
+		}
+	}
+}
+
+// TestImportFollowsPausedAndSkipsOnCalendar: a re-run resumes a check
+// Healthchecks no longer has paused (and pauses it again when it is); an
+// OnCalendar check is skipped with the reason, and the import succeeds.
+func TestImportFollowsPausedAndSkipsOnCalendar(t *testing.T) {
+	u, srv := loggedIn(t)
+	fixture := filepath.Join(t.TempDir(), "checks.json")
+	hc, _ := healthchecksStandIn(t, fixture, false)
+	c := srv.Client(srv.Key)
+	const id = "5b1b8c5e-3c9a-4a52-9a37-0a3c7f3b2a11"
+	serve := func(status string) {
+		require.NoError(t, os.WriteFile(fixture, []byte(`{"checks": [
+			{"name": "Backup", "slug": "backup", "grace": 600, "status": "`+status+`",
+			 "ping_url": "https://hc-ping.com/`+id+`", "timeout": 3600},
+			{"name": "Office hours", "slug": "office-hours", "grace": 600, "status": "up",
+			 "ping_url": "https://hc-ping.com/9d2e4f61-7b8c-4d3e-8f1a-2b3c4d5e6f70",
+			 "schedule": "Mon..Fri 09:00", "tz": "Europe/Riga"}]}`), 0o600))
+	}
+
+	for _, tc := range []struct{ hc, want string }{{"paused", "paused"}, {"up", "new"}, {"paused", "paused"}} {
+		serve(tc.hc)
+		r := u.exec("import", "healthchecks", "--api-key", "hc-key", "--api-url", hc.URL)
+		require.Equal(t, 0, r.code, "%s", r)
+		assert.Regexp(t, `skip\s+office-hours\s+Office hours\s+schedule "Mon..Fri 09:00" is a systemd OnCalendar expression`, r.stdout)
+		assert.Regexp(t, `\d to create, \d to update, 1 skipped\.`, r.stdout)
+		ch, err := c.Check(context.Background(), id)
+		require.NoError(t, err)
+		assert.Equal(t, tc.want, ch.Status, "Healthchecks has it %s", tc.hc)
+	}
+
+	// A check the server refuses counts as failed, not as to create.
+	require.NoError(t, os.WriteFile(fixture, []byte(`{"checks": [{"name": "Zone", "slug": "zone", "grace": 600,
+		"status": "up", "schedule": "0 5 * * *", "tz": "Nowhere/Void"}]}`), 0o600))
+	r := u.exec("import", "healthchecks", "--api-key", "hc-key", "--api-url", hc.URL)
+	assert.Equal(t, 1, r.code, "%s", r)
+	assert.Contains(t, r.stdout, "0 to create, 0 to update, 0 skipped, 1 failed.")
 }
 
 // cronitorStandIn answers GET /api/monitors?page=N as Cronitor's monitor

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/pakyas/pakyas/core/api"
 	"github.com/pakyas/pakyas/core/config"
@@ -69,20 +68,32 @@ func logoutCommand(e *env) *cli.Command {
 			if err != nil {
 				return err
 			}
-			if s.File.APIKey == "" {
-				fmt.Fprintf(e.stdout, "Not logged in: %s holds no API key.\n", s.Path)
-			} else {
+			res := logoutResult{LoggedOut: true, RemovedKey: s.File.APIKey != "", Config: s.Path}
+			if res.RemovedKey {
 				if err := s.Save(func(c *config.Config) { c.APIKey = "" }); err != nil {
 					return err
 				}
-				fmt.Fprintf(e.stdout, "Logged out: removed the API key from %s.\n", s.Path)
 			}
+			err = e.output(s).show(res, func(o *output) {
+				if res.RemovedKey {
+					o.printf("Logged out: removed the API key from %s.\n", s.Path)
+				} else {
+					o.printf("Not logged in: %s holds no API key.\n", s.Path)
+				}
+			})
 			if e.getenv("PAKYAS_API_KEY") != "" {
 				console.Warn(e.stderr, "PAKYAS_API_KEY is still set in your environment", "unset it to log out completely: unset PAKYAS_API_KEY")
 			}
-			return nil
+			return err
 		},
 	}
+}
+
+// logoutResult is what `pakyas logout` prints with --format json.
+type logoutResult struct {
+	LoggedOut  bool   `json:"logged_out"`  // config.toml holds no API key now
+	RemovedKey bool   `json:"removed_key"` // false: it held none
+	Config     string `json:"config"`      // the path of config.toml
 }
 
 func whoami(s *settings, m *api.Me) resolve.Context {

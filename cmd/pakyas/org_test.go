@@ -138,3 +138,48 @@ func TestProjectSlugs(t *testing.T) {
 	assert.Contains(t, r.stderr, `"Staging" in "Test Org" (slug stg, ID `)
 	assert.Contains(t, r.stderr, "name it by its ID")
 }
+
+// TestSwitchSavesAnUnambiguousSelection: project switch and org switch
+// save in config.toml what selects exactly that project or organization:
+// its name when that names it alone, else its slug, else its ID; every
+// later command then finds it (not "matches several").
+func TestSwitchSavesAnUnambiguousSelection(t *testing.T) {
+	u, _ := loggedIn(t)
+	create := func(args ...string) string {
+		var v struct {
+			ID string `json:"id"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(ok(t, u.run(append(args, "--format", "json")...))), &v))
+		return v.ID
+	}
+	saved := func() *config.Config {
+		c, err := config.Load(u.configFile())
+		require.NoError(t, err)
+		return c
+	}
+
+	delta := create("project", "create", "delta", "--slug", "delta2")
+	create("project", "create", "Alpha2", "--slug", "delta")
+	x := create("project", "create", "x", "--slug", "y")
+	create("project", "create", "y", "--slug", "x")
+	for _, tc := range []struct{ sel, name, want string }{
+		{delta, "delta", "delta2"}, // the name is the other's slug: the slug
+		{x, "x", x},                // name and slug both the other's: the ID
+		{"Test Project", "Test Project", "Test Project"}, // the name names it alone
+	} {
+		ok(t, u.run("project", "switch", tc.sel))
+		assert.Equal(t, tc.want, saved().Project)
+		assert.Contains(t, ok(t, u.run("whoami")), "Project: "+tc.name+"\n")
+		ok(t, u.run("check", "list"))
+	}
+
+	omega := create("org", "create", "omega", "--slug", "omega2")
+	create("org", "create", "Beta2", "--slug", "omega")
+	ok(t, u.run("org", "switch", omega))
+	assert.Equal(t, "omega2", saved().Org)
+	assert.Contains(t, ok(t, u.run("whoami")), "Organization: omega\n")
+	ok(t, u.run("project", "create", "Main"))
+	ok(t, u.run("project", "switch", "Main"))
+	assert.Equal(t, "omega2", saved().Org)
+	ok(t, u.run("check", "list"))
+}

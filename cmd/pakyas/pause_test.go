@@ -56,3 +56,43 @@ func TestTimedPauses(t *testing.T) {
 	assert.Equal(t, exitUsage, r.code)
 	assert.Contains(t, r.stderr, "--for \"soon\"")
 }
+
+// TestProjectPauseKeepsLongerPauses: a deploy window only lengthens
+// pauses: a check paused with no end, or for a week, keeps its own pause
+// and reason when the window ends; one paused for less is held to the
+// window's end.
+func TestProjectPauseKeepsLongerPauses(t *testing.T) {
+	u, srv := loggedIn(t)
+	ctx := context.Background()
+	for _, slug := range []string{"db", "weekly", "short", "sync"} {
+		ok(t, u.run("check", "create", "--name", slug, "--slug", slug))
+	}
+	ok(t, u.run("check", "pause", "db", "--reason", "disk replaced"))
+	ok(t, u.run("check", "pause", "weekly", "--for", "7d"))
+	ok(t, u.run("check", "pause", "short", "--for", "10m"))
+	weekly := ok(t, u.run("check", "show", "weekly"))
+
+	out := ok(t, u.run("project", "pause", "--for", "30m", "--reason", "deploy"))
+	assert.Contains(t, out, `Paused 4 checks of project "Test Project" until`)
+	assert.Contains(t, out, "Already paused for longer, and kept so: db, weekly.")
+	assert.NotContains(t, ok(t, u.run("check", "show", "db")), "deploy", "its own reason is kept")
+	assert.Equal(t, weekly, ok(t, u.run("check", "show", "weekly")))
+
+	srv.Clock.Add(31 * time.Minute)
+	_, err := srv.EvaluateDue(ctx)
+	require.NoError(t, err)
+	for _, slug := range []string{"short", "sync"} {
+		assert.Contains(t, ok(t, u.run("check", "show", slug)), "the pause ended", slug)
+	}
+	show := ok(t, u.run("check", "show", "db"))
+	assert.Regexp(t, `Status:\s+Paused since`, show)
+	assert.NotContains(t, show, "the pause ended")
+	assert.Contains(t, show, "disk replaced")
+	show = ok(t, u.run("check", "show", "weekly"))
+	assert.Regexp(t, `Status:\s+Paused since .*, until .* \(then it resumes by itself\)`, show)
+	assert.NotContains(t, show, "the pause ended")
+
+	// A window without an end lengthens a timed pause to none.
+	out = ok(t, u.run("project", "pause", "--format", "json"))
+	assert.NotContains(t, out, "paused_until")
+}

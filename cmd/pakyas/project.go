@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/pakyas/pakyas/core/api"
 	"github.com/pakyas/pakyas/core/config"
@@ -112,13 +113,47 @@ func (e *env) projectSwitch(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
-	err = s.Save(func(c *config.Config) { c.Org, c.Project = org.Name, p.Name })
+	err = s.Save(func(c *config.Config) { c.Org, c.Project = orgSelector(m, org), projectSelector(org, p) })
 	if err != nil {
 		return err
 	}
 	return e.output(s).show(projectRow{Project: *p, OrgName: org.Name}, func(o *output) {
 		o.printf("Switched to project %q in organization %q.\n", p.Name, org.Name)
 	})
+}
+
+// projectSelector returns what config.toml keeps to select p of org: see
+// selector. The saved organization narrows the search to its projects.
+func projectSelector(org *api.Org, p *api.Project) string {
+	return selector(p.ID, p.Name, p.Slug, func(sel string) int { return len(projectsMatching(org, sel)) })
+}
+
+// orgSelector returns what config.toml keeps to select org among those m
+// sees: see selector.
+func orgSelector(m *api.Me, org *api.Org) string {
+	return selector(org.ID, org.Name, org.Slug, func(sel string) int {
+		n := 0
+		for _, o := range m.Orgs {
+			if resolve.Matches(sel, o.ID, o.Name, o.Slug) {
+				n++
+			}
+		}
+		return n
+	})
+}
+
+// selector returns what to save for the object with id, name and slug: a
+// selection (ID, name or slug; resolve.Matches) must name it alone, or
+// every later command fails as ambiguous. Its name when that names it
+// alone (matches says how many objects sel names), for people reading
+// config.toml; else its slug; else its ID.
+func selector(id, name, slug string, matches func(sel string) int) string {
+	for _, sel := range []string{name, slug} {
+		if sel != "" && matches(sel) == 1 {
+			return sel
+		}
+	}
+	return id
 }
 
 func (e *env) projectCreate(ctx context.Context, cmd *cli.Command) error {
@@ -225,9 +260,32 @@ func (e *env) projectPause(ctx context.Context, cmd *cli.Command, pause bool) er
 			verb = "Paused"
 		}
 		o.printf("%s %d checks of project %q", verb, len(res.Checks), sc.project.Name)
-		if pause && len(res.Checks) > 0 && res.Checks[0].PausedUntil != nil {
-			o.printf(" until %s; they resume by themselves", console.Time(res.Checks[0].PausedUntil))
+		timed := pause && (in.For > 0 || in.Until != nil)
+		end, longer := pauseWindow(res.Checks)
+		if timed && end != nil {
+			o.printf(" until %s; they resume by themselves", console.Time(end))
 		}
 		o.printf(".\n")
+		if timed && len(longer) > 0 {
+			o.printf("Already paused for longer, and kept so: %s.\n", strings.Join(longer, ", "))
+		}
 	})
+}
+
+// pauseWindow returns the end of a timed project pause (nil if it has
+// none) and the slugs of the checks that keep a longer pause of their own:
+// with no end, or a later one. Every check is paused at least until the
+// window's end, so it is the earliest end.
+func pauseWindow(checks []api.Check) (end *time.Time, longer []string) {
+	for _, c := range checks {
+		if c.PausedUntil != nil && (end == nil || c.PausedUntil.Before(*end)) {
+			end = c.PausedUntil
+		}
+	}
+	for _, c := range checks {
+		if c.PausedUntil == nil || c.PausedUntil.After(*end) {
+			longer = append(longer, c.Slug)
+		}
+	}
+	return end, longer
 }

@@ -31,8 +31,9 @@ type hcCheck struct {
 	Status    string `json:"status"`
 	PingURL   string `json:"ping_url"`   // absent with a read-only key
 	Timeout   *int64 `json:"timeout"`    // simple checks
-	Schedule  string `json:"schedule"`   // cron checks
-	TZ        string `json:"tz"`         // cron checks
+	Kind      string `json:"kind"`       // simple, cron or oncalendar, where given
+	Schedule  string `json:"schedule"`   // cron and OnCalendar checks
+	TZ        string `json:"tz"`         // cron and OnCalendar checks
 	UniqueKey string `json:"unique_key"` // read-only keys only
 }
 
@@ -80,6 +81,13 @@ func healthchecksCandidate(c hcCheck) Candidate {
 	grace := c.Grace
 	in.Grace = &grace
 	switch {
+	case c.Kind == "oncalendar" || c.Schedule != "" && c.Kind != "cron" && !isCron(c.Schedule):
+		// Healthchecks lists both in schedule; the kind, where the answer
+		// has it, tells them apart, else the form does (cron has five
+		// fields and no colon).
+		cand.Skip = fmt.Sprintf("schedule %q is a systemd OnCalendar expression; Pakyas takes cron expressions: "+
+			"create it with 'pakyas check create --cron'", c.Schedule)
+		return cand
 	case c.Schedule != "":
 		cron, tz := c.Schedule, c.TZ
 		if tz == "" {

@@ -8,6 +8,9 @@ package importer
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/pakyas/pakyas/core/api"
 )
@@ -51,34 +54,112 @@ type Step struct {
 // Plan matches each candidate with the project's checks: by public ID
 // (the other service's UUID), then by slug; a match is updated, anything
 // else created. Candidates with a Skip reason are skipped.
+//
+// Each existing check is matched at most once, and a slug never matches
+// a check whose public ID is another candidate's: that check is its. Two
+// candidates with the same slug (Healthchecks allows it) cannot both have
+// it: the first in the service's order keeps it and the next get the first
+// free suffix, slug-2, slug-3, ..., said in their notes. Candidates matched
+// by UUID choose their slugs first, so a re-run gives every check the slug
+// it got before.
 func Plan(candidates []Candidate, existing []api.Check) []Step {
-	byID := map[string]*api.Check{}
-	bySlug := map[string]*api.Check{}
+	p := planner{byID: map[string]*api.Check{}, bySlug: map[string]*api.Check{},
+		owned: map[string]bool{}, taken: map[string]bool{}, slugs: map[string]bool{}}
 	for i := range existing {
 		c := &existing[i]
-		byID[c.PublicID] = c
-		bySlug[c.Slug] = c
+		p.byID[c.PublicID] = c
+		p.bySlug[c.Slug] = c
 	}
-	steps := make([]Step, 0, len(candidates))
 	for _, c := range candidates {
-		s := Step{Candidate: c}
+		if c.Skip == "" && c.Input.PublicID != nil {
+			p.owned[*c.Input.PublicID] = true
+		}
+	}
+	steps := make([]Step, len(candidates))
+	for i, c := range candidates {
+		steps[i] = Step{Candidate: c}
+		s := &steps[i]
 		switch {
 		case c.Skip != "":
 			s.Action, s.Why = Skip, c.Skip
-		case c.Input.PublicID != nil && byID[*c.Input.PublicID] != nil:
-			s.Action, s.Existing, s.Why = Update, byID[*c.Input.PublicID], "same UUID"
-		case c.Input.Slug != nil && bySlug[*c.Input.Slug] != nil:
-			s.Action, s.Existing, s.Why = Update, bySlug[*c.Input.Slug], "same slug"
-		default:
-			s.Action, s.Why = Create, "new"
+		case c.Input.PublicID != nil && p.byID[*c.Input.PublicID] != nil:
+			s.Action, s.Existing, s.Why = Update, p.byID[*c.Input.PublicID], "same UUID"
+			p.taken[s.Existing.ID] = true
 		}
-		steps = append(steps, s)
+	}
+	// UUID matches first: their checks keep the slugs they already have.
+	for i := range steps {
+		if s := &steps[i]; s.Existing != nil {
+			p.slugFor(s)
+		}
+	}
+	for i := range steps {
+		if s := &steps[i]; s.Action == "" {
+			p.slugFor(s)
+		}
 	}
 	return steps
 }
 
-// Apply carries the plan out in projectID: creates, updates and pauses
-// through client. A step that fails records its error and the rest go on;
+// planner is the bookkeeping of Plan.
+type planner struct {
+	byID, bySlug map[string]*api.Check
+	owned        map[string]bool // public IDs the candidates bring
+	taken        map[string]bool // IDs of the existing checks a step updates
+	slugs        map[string]bool // slugs steps have chosen
+}
+
+// slugFor gives s the first free one of its slug, slug-2, slug-3, ...,
+// and, when s is not matched yet, matches it by that slug or creates it.
+// A slug is free when no other step chose it and no other check has it;
+// an unmatched step may take over the check with it unless another step
+// updates that check or its public ID is another candidate's.
+func (p *planner) slugFor(s *Step) {
+	base := *s.Input.Slug
+	for n := 1; ; n++ {
+		slug := suffixed(base, n)
+		if p.slugs[slug] {
+			continue
+		}
+		c := p.bySlug[slug]
+		switch {
+		case s.Existing != nil && c != nil && c != s.Existing:
+			continue
+		case s.Existing == nil && c != nil:
+			mine := s.Input.PublicID != nil && *s.Input.PublicID == c.PublicID
+			if p.taken[c.ID] || (p.owned[c.PublicID] && !mine) {
+				continue
+			}
+			s.Action, s.Existing, s.Why = Update, c, "same slug"
+			p.taken[c.ID] = true
+		case s.Existing == nil:
+			s.Action, s.Why = Create, "new"
+		}
+		p.slugs[slug] = true
+		if n > 1 {
+			s.Input.Slug = &slug
+			// Clipped: the candidate's notes are the caller's.
+			s.Notes = append(slices.Clip(s.Notes), fmt.Sprintf("slug %s: %s is another check's", slug, base))
+		}
+		return
+	}
+}
+
+// suffixed returns slug for n == 1, else slug-n, cut short to stay a
+// valid slug (at most 100 bytes).
+func suffixed(slug string, n int) string {
+	if n == 1 {
+		return slug
+	}
+	suffix := "-" + strconv.Itoa(n)
+	if len(slug)+len(suffix) > 100 {
+		slug = strings.TrimRight(slug[:100-len(suffix)], "-")
+	}
+	return slug + suffix
+}
+
+// Apply carries the plan out in projectID: creates, updates, and pauses
+// or resumes as the service has the check, through client. A step that fails records its error and the rest go on;
 // the number of failed steps is returned.
 func Apply(ctx context.Context, client *api.Client, projectID string, steps []Step) int {
 	failed := 0
@@ -98,8 +179,14 @@ func Apply(ctx context.Context, client *api.Client, projectID string, steps []St
 			}
 			ch, err = client.UpdateCheck(ctx, s.Existing.ID, in)
 		}
-		if err == nil && s.Paused && ch.Status != "paused" {
+		// The paused state follows the service's, both ways: a re-run
+		// resumes a check the service no longer has paused.
+		switch {
+		case err != nil:
+		case s.Paused && ch.Status != "paused":
 			ch, err = client.PauseCheck(ctx, ch.ID)
+		case !s.Paused && ch.Status == "paused":
+			ch, err = client.ResumeCheck(ctx, ch.ID)
 		}
 		if err != nil {
 			s.Err = fmt.Errorf("%s %q: %w", s.Action, s.Source, err)

@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -28,6 +29,11 @@ func TestHealthchecksCandidate(t *testing.T) {
 			"nightly-db-backup", "31365bce-8b5b-4a4c-9ea0-bd03cb2a9e5a", "", "", false},
 		{"paused stays paused", hcCheck{Name: "P", Slug: "p", Timeout: &timeout, Status: "paused"}, "p", "", "", "", true},
 		{"no schedule: skipped with the reason", hcCheck{Name: "S", Slug: "s"}, "s", "", "neither a period", "", false},
+		{"OnCalendar: skipped with the reason", hcCheck{Name: "O", Slug: "o", Schedule: "Mon..Fri 09:00", TZ: "UTC"},
+			"o", "", `schedule "Mon..Fri 09:00" is a systemd OnCalendar expression`, "", false},
+		{"OnCalendar by its kind", hcCheck{Name: "O", Slug: "o", Kind: "oncalendar", Schedule: "daily"}, "o", "", "OnCalendar", "", false},
+		{"cron by its kind", hcCheck{Name: "C", Slug: "c", Kind: "cron", Schedule: "0 5 * * *"}, "c", "", "", "", false},
+		{"cron by its form", hcCheck{Name: "C", Slug: "c", Schedule: "*/5 * * * 1-5"}, "c", "", "", "", false},
 		{"nothing to make a slug of: skipped", hcCheck{Name: "!!!", Timeout: &timeout}, "", "", "no usable slug", "", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -93,4 +99,74 @@ func TestCronitorCandidate(t *testing.T) {
 	assert.Contains(t, cronitorCandidate(crMonitor{Key: "k", Type: "job"}).Skip, "no schedule")
 	assert.Contains(t, cronitorCandidate(crMonitor{Key: "k", Type: "job", Schedule: "every day at 4:00 am"}).Skip, "neither a cron expression")
 	assert.Contains(t, cronitorCandidate(crMonitor{Key: "k", Type: "site"}).Skip, "site monitor")
+}
+
+// TestPlanSharedSlugs: two candidates with one slug (Healthchecks allows
+// it) both come over, the second with a free suffix; a slug never takes a
+// check another step updates or whose UUID is another candidate's; a
+// re-run matches every check as the first run made it.
+func TestPlanSharedSlugs(t *testing.T) {
+	const u1, u2, u3 = "11111111-1111-4111-8111-111111111111", "22222222-2222-4222-8222-222222222222", "33333333-3333-4333-8333-333333333333"
+	cand := func(slug, id string) Candidate {
+		c := Candidate{Source: slug + " " + id, Input: api.CheckInput{Slug: &slug}}
+		if id != "" {
+			c.Input.PublicID = &id
+		}
+		return c
+	}
+	long := strings.Repeat("a", 100)
+	for _, tc := range []struct {
+		name       string
+		candidates []Candidate
+		existing   []api.Check
+		want       []string // action, the check updated, the slug
+	}{
+		{"first run: the second gets -2", []Candidate{cand("s", u1), cand("s", u2)}, nil,
+			[]string{"create - s", "create - s-2"}},
+		{"re-run by UUID", []Candidate{cand("s", u1), cand("s", u2)},
+			[]api.Check{{ID: "1", PublicID: u1, Slug: "s"}, {ID: "2", PublicID: u2, Slug: "s-2"}},
+			[]string{"update 1 s", "update 2 s-2"}},
+		{"re-run by UUID, listed the other way round", []Candidate{cand("s", u2), cand("s", u1)},
+			[]api.Check{{ID: "1", PublicID: u1, Slug: "s"}, {ID: "2", PublicID: u2, Slug: "s-2"}},
+			[]string{"update 2 s-2", "update 1 s"}},
+		{"re-run without UUIDs (read-only key): by slug, in order", []Candidate{cand("s", ""), cand("s", "")},
+			[]api.Check{{ID: "1", PublicID: "x", Slug: "s"}, {ID: "2", PublicID: "y", Slug: "s-2"}},
+			[]string{"update 1 s", "update 2 s-2"}},
+		{"a slug does not take the check another matched by UUID", []Candidate{cand("s", u1), cand("s", u2)},
+			[]api.Check{{ID: "2", PublicID: u2, Slug: "s"}},
+			[]string{"create - s-2", "update 2 s"}},
+		{"nor a check whose UUID is another candidate's", []Candidate{cand("s", ""), cand("t", u2)},
+			[]api.Check{{ID: "2", PublicID: u2, Slug: "s"}},
+			[]string{"create - s-2", "update 2 t"}},
+		{"a check of the project without an import's UUID is matched by slug", []Candidate{cand("s", u1)},
+			[]api.Check{{ID: "9", PublicID: u3, Slug: "s"}},
+			[]string{"update 9 s"}},
+		{"a UUID match does not take another check's slug", []Candidate{cand("s", u1)},
+			[]api.Check{{ID: "1", PublicID: u1, Slug: "old"}, {ID: "9", PublicID: u3, Slug: "s"}},
+			[]string{"update 1 s-2"}},
+		{"three of one slug, -2 taken", []Candidate{cand("s", ""), cand("s", ""), cand("s", "")},
+			[]api.Check{{ID: "9", PublicID: u3, Slug: "s-2"}},
+			[]string{"create - s", "update 9 s-2", "create - s-3"}},
+		{"a suffix keeps a long slug valid", []Candidate{cand(long, ""), cand(long, "")}, nil,
+			[]string{"create - " + long, "create - " + long[:98] + "-2"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			steps := Plan(tc.candidates, tc.existing)
+			require.Len(t, steps, len(tc.want))
+			var got []string
+			for _, s := range steps {
+				id := "-"
+				if s.Existing != nil {
+					id = s.Existing.ID
+				}
+				got = append(got, string(s.Action)+" "+id+" "+*s.Input.Slug)
+				if *s.Input.Slug != *tc.candidates[len(got)-1].Input.Slug {
+					assert.Contains(t, s.Notes, "slug "+*s.Input.Slug+": "+*tc.candidates[len(got)-1].Input.Slug+" is another check's")
+				} else {
+					assert.Empty(t, s.Notes)
+				}
+			}
+			assert.Equal(t, tc.want, got)
+		})
+	}
 }

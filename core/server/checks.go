@@ -371,7 +371,7 @@ func (s *Server) pauseCheck(w http.ResponseWriter, r *http.Request, c *caller) e
 	if err != nil {
 		return err
 	}
-	ch, err := s.changeCheck(r, c, s.pauser(c, in))
+	ch, err := s.changeCheck(r, c, s.pauser(c, in, status.PauseUntil))
 	if err != nil {
 		return err
 	}
@@ -411,9 +411,10 @@ func (s *Server) pauseInput(w http.ResponseWriter, r *http.Request) (api.PauseIn
 	return in, nil
 }
 
-// pauser is the change of a pause: until its end if it has one, with who
-// paused it, until when and why in the timeline.
-func (s *Server) pauser(c *caller, in api.PauseInput) func(ch *core.Check, now time.Time) (status.Result, error) {
+// pauser is the change of a pause, made by pause (status.PauseUntil or
+// status.ExtendPause): until its end if it has one, with who paused it,
+// until when and why in the timeline.
+func (s *Server) pauser(c *caller, in api.PauseInput, pause func(c *core.Check, now, until time.Time, reason string) status.Result) func(ch *core.Check, now time.Time) (status.Result, error) {
 	return func(ch *core.Check, now time.Time) (status.Result, error) {
 		var until time.Time
 		switch {
@@ -429,7 +430,7 @@ func (s *Server) pauser(c *caller, in api.PauseInput) func(ch *core.Check, now t
 		if r := strings.TrimSpace(in.Reason); r != "" {
 			reason += ": " + r
 		}
-		return status.PauseUntil(ch, now, until, reason), nil
+		return pause(ch, now, until, reason), nil
 	}
 }
 
@@ -471,13 +472,20 @@ func slugConflict(err error, slug string) error {
 }
 
 // pauseProject pauses every check of a project (a deploy window), with the
-// body of a check's pause: for, until, reason.
+// body of a check's pause: for, until, reason. The window only lengthens
+// pauses: a check already paused with no end, or until later, keeps its
+// own pause and reason rather than resuming when the window closes.
 func (s *Server) pauseProject(w http.ResponseWriter, r *http.Request, c *caller) error {
 	in, err := s.pauseInput(w, r)
 	if err != nil {
 		return err
 	}
-	return s.changeProject(w, r, c, s.pauser(c, in))
+	if in.For > 0 {
+		// One end for the whole window, not one per check's transaction.
+		until := s.clock.Now().Add(time.Duration(in.For) * time.Second)
+		in.For, in.Until = 0, &until
+	}
+	return s.changeProject(w, r, c, s.pauser(c, in, status.ExtendPause))
 }
 
 // resumeProject resumes every paused check of a project.

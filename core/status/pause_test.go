@@ -45,3 +45,58 @@ func TestPauseUntil(t *testing.T) {
 	c.State = status.Pause(c, later).State
 	assert.True(t, status.Evaluate(c, later.Add(24*time.Hour)).State.NextEvalAt.IsZero(), "a pause without an end waits for resume")
 }
+
+// TestExtendPause: a project pause (a deploy window) only ever lengthens a
+// check's pause: a check paused with no end, or until after the window,
+// keeps its own pause and reason; one paused until before the window ends
+// is held to its end; an unpaused one is paused.
+func TestExtendPause(t *testing.T) {
+	t0 := time.Date(2025, 1, 6, 10, 0, 0, 0, time.UTC)
+	window := t0.Add(30 * time.Minute)
+	week := t0.Add(7 * 24 * time.Hour)
+	tests := []struct {
+		name      string
+		paused    bool      // paused before the window
+		own       time.Time // the end of its own pause (zero: none)
+		until     time.Time // the window's end (zero: none)
+		wantUntil time.Time
+		changed   bool
+	}{
+		{"not paused", false, time.Time{}, window, window, true},
+		{"not paused, window without end", false, time.Time{}, time.Time{}, time.Time{}, true},
+		{"paused without end", true, time.Time{}, window, time.Time{}, false},
+		{"paused for a week", true, week, window, week, false},
+		{"paused until the window's end", true, window, window, window, false},
+		{"paused until before the window's end", true, t0.Add(10 * time.Minute), window, window, true},
+		{"paused for a week, window without end", true, week, time.Time{}, time.Time{}, true},
+		{"paused without end, window without end", true, time.Time{}, time.Time{}, time.Time{}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &core.Check{Schedule: core.Schedule{Kind: core.SchedulePeriod, Period: time.Hour, Grace: 5 * time.Minute}}
+			c.State = status.NewState(t0)
+			if tt.paused {
+				c.State = status.PauseUntil(c, t0, tt.own, "paused by dba@example.com: migration").State
+			}
+			before := c.State
+
+			res := status.ExtendPause(c, t0.Add(time.Minute), tt.until, "paused by ops@example.com: deploy")
+			assert.Equal(t, core.StatusPaused, res.State.Status)
+			assert.Equal(t, tt.wantUntil, res.State.PausedUntil)
+			assert.Equal(t, before, c.State, "the check given is not changed")
+			if !tt.changed {
+				assert.Equal(t, before, res.State, "its own pause is kept")
+				assert.Empty(t, res.Transitions)
+				assert.Empty(t, res.Notes, "nor does the timeline say the deploy paused it")
+				return
+			}
+			if tt.paused {
+				assert.Empty(t, res.Transitions, "still paused")
+				assert.Equal(t, []string{"paused by ops@example.com: deploy"}, res.Notes)
+			} else {
+				require.Len(t, res.Transitions, 1)
+				assert.Equal(t, "paused by ops@example.com: deploy", res.Transitions[0].Reason)
+			}
+		})
+	}
+}

@@ -126,6 +126,22 @@ func PauseUntil(c *core.Check, now, until time.Time, reason string) Result {
 	return m.result()
 }
 
+// ExtendPause pauses c at least until until (zero: with no end), as a
+// project pause, a deploy window, does: it only ever lengthens a pause. A
+// check not paused is paused as PauseUntil does; a paused check whose own
+// pause has no end or ends at until or later is unchanged, and keeps its
+// reason (the window does not say why it was paused); one whose pause ends
+// earlier is held until until, with reason as a note.
+func ExtendPause(c *core.Check, now, until time.Time, reason string) Result {
+	if c.State.Status == core.StatusPaused {
+		end := c.State.PausedUntil
+		if end.IsZero() || (!until.IsZero() && !end.Before(until)) {
+			return newMachine(c).unchanged()
+		}
+	}
+	return PauseUntil(c, now, until, reason)
+}
+
 // Resume restarts monitoring of a paused c. Its status comes from its last
 // finish (up after a success, failed after a failure, new when it never
 // finished a run), and deadlines count from now at the earliest, so time
