@@ -226,9 +226,3 @@ func Current(apiURL string, m *api.Me, org, project config.Setting) Context {
 	out.Organization, out.Project = &oc, p
 	return out
 }
-
-// HasProject reports whether org holds the project sel names (ID or name,
-// any case): `pakyas org switch` keeps a saved project only then.
-func HasProject(org *api.Org, sel string) bool {
-	return sel != "" && slices.ContainsFunc(org.Projects, func(p api.Project) bool { return Matches(sel, p.ID, p.Name, p.Slug) })
-}

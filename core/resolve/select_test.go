@@ -97,11 +97,3 @@ func TestCurrent(t *testing.T) {
 	assert.Equal(t, "Acme", c.Organization.Name, "the only organization")
 	assert.Len(t, me.Orgs[0].Projects, 2, "m is not changed")
 }
-
-func TestHasProject(t *testing.T) {
-	org := &api.Org{Projects: []api.Project{{ID: "p1", Name: "Web"}}}
-	assert.True(t, HasProject(org, "web"))
-	assert.True(t, HasProject(org, "p1"))
-	assert.False(t, HasProject(org, "Ops"))
-	assert.False(t, HasProject(org, ""))
-}
