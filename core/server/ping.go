@@ -235,6 +235,11 @@ func (s *Server) parsePing(r *http.Request, action string) (core.Signal, error) 
 		}
 		if len(body) > core.MaxBodySize {
 			body, sig.Truncated = body[:core.MaxBodySize], true
+			// Read the rest (up to pingDrain) so that the sender gets
+			// its answer: a server that answers while the body is still
+			// coming closes the connection under it (curl: "failed
+			// sending data").
+			_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, pingDrain))
 		}
 		sig.Body = body
 	}
@@ -293,3 +298,8 @@ func truncate(s string, n int) string {
 	}
 	return s[:n]
 }
+
+// pingDrain is how much of a ping body past core.MaxBodySize is read and
+// dropped, so that its sender still gets the answer; past it the
+// connection is closed.
+const pingDrain = 16 << 20

@@ -1,9 +1,13 @@
 package server_test
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/base64"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -190,6 +194,29 @@ func TestPingBody(t *testing.T) {
 	assert.Len(t, got.Signals[0].Output, core.MaxBodySize)
 	assert.True(t, got.Signals[0].OutputTruncated)
 	assert.Equal(t, big[:core.MaxBodySize], got.Signals[0].Output)
+}
+
+// TestPingBigBodyAnswered: a body far over the limit (a whole log file,
+// as `curl --data-binary @backup.log` sends it) is read to its end, so
+// that the sender can send all of it and then read its 200; answering
+// while it still sends would close the connection under it.
+func TestPingBigBodyAnswered(t *testing.T) {
+	srv, _, _, ch := setup(t)
+	addr := strings.TrimPrefix(srv.URL, "http://")
+	body := bytes.Repeat([]byte("0123456789abcdef"), 5<<20/16) // 5 MiB
+	for range 3 {
+		conn, err := net.Dial("tcp", addr)
+		require.NoError(t, err)
+		_, err = fmt.Fprintf(conn, "POST /ping/%s/log HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\nConnection: close\r\n\r\n", ch.PublicID, addr, len(body))
+		require.NoError(t, err)
+		_, err = conn.Write(body)
+		require.NoError(t, err, "the server read the whole body before closing")
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		require.NoError(t, err)
+		resp.Body.Close()
+		conn.Close()
+		assert.Equal(t, 200, resp.StatusCode)
+	}
 }
 
 // TestDeliveredLate: a signal replayed from a client's spool goes on the
