@@ -355,6 +355,7 @@ func TestPingCronitorForm(t *testing.T) {
 		{"GET", base + "?state=paused", 400, `invalid state "paused"`},
 		{"GET", base + "?status_code=300", 400, "invalid status_code"},
 		{"GET", base + "?duration=soon", 400, "invalid duration"},
+		{"GET", base + "?duration=NaN", 400, `invalid duration "NaN"`},
 		{"GET", "/p/" + proj.PingKey + "/no-such-monitor", 404, "not found"},
 		{"GET", "/p/wrongwrongwrongwrongww/" + ch.Slug, 404, "not found"},
 	} {
@@ -381,6 +382,18 @@ func TestPingCronitorForm(t *testing.T) {
 	assert.Equal(t, core.SignalFail, sigs[3].Kind)
 	assert.Equal(t, 3, *sigs[3].ExitCode)
 	assert.Equal(t, core.SignalSuccess, sigs[4].Kind)
+
+	// A body sent chunked (no Content-Length) is the output, not message.
+	req, err := http.NewRequest("POST", srv.URL+base+"?state=fail&message=from-the-url", io.MultiReader(strings.NewReader("from the body\n")))
+	require.NoError(t, err)
+	req.ContentLength = -1 // chunked
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode)
+	page, err = srv.Store.Timeline(context.Background(), ch.ID, core.TimelinePage{Limit: 1, Kinds: []core.EntryKind{core.EntrySignal}})
+	require.NoError(t, err)
+	assert.Equal(t, "from the body\n", string(page[0].Signal.Body))
 }
 
 // TestBadges: /badge/<badge-key>/<slug>.svg and .json show a check's

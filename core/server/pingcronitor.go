@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bufio"
 	"io"
 	"math"
 	"net/http"
@@ -56,14 +57,14 @@ func (s *Server) handleCronitor(w http.ResponseWriter, r *http.Request) {
 	}
 	if d := q.Get("duration"); d != "" {
 		sec, err := strconv.ParseFloat(d, 64)
-		if err != nil || sec < 0 || math.IsInf(sec, 0) || sec*1000 > float64(maxDurationMS) {
+		if err != nil || math.IsNaN(sec) || sec < 0 || math.IsInf(sec, 0) || sec*1000 > float64(maxDurationMS) {
 			pingText(w, r, http.StatusBadRequest, "invalid duration "+strconvQuote(d)+": seconds, e.g. 12.5")
 			return
 		}
 		q.Set(api.ParamDuration, strconv.FormatInt(int64(math.Round(sec*1000)), 10))
 	}
 	r.URL.RawQuery = q.Encode()
-	if msg := q.Get("message"); msg != "" && r.ContentLength <= 0 {
+	if msg := q.Get("message"); msg != "" && !hasBody(r) {
 		// No body: the message is the output.
 		r.Body = io.NopCloser(strings.NewReader(truncate(msg, 2000)))
 	}
@@ -71,3 +72,24 @@ func (s *Server) handleCronitor(w http.ResponseWriter, r *http.Request) {
 }
 
 func strconvQuote(s string) string { return strconv.Quote(truncate(s, 64)) }
+
+// hasBody reports whether r carries a body of at least one byte: a
+// chunked body's length is not known until it is read, so its first byte
+// is read ahead (and kept).
+func hasBody(r *http.Request) bool {
+	switch {
+	case r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0:
+		return false
+	case r.ContentLength > 0:
+		return true
+	}
+	br := bufio.NewReader(r.Body)
+	if _, err := br.Peek(1); err != nil {
+		return false
+	}
+	r.Body = struct {
+		io.Reader
+		io.Closer
+	}{br, r.Body}
+	return true
+}
