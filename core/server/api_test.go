@@ -48,6 +48,7 @@ func TestBadInput(t *testing.T) {
 		{"slug with spaces", "POST", checks, srv.Key, `{"name":"x","slug":"daily backup"}`, 400, "invalid slug"},
 		{"slug with dots", "POST", checks, srv.Key, `{"name":"x","slug":"my.job.name"}`, 400, "invalid slug"},
 		{"slug with capitals", "POST", checks, srv.Key, `{"name":"x","slug":"Daily-Backup"}`, 400, "invalid slug"},
+		{"the project badge's slug", "POST", checks, srv.Key, `{"name":"x","slug":"all"}`, 400, "reserved"},
 		{"period under 30s", "POST", checks, srv.Key, `{"name":"x","slug":"a","period":10}`, 400, "period"},
 		{"period over a year", "POST", checks, srv.Key, `{"name":"x","slug":"a","period":40000000}`, 400, "period"},
 		{"bad cron", "POST", checks, srv.Key, `{"name":"x","slug":"a","cron":"61 * * * *"}`, 400, "cron"},

@@ -56,7 +56,7 @@ func (s *Server) handleBadge(w http.ResponseWriter, r *http.Request) {
 	}
 	var st core.Status
 	label := name
-	if name == "all" {
+	if name == projectBadge {
 		checks, err := s.store.Checks(ctx, p.ID)
 		if err != nil {
 			s.badgeLookupFailed(w, r, err)
@@ -111,3 +111,7 @@ func badgeSVG(label, message, color string) string {
 		`<text x="%[7]d" y="14">%[4]s</text><text x="%[8]d" y="14">%[5]s</text></g></svg>`,
 		lw+mw, lw, mw, label, message, color, lw/2, lw+mw/2)
 }
+
+// projectBadge is the badge name of the whole project (its worst status),
+// so no check may have it as its slug.
+const projectBadge = "all"

@@ -152,10 +152,17 @@ func applyCheckInput(c *core.Check, in api.CheckInput) error {
 		c.Slug = *in.Slug
 	} else if c.Slug == "" {
 		c.Slug = core.Slugify(c.Name)
+		if c.Slug == projectBadge {
+			c.Slug += "-checks" // a check named "All" is not the project's badge
+		}
 	}
 	if !core.ValidSlug(c.Slug) {
 		return invalid("invalid slug %q: use 1 to 100 lowercase letters, digits, '-' and '_'", c.Slug).
 			WithHint("e.g. --slug nightly-backup (no spaces, dots or capitals)")
+	}
+	if c.Slug == projectBadge && (in.Slug != nil || c.ID == "") {
+		return invalid("the slug %q is reserved: /badge/<key>/%s.svg is the project's badge", c.Slug, projectBadge).
+			WithHint("choose another slug, e.g. --slug all-jobs")
 	}
 	if c.Name == "" {
 		c.Name = c.Slug

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pakyas/pakyas/core"
+	"github.com/pakyas/pakyas/core/api"
 )
 
 // TestPingEndpoints: the healthchecks.io-compatible URL forms, methods,
@@ -394,6 +395,15 @@ func TestPingCronitorForm(t *testing.T) {
 	page, err = srv.Store.Timeline(context.Background(), ch.ID, core.TimelinePage{Limit: 1, Kinds: []core.EntryKind{core.EntrySignal}})
 	require.NoError(t, err)
 	assert.Equal(t, "from the body\n", string(page[0].Signal.Body))
+}
+
+// TestCheckNamedAll: a check named "All" gets a slug of its own, not
+// "all", which is the project's badge.
+func TestCheckNamedAll(t *testing.T) {
+	_, c, p, _ := setup(t)
+	ch, err := c.CreateCheck(context.Background(), p.ID, api.CheckInput{Name: ptr("All")})
+	require.NoError(t, err)
+	assert.Equal(t, "all-checks", ch.Slug)
 }
 
 // TestBadges: /badge/<badge-key>/<slug>.svg and .json show a check's

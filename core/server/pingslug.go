@@ -46,7 +46,7 @@ func (s *Server) pingSlug(w http.ResponseWriter, r *http.Request, key, slug, act
 	}
 	ch, err := s.store.CheckBySlug(ctx, p.ID, slug)
 	created := false
-	if core.IsNotFound(err) && r.URL.Query().Get("create") == "1" && core.ValidSlug(slug) {
+	if core.IsNotFound(err) && r.URL.Query().Get("create") == "1" && core.ValidSlug(slug) && slug != projectBadge {
 		ch, created, err = s.provision(r, p, slug)
 	}
 	if err != nil {
