@@ -137,6 +137,7 @@ func pingText(w http.ResponseWriter, r *http.Request, status int, msg string) {
 		status = http.StatusInternalServerError
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	noCache(w) // every answer of a ping endpoint, errors too
 	w.WriteHeader(status)
 	if r.Method != http.MethodHead {
 		_, _ = io.WriteString(w, msg)

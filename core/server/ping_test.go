@@ -98,6 +98,16 @@ func TestPingHeaders(t *testing.T) {
 	assert.Empty(t, resp.Header.Get("Access-Control-Allow-Origin"))
 	assert.Empty(t, resp.Header.Get("Ping-Body-Limit"))
 	assert.Contains(t, resp.Header.Get("Cache-Control"), "no-cache")
+
+	// The slug forms' refusals too: an unknown key, an unknown action, a
+	// slug with capitals.
+	for _, path := range []string{"/ping/nokeynokeynokeynokeyno/nightly", "/ping/" + ch.PublicID + "/finish", "/ping/somekey/Nightly"} {
+		resp, err = http.Get(srv.URL + path)
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.GreaterOrEqual(t, resp.StatusCode, 400, path)
+		assert.Contains(t, resp.Header.Get("Cache-Control"), "no-cache", path)
+	}
 }
 
 // TestPingBodyAnyMethod: the body is kept whatever the method, as
