@@ -2,6 +2,9 @@ package server
 
 import (
 	"context"
+	"database/sql"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -38,4 +41,58 @@ func TestCopyToPostgres(t *testing.T) {
 	k, err := pg.APIKeyByHash(ctx, HashAPIKey(key))
 	require.NoError(t, err, "the key works on the copy")
 	assert.False(t, k.Revoked())
+}
+
+// TestCopyLeavesDataDir: the data directory is left byte for byte and
+// mode for mode as it was; one a server has open, or of another schema,
+// is refused, saying what to do, and left alone too.
+func TestCopyLeavesDataDir(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.URL(t)
+	dir := t.TempDir()
+	st, err := OpenStore(ctx, dir, "", nil)
+	require.NoError(t, err)
+	_, err = Init(ctx, st, time.Now(), Admin{Email: "a@example.com", Org: "O", Project: "P"})
+	require.NoError(t, err)
+
+	_, err = CopyToPostgres(ctx, dir, url)
+	assert.Equal(t, core.EINVALID, core.ErrorCode(err), "%v", err)
+	assert.Contains(t, err.Error(), "stop the server")
+	require.NoError(t, st.Close())
+
+	db := filepath.Join(dir, DBFile)
+	require.NoError(t, os.Chmod(db, 0o640)) // as a restore from a backup may leave it
+	before := dirFiles(t, dir)
+	_, err = CopyToPostgres(ctx, dir, url)
+	require.NoError(t, err)
+	assert.Equal(t, before, dirFiles(t, dir))
+
+	// A directory of an older server: not upgraded behind its back.
+	raw, err := sql.Open("sqlite", "file:"+db)
+	require.NoError(t, err)
+	_, err = raw.Exec("DELETE FROM schema_migrations WHERE version = (SELECT max(version) FROM schema_migrations)")
+	require.NoError(t, err)
+	require.NoError(t, raw.Close())
+	before = dirFiles(t, dir)
+	_, err = CopyToPostgres(ctx, dir, pgtest.URL(t))
+	assert.Equal(t, core.EINVALID, core.ErrorCode(err), "%v", err)
+	assert.Contains(t, err.Error(), "older")
+	assert.Contains(t, err.Error(), "pakyas server --data-dir")
+	assert.Equal(t, before, dirFiles(t, dir))
+}
+
+// dirFiles is every file of dir: its mode and its bytes.
+func dirFiles(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	es, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	for _, e := range es {
+		fi, err := e.Info()
+		require.NoError(t, err)
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		require.NoError(t, err)
+		out[e.Name()] = fi.Mode().String() + " " + string(b)
+	}
+	return out
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/pakyas/pakyas/core"
+	"github.com/pakyas/pakyas/core/store/postgres"
+	"github.com/pakyas/pakyas/core/store/sqlite"
 )
 
 // eventsPoll is how often a dashboard stream looks for changes. It reads
@@ -106,7 +108,21 @@ func (s *Server) projectFingerprint(ctx context.Context, projectID string) (stri
 	return string(h.Sum(nil)), nil
 }
 
-// checkFingerprint changes whenever the check page would.
+// timelineCounter is a store that tells the largest timeline entry ID of
+// a check (the SQLite and PostgreSQL stores do): it changes with every
+// entry added, also one dated before the newest.
+type timelineCounter interface {
+	LastTimelineID(ctx context.Context, checkID string) (int64, error)
+}
+
+var (
+	_ timelineCounter = (*sqlite.Store)(nil)
+	_ timelineCounter = (*postgres.Store)(nil)
+)
+
+// checkFingerprint changes whenever the check page would: also when a
+// signal delivered late lands below the newest entry, where the head of
+// the timeline (ordered by time) does not change.
 func (s *Server) checkFingerprint(ctx context.Context, checkID string) (string, error) {
 	c, err := s.store.Check(ctx, checkID)
 	if err != nil {
@@ -120,6 +136,13 @@ func (s *Server) checkFingerprint(ctx context.Context, checkID string) (string, 
 	writeCheckState(h, c)
 	if len(head) > 0 {
 		_ = binary.Write(h, binary.LittleEndian, head[0].ID)
+	}
+	if tc, ok := s.store.(timelineCounter); ok {
+		last, err := tc.LastTimelineID(ctx, checkID)
+		if err != nil {
+			return "", err
+		}
+		_ = binary.Write(h, binary.LittleEndian, last)
 	}
 	return string(h.Sum(nil)), nil
 }

@@ -7,6 +7,7 @@ import (
 	"log"
 	"net"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -111,6 +112,11 @@ func Run(ctx context.Context, opts Options) error {
 		key, err = DevSetup(ctx, st, clock.Now(), opts.DataDir)
 		if err != nil {
 			ln.Close()
+			if opts.DatabaseURL != "" && core.ErrorCode(err) == core.ECONFLICT {
+				// DevSetup's message is about a data directory.
+				return core.Errorf(core.ECONFLICT, "--dev needs a new database: PostgreSQL %s already has users created without --dev (or by a --dev server with another --data-dir, which keeps the dev key)", postgres.Redact(opts.DatabaseURL)).
+					WithHint("start without --dev (sign in with a key from pakyas server init or pakyas key create), or pass --database-url naming an empty database")
+			}
 			return err
 		}
 		fmt.Fprintf(opts.Stdout, "pakyas login --api-url %s --api-key %s\n", cfg.PublicURL, key)
@@ -169,10 +175,29 @@ func (f Flags) Config() (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
+	public, err := parsePublicURL(f.PublicURL)
+	if err != nil {
+		return Config{}, err
+	}
 	smtp := f.SMTP
 	smtp.StartTLS = tls
-	return Config{TrustedProxies: proxies, APIRate: rate, APIBurst: int(4*rate) + 1, PublicURL: strings.TrimRight(f.PublicURL, "/"),
+	return Config{TrustedProxies: proxies, APIRate: rate, APIBurst: int(4*rate) + 1, PublicURL: public,
 		Retention: retention, KeepSignals: f.KeepSignals, SMTP: smtp, AllowPrivateIPs: f.AllowPrivateIPs, Logger: f.Logger}, nil
+}
+
+// parsePublicURL checks --public-url, which ping URLs and sign-in links
+// are made of: "" (the listen address) or an absolute http(s) URL, with
+// a path perhaps (behind a proxy) but no query, fragment or user. It
+// returns it without a trailing slash.
+func parsePublicURL(s string) (string, error) {
+	if s == "" {
+		return "", nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("--public-url %q: must be an absolute http(s) URL, the address jobs and browsers reach the server at, e.g. https://pakyas.example.com", s)
+	}
+	return strings.TrimRight(s, "/"), nil
 }
 
 // parseProxies reads --trusted-proxy values: addresses (10.0.0.5, ::1)

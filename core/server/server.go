@@ -46,7 +46,10 @@ type Config struct {
 	// transaction of signals (default 10s); past it the ping is answered
 	// 503 with Retry-After.
 	IngestTimeout time.Duration
-	// ShutdownTimeout bounds the wait for in-flight requests (default 30s).
+	// ShutdownTimeout bounds a graceful stop (default 30s): requests in
+	// flight get all but the last sixth of it to finish; then their
+	// connections are closed and their handlers get the rest to return.
+	// Only the writer's final commit of what was queued may come after.
 	ShutdownTimeout time.Duration
 	// APIRate is how many API requests per second one API key may make on
 	// average (default 50); APIBurst how many at once (default 200). A
@@ -198,8 +201,9 @@ func (s *Server) Stop() {
 
 // Serve starts the server and serves HTTP on ln until ctx is done, then
 // shuts down gracefully: it stops accepting, lets in-flight requests finish
-// (every acknowledged ping is committed), stops the loops and returns.
-// The store is not closed.
+// (every acknowledged ping is committed), stops the loops and returns, all
+// within Config.ShutdownTimeout; it returns an error when requests had to
+// be cut off. The store is not closed.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if s.cfg.PublicURL == "" {
 		s.cfg.PublicURL = "http://" + ln.Addr().String()
@@ -214,6 +218,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          s.cfg.Logger,
 	}
+	// Every request's context ends when a stop has to cut requests off.
+	reqCtx, cutOff := context.WithCancel(context.Background())
+	defer cutOff()
+	hs.BaseContext = func(net.Listener) context.Context { return reqCtx }
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
@@ -221,26 +229,39 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	return s.shutdown(hs, errc, cutOff)
+}
+
+// shutdown stops hs within Config.ShutdownTimeout (see there). The
+// request read and write timeouts do not bound it: a client trickling a
+// body would otherwise hold the stop for a minute, past the grace period
+// of systemd or Kubernetes, which then kill the process.
+func (s *Server) shutdown(hs *http.Server, errc <-chan error, cutOff context.CancelFunc) error {
+	deadline := time.Now().Add(s.cfg.ShutdownTimeout)
+	sctx, cancel := context.WithDeadline(context.Background(), deadline.Add(-s.cfg.ShutdownTimeout/6))
 	defer cancel()
 	s.closeStreams()
 	err := hs.Shutdown(sctx)
+	if err != nil {
+		// Time is up: fail the reads and writes of the requests still
+		// running, and end their contexts, so that their handlers return.
+		cutOff()
+		_ = hs.Close()
+		err = fmt.Errorf("shutdown: requests still running after %s were cut off: %w", s.cfg.ShutdownTimeout*5/6, err)
+	}
 	serr := <-errc
 	// Commit and answer what is queued, refuse what comes after (503),
-	// then wait for the handlers still running (reads and writes are
-	// bounded by the server's timeouts), even when hs.Shutdown gave up on
-	// its timeout: the caller never closes the store under a request. A
-	// request whose handler starts after that is refused without
-	// touching the store.
+	// then wait for the handlers still running: the caller closes the
+	// store next, and should not under a request. A request whose handler
+	// starts after that is refused without touching the store.
 	s.Stop()
-	s.inflight.close()
+	if n := s.inflight.close(time.Until(deadline)); n > 0 {
+		err = errors.Join(err, fmt.Errorf("shutdown: %d request handlers still running after %s", n, s.cfg.ShutdownTimeout))
+	}
 	if serr != nil && !errors.Is(serr, http.ErrServerClosed) {
 		return serr
 	}
-	if err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	return nil
+	return err
 }
 
 func wake(ch chan struct{}) {
@@ -257,13 +278,11 @@ type tracker struct {
 	mu     sync.Mutex
 	n      int
 	closed bool
-	idle   *sync.Cond
+	idle   chan struct{} // closed once closed and no handler runs
 }
 
 func newTracker() *tracker {
-	t := &tracker{}
-	t.idle = sync.NewCond(&t.mu)
-	return t
+	return &tracker{idle: make(chan struct{})}
 }
 
 // enter counts a handler in; it reports false once the tracker is closed.
@@ -279,11 +298,11 @@ func (t *tracker) enter() bool {
 
 func (t *tracker) leave() {
 	t.mu.Lock()
+	defer t.mu.Unlock()
 	t.n--
-	if t.n == 0 {
-		t.idle.Broadcast()
+	if t.n == 0 && t.closed {
+		close(t.idle)
 	}
-	t.mu.Unlock()
 }
 
 // running is the number of handlers running now.
@@ -293,12 +312,26 @@ func (t *tracker) running() int {
 	return t.n
 }
 
-// close admits no more handlers and returns once none is running.
-func (t *tracker) close() {
+// close admits no more handlers and waits, at most for timeout, until none
+// is running. It returns how many still run (0: all returned). Call it once.
+func (t *tracker) close(timeout time.Duration) int {
 	t.mu.Lock()
 	t.closed = true
-	for t.n > 0 {
-		t.idle.Wait()
+	if t.n == 0 {
+		close(t.idle)
 	}
 	t.mu.Unlock()
+	timer := time.NewTimer(max(timeout, 0))
+	defer timer.Stop()
+	select {
+	case <-t.idle:
+		return 0
+	case <-timer.C:
+	}
+	select {
+	case <-t.idle:
+		return 0
+	default:
+		return t.running()
+	}
 }

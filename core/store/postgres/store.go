@@ -9,8 +9,11 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"net"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -42,7 +45,9 @@ const MaxConns = 16
 func Open(ctx context.Context, databaseURL string) (*Store, error) {
 	cfg, err := pgx.ParseConfig(databaseURL)
 	if err != nil {
-		return nil, fmt.Errorf("open store: --database-url: %w", err)
+		// Not err itself: pgx hides the password in only some of the
+		// strings it cannot parse.
+		return nil, errors.New("open store: --database-url cannot be parsed: use postgres://USER:PASSWORD@HOST:5432/DB or host=HOST user=USER password=PASSWORD dbname=DB")
 	}
 	db := stdlib.OpenDB(*cfg)
 	db.SetMaxOpenConns(MaxConns)
@@ -59,14 +64,22 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 	return &Store{Store: sqlstore.New(sqlstore.Postgres, db, db)}, nil
 }
 
-// Redact returns databaseURL without its password, to show in messages.
+// Redact returns what databaseURL connects to, as a URL with the user,
+// host, port and database only, to show in messages: never its password,
+// in whatever form the string gives it (postgres://user:password@...,
+// ?password=..., or a key=value string, quoted or not). A password is
+// shown as xxxxx; a string Open cannot parse is not shown at all.
 func Redact(databaseURL string) string {
-	u, err := url.Parse(databaseURL)
-	if err != nil || u.User == nil {
-		return databaseURL
+	cfg, err := pgx.ParseConfig(databaseURL)
+	if err != nil {
+		return "(the --database-url, which cannot be parsed)"
 	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	u := url.URL{Scheme: "postgres", Host: net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port))), Path: "/" + cfg.Database}
+	switch {
+	case cfg.Password != "":
+		u.User = url.UserPassword(cfg.User, "xxxxx")
+	case cfg.User != "":
+		u.User = url.User(cfg.User)
 	}
 	return u.String()
 }

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -55,9 +56,39 @@ func TestNewerSchema(t *testing.T) {
 	assert.True(t, errors.Is(err, ErrNewerSchema), "%v", err)
 }
 
+// TestRedact: no form of connection string shows its password.
 func TestRedact(t *testing.T) {
-	assert.Equal(t, "postgres://u:xxxxx@h/db", Redact("postgres://u:secret@h/db"))
-	assert.Equal(t, "postgres://u@h/db", Redact("postgres://u@h/db"))
+	t.Setenv("PGPASSWORD", "")
+	t.Setenv("PGPASSFILE", filepath.Join(t.TempDir(), "none"))
+	for _, tc := range []struct{ in, want string }{
+		{"postgres://u:s3cr3t@h/db", "postgres://u:xxxxx@h:5432/db"},
+		{"postgresql://u:s3cr3t@h:6543/db?sslmode=disable", "postgres://u:xxxxx@h:6543/db"},
+		{"postgres://u@h/db?password=s3cr3t&sslmode=disable", "postgres://u:xxxxx@h:5432/db"},
+		{"postgres://u@h/db", "postgres://u@h:5432/db"},
+		{"host=127.0.0.1 user=postgres password=s3cr3t dbname=x sslmode=disable", "postgres://postgres:xxxxx@127.0.0.1:5432/x"},
+		{"host=h user=u password='s3 cr3t' dbname=x", "postgres://u:xxxxx@h:5432/x"},
+		{`host=h user=u password='s3\'cr3t' dbname=x`, "postgres://u:xxxxx@h:5432/x"},
+		{"host=h user=u password = s3cr3t dbname=x", "postgres://u:xxxxx@h:5432/x"},
+		{"host=h user=u password=s3cr3t port=notaport", "(the --database-url, which cannot be parsed)"},
+		{"postgres://u:s3cr3t@h:x/db", "(the --database-url, which cannot be parsed)"},
+	} {
+		t.Run(tc.in, func(t *testing.T) {
+			got := Redact(tc.in)
+			assert.Equal(t, tc.want, got)
+			assert.NotContains(t, got, "cr3t")
+		})
+	}
+}
+
+// TestOpenParseErrorHidesPassword: pgx's own message shows the password
+// of some strings it cannot parse; Open's does not.
+func TestOpenParseErrorHidesPassword(t *testing.T) {
+	for _, in := range []string{"host=h password = s3cr3t port=x", "postgres://u:s3cr3t@h:x/db"} {
+		_, err := Open(context.Background(), in)
+		require.Error(t, err)
+		assert.NotContains(t, err.Error(), "s3cr3t")
+		assert.Contains(t, err.Error(), "--database-url")
+	}
 }
 
 // TestChangeMarkUnknown: other servers write to a PostgreSQL database too,

@@ -30,23 +30,30 @@ import (
 // process (a backup, the sqlite3 shell) before it fails with SQLITE_BUSY.
 const busyTimeoutMS = 10_000
 
-// ErrNewerSchema is returned (wrapped) by Open when the database was
-// written by a newer Pakyas.
+// ErrNewerSchema is returned (wrapped) by Open and OpenReadOnly when the
+// database was written by a newer Pakyas.
 var ErrNewerSchema = sqlstore.ErrNewerSchema
+
+// ErrOlderSchema is returned (wrapped) by OpenReadOnly when the database
+// was written by an older Pakyas (Open would migrate it).
+var ErrOlderSchema = sqlstore.ErrOlderSchema
 
 // Store is a core.Store kept in one SQLite database file. It is safe for
 // concurrent use.
 type Store struct {
 	*sqlstore.Store
 	path string
+	lock *os.File // held while the store is open; nil: none
 }
 
 var _ core.Store = (*Store)(nil)
 
 // Open opens the database at path, creating it and its directory (0700)
 // when missing, and brings its schema up to date. It fails when the
-// database was written by a newer Pakyas (see ErrNewerSchema).
-func Open(ctx context.Context, path string) (*Store, error) {
+// database was written by a newer Pakyas (see ErrNewerSchema), and while
+// OpenReadOnly has it (ErrInUse). Several stores, in one process or
+// several, may have one database open.
+func Open(ctx context.Context, path string) (st *Store, err error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
@@ -57,6 +64,15 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err := private(abs); err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
+	lock, err := lockShared(abs)
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			lock.Close()
+		}
+	}()
 
 	// _txlock=immediate: every write transaction takes the write lock at
 	// BEGIN, so it cannot fail later when upgrading a read lock.
@@ -92,9 +108,67 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		read.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	st := sqlstore.New(sqlstore.SQLite, write, read)
-	st.CountWriteConnections(conns.n.Load)
-	return &Store{Store: st, path: abs}, nil
+	sst := sqlstore.New(sqlstore.SQLite, write, read)
+	sst.CountWriteConnections(conns.n.Load)
+	return &Store{Store: sst, path: abs, lock: lock}, nil
+}
+
+// OpenReadOnly opens the existing database at path for reading, leaving
+// it as it is: it creates, migrates and chmods nothing, and holds a lock
+// that keeps Open out until Close, so the data does not change under it
+// (its write methods fail). It fails when the database does not exist,
+// when an Open store has it (ErrInUse: a running server), and when its
+// schema is not the one this binary migrates to (ErrOlderSchema,
+// ErrNewerSchema).
+func OpenReadOnly(ctx context.Context, path string) (st *Store, err error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	if _, err := os.Stat(abs); err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	lock, err := lockExclusive(abs)
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil && lock != nil {
+			lock.Close()
+		}
+	}()
+	db, err := sql.Open("sqlite", readOnlyDSN(abs))
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	if err := sqlstore.CheckSchema(ctx, db, sqlstore.SQLite); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	return &Store{Store: sqlstore.New(sqlstore.SQLite, db, db), path: abs, lock: lock}, nil
+}
+
+// readOnlyDSN is dsn for OpenReadOnly. With no write-ahead log beside the
+// database (the server stopped cleanly), the file is opened immutable:
+// SQLite then creates no -wal and -shm files either. (The lock keeps
+// servers of this version out while it is open.) With one, SQLite reads
+// it too, as it must: it holds committed data.
+func readOnlyDSN(path string) string {
+	u := url.URL{Path: path}
+	s := "file:" + u.EscapedPath() + "?mode=ro" + fmt.Sprintf("&_pragma=busy_timeout(%d)", busyTimeoutMS)
+	if _, err := os.Stat(path + "-wal"); errors.Is(err, fs.ErrNotExist) {
+		s += "&immutable=1"
+	}
+	return s
+}
+
+// Close closes the store and releases its lock.
+func (s *Store) Close() error {
+	err := s.Store.Close()
+	if s.lock != nil {
+		s.lock.Close()
+	}
+	return err
 }
 
 // countingConnector counts the connections it opens: the write pool may

@@ -31,6 +31,8 @@ type Dialect struct {
 	// migrationLock is run first in the migration transaction, so two
 	// processes starting at once migrate one after the other.
 	migrationLock string
+	// hasTable counts the tables named ? in the current schema (0 or 1).
+	hasTable string
 
 	conflict, missingRef, retryable func(error) bool
 	// constraint names the rule a conflict broke, with its columns.
@@ -44,7 +46,8 @@ type rewrite struct {
 
 // SQLite is the embedded database (modernc.org/sqlite).
 var SQLite = &Dialect{
-	Name: "sqlite",
+	Name:     "sqlite",
+	hasTable: `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?`,
 	conflict: func(err error) bool {
 		c := sqliteCode(err)
 		return c == sqlite3.SQLITE_CONSTRAINT_UNIQUE || c == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
@@ -70,6 +73,7 @@ var Postgres = &Dialect{
 	lockRows: true,
 	// Any constant shared by every pakyas: "pakyas" in ASCII.
 	migrationLock: "SELECT pg_advisory_xact_lock(112971684464627)",
+	hasTable:      `SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ?`,
 	conflict:      func(err error) bool { return pgCode(err) == "23505" }, // unique_violation
 	missingRef:    func(err error) bool { return pgCode(err) == "23503" }, // foreign_key_violation
 	retryable: func(err error) bool {

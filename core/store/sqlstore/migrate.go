@@ -21,6 +21,10 @@ var migrationFS embed.FS
 // Pakyas, and an older one must not guess at its tables.
 var ErrNewerSchema = errors.New("database schema is newer than this binary")
 
+// ErrOlderSchema is returned (wrapped) by CheckSchema when the database
+// lacks migrations this binary has: it was written by an older Pakyas.
+var ErrOlderSchema = errors.New("database schema is older than this binary")
+
 // migration is one embedded schema change, migrations/NNNN_name.sql.
 type migration struct {
 	version int
@@ -142,8 +146,47 @@ func applyMigrations(ctx context.Context, db *sql.DB, d *Dialect, ms []migration
 	return nil
 }
 
+// CheckSchema reports, without changing db, whether its schema is the one
+// this binary migrates to: nil, or an error wrapping ErrOlderSchema (a
+// migration is missing, or db has no schema at all) or ErrNewerSchema.
+func CheckSchema(ctx context.Context, db *sql.DB, d *Dialect) error {
+	ms, err := migrations(d)
+	if err != nil {
+		return err
+	}
+	latest := ms[len(ms)-1].version
+	var tables int
+	if err := db.QueryRowContext(ctx, d.SQL(d.hasTable), "schema_migrations").Scan(&tables); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if tables == 0 {
+		return fmt.Errorf("%w (no Pakyas schema, this binary migrates to version %d)", ErrOlderSchema, latest)
+	}
+	applied, err := appliedVersions(ctx, db)
+	if err != nil {
+		return err
+	}
+	done := make(map[int]bool, len(applied))
+	for _, v := range applied {
+		done[v] = true
+	}
+	for _, v := range applied {
+		if !slices.ContainsFunc(ms, func(m migration) bool { return m.version == v }) {
+			return fmt.Errorf("%w (version %d, this binary knows up to %d)", ErrNewerSchema, v, latest)
+		}
+	}
+	for _, m := range ms {
+		if !done[m.version] {
+			return fmt.Errorf("%w (it lacks migration %s, this binary migrates to version %d)", ErrOlderSchema, m.name, latest)
+		}
+	}
+	return nil
+}
+
 // appliedVersions returns the versions recorded in schema_migrations.
-func appliedVersions(ctx context.Context, tx *sql.Tx) ([]int, error) {
+func appliedVersions(ctx context.Context, tx interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}) ([]int, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT version FROM schema_migrations ORDER BY version`)
 	if err != nil {
 		return nil, fmt.Errorf("migrate: read versions: %w", err)

@@ -1,0 +1,61 @@
+package sqlite
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+)
+
+// ErrInUse is returned (wrapped) by Open when OpenReadOnly has the
+// database, and by OpenReadOnly when an Open store (a running server)
+// has it.
+var ErrInUse = errors.New("the database is in use by another process")
+
+// lockPath is the lock file of the database at path. A Store from Open
+// holds a shared lock on it while it is open, one from OpenReadOnly an
+// exclusive one: SQLite's own locks are held only during transactions,
+// and say nothing of a server between two of them.
+func lockPath(path string) string { return path + ".lock" }
+
+// lockShared takes the shared lock of an Open store, creating the lock
+// file (0600) when missing; close the file returned to release it.
+func lockShared(path string) (*os.File, error) {
+	f, err := os.OpenFile(lockPath(path), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("lock: %w", err)
+	}
+	ok, err := lockFile(f, false)
+	switch {
+	case err != nil:
+		f.Close()
+		return nil, fmt.Errorf("lock %s: %w", lockPath(path), err)
+	case !ok:
+		f.Close()
+		return nil, fmt.Errorf("%w: `pakyas server copy` is reading it", ErrInUse)
+	}
+	return f, nil
+}
+
+// lockExclusive takes the exclusive lock of an OpenReadOnly store. It
+// does not create the lock file: no store has been opened by Open since
+// it was removed, or ever, when it is missing (then it returns nil).
+func lockExclusive(path string) (*os.File, error) {
+	f, err := os.Open(lockPath(path))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("lock: %w", err)
+	}
+	ok, err := lockFile(f, true)
+	switch {
+	case err != nil:
+		f.Close()
+		return nil, fmt.Errorf("lock %s: %w", lockPath(path), err)
+	case !ok:
+		f.Close()
+		return nil, fmt.Errorf("%w: a running pakyas server (or another command) has it open", ErrInUse)
+	}
+	return f, nil
+}
