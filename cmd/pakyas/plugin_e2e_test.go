@@ -152,6 +152,7 @@ func TestBrokenSettingsStillNotifyTargets(t *testing.T) {
 		if migration {
 			assert.Equal(t, 5, r.code, "the job's code: an external monitor took the finish\n%s", r)
 			assert.Contains(t, r.stderr, "external monitor succeeded (migration mode)", "%s", r)
+			assert.NotContains(t, r.stderr, `\n`, "the warning is one line")
 		} else {
 			assert.Equal(t, exitMonitoring, r.code, "%s", r)
 		}

@@ -151,13 +151,19 @@ func wrapped(cmd string) (bool, string) {
 	for i < len(w) && (assignment(w[i]) || w[i] == "env" || (i > 0 && w[i-1] == "env" && strings.HasPrefix(w[i], "-"))) {
 		i++
 	}
-	if i >= len(w) || !strings.HasPrefix(path.Base(w[i]), "pakyas") {
+	if i >= len(w) {
+		return false, ""
+	}
+	// pakyas itself, whatever it runs; a build named pakyas-something
+	// (and not, say, a pakyas-report.sh of the user's) only as monitor.
+	name := strings.TrimSuffix(path.Base(w[i]), ".exe")
+	if name != "pakyas" && !strings.HasPrefix(name, "pakyas-") {
 		return false, ""
 	}
 	args := w[i+1:]
 	m := slices.Index(args, "monitor")
 	if end := slices.Index(args, "--"); m < 0 || (end >= 0 && end < m) {
-		return true, ""
+		return name == "pakyas", ""
 	}
 	// The slug is monitor's one argument: the first word that is not a
 	// flag nor the value of one (a flag of those that take one, given

@@ -102,6 +102,8 @@ func TestWrapped(t *testing.T) {
 		{"pakyas spool flush", true, ""},
 		{"pakyas ping nightly && echo ok", true, ""},
 		{"/opt/backup.sh monitor", false, ""},
+		{"/usr/local/bin/pakyas-report.sh --daily", false, ""},
+		{"pakyasctl monitor x -- y", false, ""},
 		{"LANG=C /bin/echo pakyas monitor x", false, ""},
 		{"echo x; pakyas monitor y -- z", false, ""},
 	} {

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/pakyas/pakyas/core"
@@ -30,7 +31,10 @@ func Cause(err error) error {
 // signal but an external target did and migration mode let the job's exit
 // code stand.
 func MigrationWarning(err error) string {
-	return fmt.Sprintf("Warning: Pakyas ping failed (%v), but external monitor succeeded (migration mode)", Cause(err))
+	// One line: the reason's first, without its hint (said already, or
+	// not needed to read the warning).
+	why, _, _ := strings.Cut(core.ErrorText(Cause(err)), "\n")
+	return fmt.Sprintf("Warning: Pakyas ping failed (%s), but external monitor succeeded (migration mode)", why)
 }
 
 // Log prints pakyas's own lines while it reports a job or a signal:

@@ -148,6 +148,7 @@ func applyCheckInput(c *core.Check, in api.CheckInput) error {
 		}
 		c.PublicID = id
 	}
+	oldSlug := c.Slug
 	if in.Slug != nil {
 		c.Slug = *in.Slug
 	} else if c.Slug == "" {
@@ -160,7 +161,7 @@ func applyCheckInput(c *core.Check, in api.CheckInput) error {
 		return invalid("invalid slug %q: use 1 to 100 lowercase letters, digits, '-' and '_'", c.Slug).
 			WithHint("e.g. --slug nightly-backup (no spaces, dots or capitals)")
 	}
-	if c.Slug == projectBadge && (in.Slug != nil || c.ID == "") {
+	if c.Slug == projectBadge && oldSlug != projectBadge { // a check made before the slug was reserved keeps it
 		return invalid("the slug %q is reserved: /badge/<key>/%s.svg is the project's badge", c.Slug, projectBadge).
 			WithHint("choose another slug, e.g. --slug all-jobs")
 	}
