@@ -233,3 +233,24 @@ func Slugify(name string) string {
 	}
 	return out
 }
+
+// CanonicalUUID reports whether s is a UUID in its canonical text form:
+// 8-4-4-4-12 hex digits with dashes, lowercase unless upper allows capitals.
+func CanonicalUUID(s string, upper bool) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case i == 8 || i == 13 || i == 18 || i == 23:
+			if c != '-' {
+				return false
+			}
+		case c >= '0' && c <= '9', c >= 'a' && c <= 'f', upper && c >= 'A' && c <= 'F':
+		default:
+			return false
+		}
+	}
+	return true
+}

@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/pelletier/go-toml/v2/unstable"
+
+	"github.com/pakyas/pakyas/core"
 )
 
 // ExternalFileName is the name of the external monitors file inside
@@ -315,20 +317,8 @@ func tomlKind(v any) string {
 // a public ID (a UUID) in lower case, as pakyas passes it whatever case
 // it was given in; a slug as it is.
 func CheckKey(key string) string {
-	if len(key) != 36 {
-		return key
+	if core.CanonicalUUID(key, true) {
+		return strings.ToLower(key)
 	}
-	for i := 0; i < len(key); i++ {
-		c := key[i]
-		switch {
-		case i == 8 || i == 13 || i == 18 || i == 23:
-			if c != '-' {
-				return key
-			}
-		case '0' <= c && c <= '9', 'a' <= c && c <= 'f', 'A' <= c && c <= 'F':
-		default:
-			return key
-		}
-	}
-	return strings.ToLower(key)
+	return key
 }

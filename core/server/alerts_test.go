@@ -34,6 +34,30 @@ func (e bounceEnv) api(action string) {
 	require.Equal(e.t, http.StatusOK, code, "%s", body)
 }
 
+// alertEnv is setup with a webhook channel taking every alert of the
+// organization, and a bounceEnv on its check.
+func alertEnv(t *testing.T) (bounceEnv, *api.Client, *testutil.Receiver) {
+	t.Helper()
+	srv, c, p, ch := setup(t)
+	hook := testutil.NewReceiver(t, http.StatusOK)
+	_, err := c.CreateChannel(context.Background(), p.OrgID, api.ChannelInput{Name: "ops", Kind: "webhook", Target: hook.URL})
+	require.NoError(t, err)
+	return bounceEnv{t: t, srv: srv, check: ch, start: srv.Clock.Now()}, c, hook
+}
+
+// alerted delivers the alerts due and returns each one's transition, as
+// "from->to".
+func (e bounceEnv) alerted(hook *testutil.Receiver) []string {
+	e.t.Helper()
+	_, err := e.srv.DeliverAlerts(context.Background())
+	require.NoError(e.t, err)
+	var got []string
+	for _, r := range hook.Drain() {
+		got = append(got, alertTo(e.t, r))
+	}
+	return got
+}
+
 func (e bounceEnv) eval() {
 	e.t.Helper()
 	_, err := e.srv.EvaluateDue(context.Background())
@@ -79,21 +103,12 @@ func TestNoAlertForABounce(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ctx := context.Background()
-			srv, c, p, ch := setup(t)
-			hook := testutil.NewReceiver(t, http.StatusOK)
-			_, err := c.CreateChannel(ctx, p.OrgID, api.ChannelInput{Name: "ops", Kind: "webhook", Target: hook.URL})
-			require.NoError(t, err)
-			tt.steps(bounceEnv{t: t, srv: srv, check: ch, start: srv.Clock.Now()})
-			_, err = srv.DeliverAlerts(ctx)
-			require.NoError(t, err)
-			var got []string
-			for _, r := range hook.Drain() {
-				got = append(got, alertTo(t, r))
-			}
+			e, c, hook := alertEnv(t)
+			tt.steps(e)
+			got := e.alerted(hook)
 			require.Len(t, got, 1, "one alert into %s, none for the bounce: %v", tt.want, got)
 			assert.Contains(t, got[0], "->"+tt.want)
-			assert.Equal(t, tt.want, status(t, c, ch.ID).SettledStatus)
+			assert.Equal(t, tt.want, status(t, c, e.check.ID).SettledStatus)
 		})
 	}
 }
@@ -104,12 +119,7 @@ func TestNoAlertForABounce(t *testing.T) {
 // recovers (one alert into overrunning, one recovery) and the timeline says
 // why, instead of staying overrunning forever.
 func TestCrashedRunGivenUp(t *testing.T) {
-	ctx := context.Background()
-	srv, c, p, ch := setup(t)
-	hook := testutil.NewReceiver(t, http.StatusOK)
-	_, err := c.CreateChannel(ctx, p.OrgID, api.ChannelInput{Name: "ops", Kind: "webhook", Target: hook.URL})
-	require.NoError(t, err)
-	e := bounceEnv{t: t, srv: srv, check: ch, start: srv.Clock.Now()}
+	e, c, hook := alertEnv(t)
 	a, b := uuid.NewString(), uuid.NewString()
 	e.ping("/start?rid=" + a)
 	e.srv.Clock.Add(6 * time.Minute) // max runtime = grace = 5m
@@ -117,14 +127,8 @@ func TestCrashedRunGivenUp(t *testing.T) {
 	e.ping("/start?rid=" + b)
 	e.srv.Clock.Add(time.Second)
 	e.ping("?rid=" + b)
-	_, err = srv.DeliverAlerts(ctx)
-	require.NoError(t, err)
-	var got []string
-	for _, r := range hook.Drain() {
-		got = append(got, alertTo(t, r))
-	}
-	assert.Equal(t, []string{"new->overrunning", "overrunning->up"}, got)
-	shown := status(t, c, ch.ID)
+	assert.Equal(t, []string{"new->overrunning", "overrunning->up"}, e.alerted(hook))
+	shown := status(t, c, e.check.ID)
 	assert.Equal(t, "up", shown.Status)
 	assert.Empty(t, shown.OpenRuns)
 	var note string
@@ -159,29 +163,18 @@ func TestSignalAfterTimedPause(t *testing.T) {
 				order = "evaluation first"
 			}
 			t.Run(tt.name+", "+order, func(t *testing.T) {
-				ctx := context.Background()
-				srv, c, p, ch := setup(t)
-				hook := testutil.NewReceiver(t, http.StatusOK)
-				_, err := c.CreateChannel(ctx, p.OrgID, api.ChannelInput{Name: "ops", Kind: "webhook", Target: hook.URL})
-				require.NoError(t, err)
-				e := bounceEnv{t: t, srv: srv, check: ch, start: srv.Clock.Now()}
+				e, c, hook := alertEnv(t)
 				e.ping(tt.before)
-				_, err = c.PauseCheckWith(ctx, ch.ID, api.PauseInput{For: 1800})
+				_, err := c.PauseCheckWith(context.Background(), e.check.ID, api.PauseInput{For: 1800})
 				require.NoError(t, err)
-				srv.Clock.Add(31 * time.Minute)
+				e.srv.Clock.Add(31 * time.Minute)
 				if evalFirst {
 					e.eval()
 				}
 				e.ping(tt.after)
 				e.eval()
-				_, err = srv.DeliverAlerts(ctx)
-				require.NoError(t, err)
-				var got []string
-				for _, r := range hook.Drain() {
-					got = append(got, alertTo(t, r))
-				}
-				assert.Equal(t, tt.want, got)
-				assert.NotEqual(t, "paused", status(t, c, ch.ID).Status)
+				assert.Equal(t, tt.want, e.alerted(hook))
+				assert.NotEqual(t, "paused", status(t, c, e.check.ID).Status)
 			})
 		}
 	}

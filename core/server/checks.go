@@ -143,7 +143,7 @@ func applyCheckInput(c *core.Check, in api.CheckInput) error {
 	}
 	if in.PublicID != nil {
 		id := strings.ToLower(strings.TrimSpace(*in.PublicID))
-		if !canonicalUUID(id, false) {
+		if !core.CanonicalUUID(id, false) {
 			return invalid("invalid public_id %q: a public ID is a UUID like 550e8400-e29b-41d4-a716-446655440000", *in.PublicID)
 		}
 		c.PublicID = id

@@ -14,6 +14,7 @@ import (
 	"github.com/pakyas/pakyas/core"
 	"github.com/pakyas/pakyas/core/store/postgres"
 	"github.com/pakyas/pakyas/core/store/postgres/pgtest"
+	"github.com/pakyas/pakyas/internal/testutil/files"
 )
 
 // TestCopyToPostgres: a server's data directory is copied, and the key
@@ -62,10 +63,10 @@ func TestCopyLeavesDataDir(t *testing.T) {
 
 	db := filepath.Join(dir, DBFile)
 	require.NoError(t, os.Chmod(db, 0o640)) // as a restore from a backup may leave it
-	before := dirFiles(t, dir)
+	before := files.Snapshot(t, dir)
 	_, err = CopyToPostgres(ctx, dir, url)
 	require.NoError(t, err)
-	assert.Equal(t, before, dirFiles(t, dir))
+	assert.Equal(t, before, files.Snapshot(t, dir))
 
 	// A directory of an older server: not upgraded behind its back.
 	raw, err := sql.Open("sqlite", "file:"+db)
@@ -73,26 +74,10 @@ func TestCopyLeavesDataDir(t *testing.T) {
 	_, err = raw.Exec("DELETE FROM schema_migrations WHERE version = (SELECT max(version) FROM schema_migrations)")
 	require.NoError(t, err)
 	require.NoError(t, raw.Close())
-	before = dirFiles(t, dir)
+	before = files.Snapshot(t, dir)
 	_, err = CopyToPostgres(ctx, dir, pgtest.URL(t))
 	assert.Equal(t, core.EINVALID, core.ErrorCode(err), "%v", err)
 	assert.Contains(t, err.Error(), "older")
 	assert.Contains(t, err.Error(), "pakyas server --data-dir")
-	assert.Equal(t, before, dirFiles(t, dir))
-}
-
-// dirFiles is every file of dir: its mode and its bytes.
-func dirFiles(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	es, err := os.ReadDir(dir)
-	require.NoError(t, err)
-	for _, e := range es {
-		fi, err := e.Info()
-		require.NoError(t, err)
-		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
-		require.NoError(t, err)
-		out[e.Name()] = fi.Mode().String() + " " + string(b)
-	}
-	return out
+	assert.Equal(t, before, files.Snapshot(t, dir))
 }

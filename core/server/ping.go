@@ -28,7 +28,7 @@ func (s *Server) handlePing(w http.ResponseWriter, r *http.Request) {
 // /ping/<ping-key>/<slug>, as healthchecks' URL patterns resolve them.
 func (s *Server) handlePing2(w http.ResponseWriter, r *http.Request) {
 	a, b := r.PathValue("a"), r.PathValue("b")
-	if canonicalUUID(a, false) && pingAction(b) {
+	if core.CanonicalUUID(a, false) && pingAction(b) {
 		s.pingUUID(w, r, a, b)
 		return
 	}
@@ -54,34 +54,13 @@ func pingAction(s string) bool {
 	return s != "" && strings.Trim(s, "0123456789") == ""
 }
 
-// canonicalUUID reports whether s is a UUID in its canonical text form:
-// 8-4-4-4-12 hex digits with dashes, lowercase unless upper allows capitals.
-func canonicalUUID(s string, upper bool) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case i == 8 || i == 13 || i == 18 || i == 23:
-			if c != '-' {
-				return false
-			}
-		case c >= '0' && c <= '9', c >= 'a' && c <= 'f', upper && c >= 'A' && c <= 'F':
-		default:
-			return false
-		}
-	}
-	return true
-}
-
 // pingUUID records a ping of the check with that public ID. Like
 // healthchecks, an unknown check is 404 "not found" before anything about
 // the request is judged; a known one with an exit status over 255 is 400
 // "invalid url format", with a malformed rid 400 "invalid uuid format".
 func (s *Server) pingUUID(w http.ResponseWriter, r *http.Request, publicID, action string) {
 	noCache(w)
-	if !canonicalUUID(publicID, false) {
+	if !core.CanonicalUUID(publicID, false) {
 		pingText(w, r, http.StatusNotFound, "not found")
 		return
 	}
@@ -200,7 +179,7 @@ func (s *Server) parsePing(r *http.Request, action string) (core.Signal, error) 
 		// since 2025); the last one when repeated; stored in lowercase so
 		// a start and its finish pair up.
 		rid := rids[len(rids)-1]
-		if !canonicalUUID(rid, true) {
+		if !core.CanonicalUUID(rid, true) {
 			return sig, invalid("invalid uuid format")
 		}
 		sig.RunID = strings.ToLower(rid)

@@ -12,23 +12,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pakyas/pakyas/core"
+	"github.com/pakyas/pakyas/internal/testutil/files"
 )
-
-// snapshot is every file of dir: its mode and its bytes.
-func snapshot(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	es, err := os.ReadDir(dir)
-	require.NoError(t, err)
-	for _, e := range es {
-		fi, err := e.Info()
-		require.NoError(t, err)
-		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
-		require.NoError(t, err)
-		out[e.Name()] = fi.Mode().String() + " " + string(b)
-	}
-	return out
-}
 
 // seeded returns the path of a closed database holding one user, whose
 // file is 0640, as a careless backup restore might leave it.
@@ -54,7 +39,7 @@ func seeded(t *testing.T, schema string) string {
 func TestOpenReadOnly(t *testing.T) {
 	ctx := context.Background()
 	path := seeded(t, "")
-	before := snapshot(t, filepath.Dir(path))
+	before := files.Snapshot(t, filepath.Dir(path))
 
 	s, err := OpenReadOnly(ctx, path)
 	require.NoError(t, err)
@@ -64,7 +49,7 @@ func TestOpenReadOnly(t *testing.T) {
 	assert.Error(t, s.CreateUser(ctx, &core.User{ID: "u2", Email: "b@example.com"}), "read only")
 	require.NoError(t, s.Close())
 
-	assert.Equal(t, before, snapshot(t, filepath.Dir(path)))
+	assert.Equal(t, before, files.Snapshot(t, filepath.Dir(path)))
 
 	_, err = OpenReadOnly(ctx, filepath.Join(t.TempDir(), "none.db"))
 	assert.ErrorIs(t, err, os.ErrNotExist)
@@ -82,10 +67,10 @@ func TestOpenReadOnlySchema(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			path := seeded(t, tc.schema)
-			before := snapshot(t, filepath.Dir(path))
+			before := files.Snapshot(t, filepath.Dir(path))
 			_, err := OpenReadOnly(context.Background(), path)
 			assert.ErrorIs(t, err, tc.want)
-			assert.Equal(t, before, snapshot(t, filepath.Dir(path)))
+			assert.Equal(t, before, files.Snapshot(t, filepath.Dir(path)))
 		})
 	}
 	t.Run("empty file", func(t *testing.T) {
