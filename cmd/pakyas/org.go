@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/pakyas/pakyas/core/api"
 	"github.com/pakyas/pakyas/core/config"
 	"github.com/pakyas/pakyas/core/console"
 	"github.com/pakyas/pakyas/core/resolve"
@@ -80,11 +79,11 @@ func (e *env) orgSwitch(ctx context.Context, cmd *cli.Command) error {
 	// The saved project stays when it names one project of the new
 	// organization, saved as what names it alone there.
 	project := ""
-	if hits := projectsMatching(org, s.File.Project); len(hits) == 1 {
-		project = projectSelector(org, hits[0])
+	if hits := resolve.ProjectsNamed(org, s.File.Project); len(hits) == 1 {
+		project = resolve.ProjectSelection(org, hits[0])
 	}
 	keep := project != ""
-	err = s.Save(func(c *config.Config) { c.Org, c.Project = orgSelector(m, org), project })
+	err = s.Save(func(c *config.Config) { c.Org, c.Project = resolve.OrgSelection(m, org), project })
 	if err != nil {
 		return err
 	}
@@ -98,18 +97,6 @@ func (e *env) orgSwitch(ctx context.Context, cmd *cli.Command) error {
 		return o.JSON(org)
 	}
 	return nil
-}
-
-// projectsMatching returns the projects of org that sel names (none when
-// sel is empty).
-func projectsMatching(org *api.Org, sel string) []*api.Project {
-	var hits []*api.Project
-	for i := range org.Projects {
-		if p := &org.Projects[i]; sel != "" && resolve.Matches(sel, p.ID, p.Name, p.Slug) {
-			hits = append(hits, p)
-		}
-	}
-	return hits
 }
 
 func (e *env) orgCreate(ctx context.Context, cmd *cli.Command) error {

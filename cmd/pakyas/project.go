@@ -113,47 +113,15 @@ func (e *env) projectSwitch(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
-	err = s.Save(func(c *config.Config) { c.Org, c.Project = orgSelector(m, org), projectSelector(org, p) })
+	err = s.Save(func(c *config.Config) {
+		c.Org, c.Project = resolve.OrgSelection(m, org), resolve.ProjectSelection(org, p)
+	})
 	if err != nil {
 		return err
 	}
 	return e.output(s).show(projectRow{Project: *p, OrgName: org.Name}, func(o *output) {
 		o.printf("Switched to project %q in organization %q.\n", p.Name, org.Name)
 	})
-}
-
-// projectSelector returns what config.toml keeps to select p of org: see
-// selector. The saved organization narrows the search to its projects.
-func projectSelector(org *api.Org, p *api.Project) string {
-	return selector(p.ID, p.Name, p.Slug, func(sel string) int { return len(projectsMatching(org, sel)) })
-}
-
-// orgSelector returns what config.toml keeps to select org among those m
-// sees: see selector.
-func orgSelector(m *api.Me, org *api.Org) string {
-	return selector(org.ID, org.Name, org.Slug, func(sel string) int {
-		n := 0
-		for _, o := range m.Orgs {
-			if resolve.Matches(sel, o.ID, o.Name, o.Slug) {
-				n++
-			}
-		}
-		return n
-	})
-}
-
-// selector returns what to save for the object with id, name and slug: a
-// selection (ID, name or slug; resolve.Matches) must name it alone, or
-// every later command fails as ambiguous. Its name when that names it
-// alone (matches says how many objects sel names), for people reading
-// config.toml; else its slug; else its ID.
-func selector(id, name, slug string, matches func(sel string) int) string {
-	for _, sel := range []string{name, slug} {
-		if sel != "" && matches(sel) == 1 {
-			return sel
-		}
-	}
-	return id
 }
 
 func (e *env) projectCreate(ctx context.Context, cmd *cli.Command) error {

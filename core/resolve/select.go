@@ -226,3 +226,49 @@ func Current(apiURL string, m *api.Me, org, project config.Setting) Context {
 	out.Organization, out.Project = &oc, p
 	return out
 }
+
+// ProjectsNamed returns the projects of org that sel names (Matches; none
+// when sel is empty).
+func ProjectsNamed(org *api.Org, sel string) []*api.Project {
+	var hits []*api.Project
+	for i := range org.Projects {
+		if p := &org.Projects[i]; sel != "" && Matches(sel, p.ID, p.Name, p.Slug) {
+			hits = append(hits, p)
+		}
+	}
+	return hits
+}
+
+// ProjectSelection returns what config.toml keeps to select p of org (the
+// saved organization narrows the search to its projects): see selection.
+func ProjectSelection(org *api.Org, p *api.Project) string {
+	return selection(p.ID, p.Name, p.Slug, func(sel string) int { return len(ProjectsNamed(org, sel)) })
+}
+
+// OrgSelection returns what config.toml keeps to select org among those
+// m sees: see selection.
+func OrgSelection(m *api.Me, org *api.Org) string {
+	return selection(org.ID, org.Name, org.Slug, func(sel string) int {
+		n := 0
+		for _, o := range m.Orgs {
+			if Matches(sel, o.ID, o.Name, o.Slug) {
+				n++
+			}
+		}
+		return n
+	})
+}
+
+// selection returns what to save for the object with id, name and slug: a
+// selection (ID, name or slug; Matches) must name it alone, or every later
+// command fails as ambiguous. Its name when that names it alone (matches
+// says how many objects sel names), for people reading config.toml; else
+// its slug; else its ID.
+func selection(id, name, slug string, matches func(sel string) int) string {
+	for _, sel := range []string{name, slug} {
+		if sel != "" && matches(sel) == 1 {
+			return sel
+		}
+	}
+	return id
+}

@@ -97,3 +97,28 @@ func TestCurrent(t *testing.T) {
 	assert.Equal(t, "Acme", c.Organization.Name, "the only organization")
 	assert.Len(t, me.Orgs[0].Projects, 2, "m is not changed")
 }
+
+// TestSelection: what config.toml keeps names the object alone: its name
+// when nothing else has it as name or slug, else its slug, else its ID.
+func TestSelection(t *testing.T) {
+	org := &api.Org{ID: "o1", Name: "Acme", Slug: "acme", Projects: []api.Project{
+		{ID: "p1", Name: "delta", Slug: "delta2"}, // "delta" is also p2's slug
+		{ID: "p2", Name: "Alpha2", Slug: "delta"},
+		{ID: "p3", Name: "Web", Slug: "web"}, // p4's name is "web" too
+		{ID: "p4", Name: "web", Slug: "web-2"},
+		{ID: "p5", Name: "web-2", Slug: "ops"}, // p4's slug is "web-2"
+	}}
+	for i, want := range []string{"delta2", "Alpha2", "p3", "p4", "ops"} {
+		p := &org.Projects[i]
+		sel := ProjectSelection(org, p)
+		assert.Equal(t, want, sel, p.ID)
+		hits := ProjectsNamed(org, sel)
+		require.Len(t, hits, 1, "%s: %q names it alone", p.ID, sel)
+		assert.Equal(t, p.ID, hits[0].ID)
+	}
+	assert.Empty(t, ProjectsNamed(org, ""))
+
+	m := &api.Me{Orgs: []api.Org{*org, {ID: "o2", Name: "acme", Slug: "acme-2"}}}
+	assert.Equal(t, "o1", OrgSelection(m, &m.Orgs[0]), "its name and slug both name the other too")
+	assert.Equal(t, "acme-2", OrgSelection(m, &m.Orgs[1]))
+}
