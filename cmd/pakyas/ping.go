@@ -90,35 +90,32 @@ func (e *env) ping(ctx context.Context, cmd *cli.Command) error {
 		return err
 	}
 	key := orWord(slug, publicID)
-	s, err := e.settings(cmd)
-	if err != nil {
-		return e.pingUnconfigured(ctx, fv, key, sig, err)
-	}
-	c, err := e.pingClient(fv, s)
+	p, err := e.pingSetup(ctx, cmd, fv, slug, publicID)
 	if err != nil {
 		return err
 	}
+	defer p.x.Close()
 	if sig.Body, err = e.pingBody(fv); err != nil {
 		return err
 	}
 	sig.Host, _ = os.Hostname()
-	x, err := e.externals(ctx, fv, s, false, key)
-	if err != nil {
-		return err
-	}
-	defer x.Close()
-	log := &monitor.Log{W: e.stderr, Verbose: s.verbose}
-	d := e.files().Deliverer(s.Settings, c, slug, publicID, log)
-	d.External = x.host
-	del := d.Deliver(ctx, sig)
+	log := &monitor.Log{W: e.stderr, Verbose: p.s != nil && p.s.verbose}
+	del := p.d.Deliver(ctx, sig)
 	if !del.Delivered {
-		if monitor.Decide(monitor.Outcome{Delivered: false, MigrationMode: x.migration, ExternalDelivered: del.External}).Verdict == monitor.ReportedExternally {
+		reported := monitor.Decide(monitor.Outcome{Delivered: false, MigrationMode: p.x.migration, ExternalDelivered: del.External}).Verdict == monitor.ReportedExternally
+		switch {
+		case p.settingsErr != nil && !reported:
+			return p.settingsErr
+		case p.settingsErr != nil:
+			printError(e.stderr, p.settingsErr)
+		}
+		if reported {
 			log.Alert("%s", monitor.MigrationWarning(del.Err))
 			return nil
 		}
 		return del.Error()
 	}
-	o := e.output(s)
+	o := e.output(p.s)
 	log.Verbosef("%s signal for %s delivered in %d attempt(s)", spool.Describe(api.Ping{Kind: kind}), del.PublicID, del.Sent.Attempts)
 	if o.json {
 		return o.JSON(map[string]any{"check": key, "public_id": del.PublicID, "kind": orWord(kind, "success"), "attempts": del.Sent.Attempts})
@@ -134,29 +131,6 @@ func orWord(s, def string) string {
 	return s
 }
 
-// pingUnconfigured is ping when Pakyas's settings could not be read
-// (settingsErr): the signal cannot reach Pakyas, but the external
-// monitors still get it, and in migration mode one taking it makes the
-// ping succeed with a warning. Otherwise settingsErr is the answer.
-func (e *env) pingUnconfigured(ctx context.Context, fv flagValues, key string, sig monitor.Signal, settingsErr error) error {
-	x, err := e.externals(ctx, fv, nil, false, key)
-	if err != nil || x.host == nil {
-		return settingsErr
-	}
-	defer x.Close()
-	if sig.Body, err = e.pingBody(fv); err != nil {
-		return err
-	}
-	sig.Host, _ = os.Hostname()
-	del := monitor.Unconfigured(settingsErr, x.host).Deliver(ctx, sig)
-	if monitor.Decide(monitor.Outcome{Delivered: false, MigrationMode: x.migration, ExternalDelivered: del.External}).Verdict == monitor.ReportedExternally {
-		printError(e.stderr, settingsErr)
-		(&monitor.Log{W: e.stderr}).Alert("%s", monitor.MigrationWarning(settingsErr))
-		return nil
-	}
-	return settingsErr
-}
-
 // pingBody returns the message --message gives: the text, or with "-"
 // stdin to its end, of which the last core.MaxBodySize bytes are kept
 // (the end of a job's output says most).
@@ -170,4 +144,42 @@ func (e *env) pingBody(fv flagValues) ([]byte, error) {
 		return nil, fmt.Errorf("read the message from stdin: %w", err)
 	}
 	return tail.Bytes(), nil
+}
+
+// pinging is what a ping is delivered with.
+type pinging struct {
+	d *monitor.Deliverer
+	x *externalRun
+	s *settings
+	// settingsErr: Pakyas's settings could not be read, and d only
+	// notifies the external monitors (monitor.Unconfigured).
+	settingsErr error
+}
+
+// pingSetup returns what the ping of the check slug or publicID is
+// delivered with. When Pakyas's settings cannot be read, the external
+// monitors still get the signal (in migration mode one taking it makes
+// the ping succeed); with none to get it, the settings' error is the
+// answer.
+func (e *env) pingSetup(ctx context.Context, cmd *cli.Command, fv flagValues, slug, publicID string) (pinging, error) {
+	key := orWord(slug, publicID)
+	s, err := e.settings(cmd)
+	if err != nil {
+		x, xerr := e.externals(ctx, fv, nil, false, key)
+		if xerr != nil || x.host == nil {
+			return pinging{}, err
+		}
+		return pinging{d: monitor.Unconfigured(err, x.host), x: x, settingsErr: err}, nil
+	}
+	c, err := e.pingClient(fv, s)
+	if err != nil {
+		return pinging{}, err
+	}
+	x, err := e.externals(ctx, fv, s, false, key)
+	if err != nil {
+		return pinging{}, err
+	}
+	d := e.files().Deliverer(s.Settings, c, slug, publicID, &monitor.Log{W: e.stderr, Verbose: s.verbose})
+	d.External = x.host
+	return pinging{d: d, x: x, s: s}, nil
 }
