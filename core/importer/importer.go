@@ -159,8 +159,9 @@ func suffixed(slug string, n int) string {
 }
 
 // Apply carries the plan out in projectID: creates, updates, and pauses
-// or resumes as the service has the check, through client. A step that fails records its error and the rest go on;
-// the number of failed steps is returned.
+// or resumes as the service has the check, through client. A step that
+// fails records its error and the rest go on; the number of failed steps
+// is returned.
 func Apply(ctx context.Context, client *api.Client, projectID string, steps []Step) int {
 	failed := 0
 	for i := range steps {
