@@ -87,6 +87,16 @@ func (h *Host) send(ctx context.Context, r *running, prev <-chan struct{}, e tar
 		res.Err, res.Latency = fmt.Errorf("plugin did not start within the external timeout (%s)", h.opts.Timeout), time.Since(t0)
 		return res
 	}
+	// Wait for the previous event first, so that its answer (and, for a
+	// plugin that failed to start, the reason) is printed before this one.
+	if prev != nil {
+		select {
+		case <-prev:
+		case <-ctx.Done():
+			res.Err, res.Latency = fmt.Errorf("the previous event is still in flight after the external timeout (%s)", h.opts.Timeout), time.Since(t0)
+			return res
+		}
+	}
 	h.mu.Lock()
 	c, err, skip, said := r.client, r.err, r.skip, r.errSaid
 	if err != nil {
@@ -106,14 +116,6 @@ func (h *Host) send(ctx context.Context, r *running, prev <-chan struct{}, e tar
 	case c == nil:
 		res.Err = errors.New("closed")
 		return res
-	}
-	if prev != nil {
-		select {
-		case <-prev:
-		case <-ctx.Done():
-			res.Err, res.Latency = fmt.Errorf("the previous event is still in flight after the external timeout (%s)", h.opts.Timeout), time.Since(t0)
-			return res
-		}
 	}
 	out, err := c.Send(ctx, e)
 	res.Err, res.Message, res.Latency = err, out.Message, time.Since(t0)
