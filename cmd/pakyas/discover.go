@@ -100,9 +100,10 @@ func (e *env) discover(ctx context.Context, cmd *cli.Command) error {
 		case j.Skip != "":
 			d.Action, d.Why = "skip", j.Skip
 		default:
-			slug := crontab.Slug(j.Command)
+			base := crontab.Slug(j.Command)
+			slug := base
 			for n := 2; used[slug]; n++ {
-				slug = crontab.Slug(j.Command) + "-" + strconv.Itoa(n)
+				slug = importer.Suffixed(base, n)
 			}
 			used[slug] = true
 			d.Slug = slug

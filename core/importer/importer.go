@@ -117,7 +117,7 @@ type planner struct {
 func (p *planner) slugFor(s *Step) {
 	base := *s.Input.Slug
 	for n := 1; ; n++ {
-		slug := suffixed(base, n)
+		slug := Suffixed(base, n)
 		if p.slugs[slug] {
 			continue
 		}
@@ -145,9 +145,9 @@ func (p *planner) slugFor(s *Step) {
 	}
 }
 
-// suffixed returns slug for n == 1, else slug-n, cut short to stay a
-// valid slug (at most 100 bytes).
-func suffixed(slug string, n int) string {
+// Suffixed returns slug for n == 1, else slug-n, cut short to stay a
+// valid slug (at most 100 bytes): the one way Pakyas makes a slug unique.
+func Suffixed(slug string, n int) string {
 	if n == 1 {
 		return slug
 	}
