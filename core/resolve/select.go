@@ -155,7 +155,9 @@ func projectsNamed(orgs []api.Org, sel string) []orgProject {
 // after logging in with a key that sees m: the saved ones when they are
 // for the same server and the key sees them; else, when the key sees
 // exactly one project (in the saved organization, if it kept that), that
-// project, so it stays selected when more are created; else none.
+// project, so it stays selected when more are created, saved as
+// OrgSelection and ProjectSelection do (a name unless it could match
+// another one); else none.
 func AfterLogin(m *api.Me, sameServer bool, org, project string) (string, string) {
 	saved := func(v string) config.Setting { return config.Setting{Value: v, Source: config.FromFile} }
 	if !sameServer {
@@ -173,7 +175,7 @@ func AfterLogin(m *api.Me, sameServer bool, org, project string) (string, string
 	}
 	if project == "" {
 		if o, p, err := Select(m, saved(org), saved("")); err == nil {
-			org, project = o.Name, p.Name
+			org, project = OrgSelection(m, o), ProjectSelection(o, p)
 		}
 	}
 	return org, project

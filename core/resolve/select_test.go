@@ -122,3 +122,41 @@ func TestSelection(t *testing.T) {
 	assert.Equal(t, "o1", OrgSelection(m, &m.Orgs[0]), "its name and slug both name the other too")
 	assert.Equal(t, "acme-2", OrgSelection(m, &m.Orgs[1]))
 }
+
+// TestAfterLogin: what login saves selects the same organization and
+// project again, and never a name another organization also has.
+func TestAfterLogin(t *testing.T) {
+	twins := &api.Me{Orgs: []api.Org{
+		{ID: "o1", Name: "Acme", Slug: "acme", Projects: []api.Project{{ID: "p1", Name: "Web", Slug: "web"}}},
+		{ID: "o2", Name: "Acme", Slug: "acme-2"},
+	}}
+	two := &api.Me{Orgs: []api.Org{{ID: "o1", Name: "Acme", Slug: "acme", Projects: []api.Project{
+		{ID: "p1", Name: "Web", Slug: "web"}, {ID: "p2", Name: "Ops", Slug: "ops"}}}}}
+	tests := []struct {
+		name         string
+		me           *api.Me
+		same         bool
+		org, project string
+		wantOrg      string
+		wantProject  string
+	}{
+		{"the only project, in an organization whose name another has", twins, true, "", "", "o1", "Web"},
+		{"saved ones the key sees are kept", two, true, "Acme", "Ops", "Acme", "Ops"},
+		{"another server's selection is dropped", two, false, "Acme", "Ops", "", ""},
+		{"a saved project the key does not see is dropped", two, true, "Acme", "Gone", "", ""},
+		{"several projects and none saved: none", two, true, "", "", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			org, project := AfterLogin(tt.me, tt.same, tt.org, tt.project)
+			assert.Equal(t, tt.wantOrg, org)
+			assert.Equal(t, tt.wantProject, project)
+			if org != "" {
+				o, p, err := Select(tt.me, config.Setting{Value: org, Source: config.FromFile}, config.Setting{Value: project, Source: config.FromFile})
+				require.NoError(t, err, "what login saved selects again")
+				assert.Equal(t, "o1", o.ID)
+				assert.Equal(t, tt.wantProject, p.Name)
+			}
+		})
+	}
+}
