@@ -77,6 +77,7 @@ func TestBadInput(t *testing.T) {
 		{"duplicate key", "POST", checks, srv.Key, `{"name":"x","slug":"a1","slug":"a2"}`, 400, `the key "slug" twice`},
 		{"pause for that wraps to 0.3 seconds", "POST", "/api/v1/checks/" + ch.ID + "/pause", srv.Key, `{"for":18446744074}`, 400, "a pause lasts 1 second to a year"},
 		{"pause for that wraps into the past", "POST", "/api/v1/checks/" + ch.ID + "/pause", srv.Key, `{"for":9223372037}`, 400, "a pause lasts 1 second to a year"},
+		{"pause for 0 seconds", "POST", "/api/v1/checks/" + ch.ID + "/pause", srv.Key, `{"for":0}`, 400, "for 0: a pause lasts 1 second to a year"},
 		{"pause for a year and a second", "POST", "/api/v1/checks/" + ch.ID + "/pause", srv.Key, `{"for":31622401}`, 400, "a pause lasts 1 second to a year"},
 		{"project pause for that wraps", "POST", "/api/v1/projects/" + p.ID + "/pause", srv.Key, `{"for":18446744074}`, 400, "a pause lasts 1 second to a year"},
 		{"NUL in a name", "POST", checks, srv.Key, `{"name":"a\u0000b","slug":"a3"}`, 400, "control character"},

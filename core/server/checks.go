@@ -392,13 +392,26 @@ const maxPause = 366 * 24 * time.Hour
 
 // pauseInput reads a pause's optional body.
 func (s *Server) pauseInput(w http.ResponseWriter, r *http.Request) (api.PauseInput, error) {
-	var in api.PauseInput
+	// For is a pointer here so that an explicit 0 (often a script's
+	// computed duration gone to zero) is refused rather than read as "no
+	// end", which would leave the check paused for good.
+	var body struct {
+		api.PauseInput
+		For *int64 `json:"for"`
+	}
 	if r.ContentLength != 0 {
-		if err := decodeJSON(w, r, &in); err != nil {
-			return in, err
+		if err := decodeJSON(w, r, &body); err != nil {
+			return body.PauseInput, err
 		}
 	}
+	in := body.PauseInput
+	if body.For != nil {
+		in.For = *body.For
+	}
 	switch {
+	case body.For != nil && in.For == 0:
+		return in, invalid("for 0: a pause lasts 1 second to a year (seconds)").
+			WithHint("leave for out for a pause with no end (until a resume)")
 	case in.For < 0 || in.For > int64(maxPause/time.Second): // in seconds: a Duration would wrap
 		return in, invalid("for %d: a pause lasts 1 second to a year (seconds)", in.For).
 			WithHint("pass --for from 1s to 366d, or --until a time within a year")
