@@ -280,7 +280,7 @@ func TestIngestKnownChecks(t *testing.T) {
 	clock.add(time.Minute)
 	ping() // from what the writer kept
 	assert.Equal(t, int32(1), loads.loads.Load(), "not read again")
-	assert.Equal(t, clock.Now().Add(time.Hour), deadline())
+	assert.Equal(t, clock.Now().Add(time.Hour+status.OnTime), deadline())
 
 	// What it keeps is what reading it back gives, to the monotonic
 	// reading and the zone of the times (a real clock's have both).
@@ -297,7 +297,7 @@ func TestIngestKnownChecks(t *testing.T) {
 	clock.add(time.Minute)
 	ping()
 	assert.Equal(t, int32(2), loads.loads.Load(), "read again")
-	assert.Equal(t, clock.Now().Add(2*time.Hour).Round(0).UTC(), deadline(), "the new period applies")
+	assert.Equal(t, clock.Now().Add(2*time.Hour+status.OnTime).Round(0).UTC(), deadline(), "the new period applies")
 
 	// A transaction of another writer (the evaluation loop's) too.
 	_, err = s.EvaluateDue(ctx)
@@ -312,7 +312,7 @@ func TestIngestKnownChecks(t *testing.T) {
 	}))
 	clock.add(time.Minute)
 	ping()
-	assert.Equal(t, clock.Now().Add(3*time.Hour).Round(0).UTC(), deadline(), "the newer period applies")
+	assert.Equal(t, clock.Now().Add(3*time.Hour+status.OnTime).Round(0).UTC(), deadline(), "the newer period applies")
 }
 
 // countingStore counts what its Update transactions do: evaluations (the

@@ -1,6 +1,7 @@
 package status
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -57,7 +58,12 @@ func ParseCron(expr, tz string) (*Cron, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := cron.ParseStandard(expr)
+	parsed := expr
+	if f := strings.Fields(expr); len(f) == 5 {
+		f[4] = sundaySeven(f[4])
+		parsed = strings.Join(f, " ")
+	}
+	s, err := cron.ParseStandard(parsed)
 	if err != nil {
 		return nil, core.Errorf(core.EINVALID, "--cron %q: %v", expr, err).WithHint(cronHint)
 	}
@@ -77,6 +83,41 @@ func ParseCron(expr, tz string) (*Cron, error) {
 		c.domStar, c.dowStar = spec.Dom&starBit != 0, spec.Dow&starBit != 0
 	}
 	return c, nil
+}
+
+// sundaySeven rewrites day-of-week 7, which cron reads as Sunday like 0,
+// to 0, the only Sunday robfig/cron accepts: "7" and "7/n" become "0",
+// and a range "a-7[/n]" becomes "a-6[/n]" plus "0" when the range's steps
+// reach 7. Anything else is left for the parser to judge.
+func sundaySeven(field string) string {
+	var out []string
+	for _, item := range strings.Split(field, ",") {
+		rng, step, stepped := strings.Cut(item, "/")
+		lo, hi, ranged := strings.Cut(rng, "-")
+		a, errLo := strconv.Atoi(lo)
+		n, errStep := 1, error(nil)
+		if stepped {
+			n, errStep = strconv.Atoi(step)
+		}
+		switch {
+		case !ranged && lo == "7":
+			out = append(out, "0")
+		case ranged && hi == "7" && errLo == nil && errStep == nil && a >= 0 && a <= 7 && n > 0:
+			if a <= 6 {
+				r := lo + "-6"
+				if stepped {
+					r += "/" + step
+				}
+				out = append(out, r)
+			}
+			if (7-a)%n == 0 {
+				out = append(out, "0")
+			}
+		default:
+			out = append(out, item)
+		}
+	}
+	return strings.Join(out, ",")
 }
 
 func starred(field string) bool {

@@ -177,18 +177,126 @@ func TestCronCheckDeadlinesAcrossDST(t *testing.T) {
 			c := tt.check()
 			res := status.Apply(&c, &core.Signal{Kind: core.SignalSuccess, OccurredAt: tt.run}, tt.run)
 			c.State = res.State
-			assert.Equal(t, tt.expected, c.State.NextEvalAt, "NextEvalAt is the expected time")
+			assert.Equal(t, tt.expected.Add(status.OnTime), c.State.NextEvalAt, "NextEvalAt is OnTime after the expected time")
 			exp, dl, ok := status.Expected(&c)
 			require.True(t, ok)
 			assert.Equal(t, tt.expected, exp)
 			assert.Equal(t, tt.expected.Add(time.Hour), dl)
 
-			before := status.Evaluate(&c, tt.expected.Add(-time.Nanosecond))
-			assert.Empty(t, before.Transitions, "nothing before the expected time")
+			before := status.Evaluate(&c, tt.expected.Add(status.OnTime-time.Nanosecond))
+			assert.Empty(t, before.Transitions, "nothing until OnTime after the expected time")
 			res = status.Evaluate(&c, tt.eval)
 			require.Len(t, res.Transitions, 2)
-			assert.Equal(t, core.Transition{From: core.StatusUp, To: core.StatusLate, At: tt.expected, Reason: tt.late}, res.Transitions[0])
+			assert.Equal(t, core.Transition{From: core.StatusUp, To: core.StatusLate, At: tt.expected.Add(status.OnTime), Reason: tt.late}, res.Transitions[0])
 			assert.Equal(t, core.Transition{From: core.StatusLate, To: core.StatusDown, At: dl, Reason: tt.down}, res.Transitions[1])
 		})
 	}
+}
+
+// TestCronSundaySeven: day-of-week 7 is Sunday, as in cron, alone, in a
+// range and in a stepped range.
+func TestCronSundaySeven(t *testing.T) {
+	sat := utc(2025, 1, 4, 12, 0) // a Saturday
+	tests := []struct {
+		expr string
+		want time.Time // the first run after sat
+		same string    // an expression with 0 for Sunday that runs alike
+	}{
+		{"0 3 * * 7", utc(2025, 1, 5, 3, 0), "0 3 * * 0"},
+		{"0 3 * * 5-7", utc(2025, 1, 5, 3, 0), "0 3 * * 0,5,6"},
+		{"0 3 * * 1-7/2", utc(2025, 1, 5, 3, 0), "0 3 * * 0,1,3,5"},
+		{"0 3 * * 2-7/2", utc(2025, 1, 7, 3, 0), "0 3 * * 2,4,6"},
+		{"0 3 * * 7,3", utc(2025, 1, 5, 3, 0), "0 3 * * 0,3"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.expr, func(t *testing.T) {
+			c, err := status.ParseCron(tt.expr, "")
+			require.NoError(t, err)
+			assert.Equal(t, tt.expr, c.String(), "shown as written")
+			assert.Equal(t, tt.want, c.Next(sat))
+			same, err := status.ParseCron(tt.same, "")
+			require.NoError(t, err)
+			from := sat
+			for range 30 {
+				require.Equal(t, same.Next(from), c.Next(from), "from %v", from)
+				from = c.Next(from)
+			}
+		})
+	}
+	_, err := status.ParseCron("0 3 * * 8", "")
+	assert.Error(t, err, "8 is no day")
+}
+
+// TestCronEarlyStart: a start a moment before its cron time (the job's
+// clock a little ahead of the server's) is that time's run: the next run
+// is expected the day after, not at once, day after day.
+func TestCronEarlyStart(t *testing.T) {
+	c := cronCheck("0 3 * * *", "")()
+	var all []core.Transition
+	for day := range 3 {
+		start := utc(2025, 1, 6+day, 3, 0).Add(-50 * time.Millisecond)
+		for _, sig := range []*core.Signal{
+			{Kind: core.SignalStart, RunID: "r", OccurredAt: start},
+			{Kind: core.SignalSuccess, RunID: "r", OccurredAt: start.Add(10 * time.Minute)},
+		} {
+			res := status.Apply(&c, sig, sig.OccurredAt)
+			c.State = res.State
+			all = append(all, res.Transitions...)
+		}
+		res := status.Evaluate(&c, utc(2025, 1, 6+day, 4, 30))
+		c.State = res.State
+		all = append(all, res.Transitions...)
+		exp, _, ok := status.Expected(&c)
+		require.True(t, ok)
+		assert.Equal(t, utc(2025, 1, 7+day, 3, 0), exp, "day %d: the next run is tomorrow's", day)
+	}
+	require.Len(t, all, 1, "only new→up: %v", all)
+	assert.Equal(t, core.StatusUp, c.State.Status)
+
+	// A check resumed just before a cron time expects that time's run.
+	c = cronCheck("0 3 * * *", "")()
+	c.State = status.Apply(&c, &core.Signal{Kind: core.SignalSuccess, OccurredAt: utc(2025, 1, 5, 3, 0)}, utc(2025, 1, 5, 3, 0)).State
+	c.State = status.Pause(&c, utc(2025, 1, 5, 4, 0)).State
+	c.State = status.Resume(&c, utc(2025, 1, 6, 2, 59).Add(30*time.Second)).State
+	exp, _, ok := status.Expected(&c)
+	require.True(t, ok)
+	assert.Equal(t, utc(2025, 1, 6, 3, 0), exp)
+
+	// Every minute: a run on time for 03:00 does not stand for 03:01.
+	c = cronCheck("* * * * *", "")()
+	on := utc(2025, 1, 6, 3, 0).Add(300 * time.Millisecond)
+	c.State = status.Apply(&c, &core.Signal{Kind: core.SignalSuccess, OccurredAt: on}, on).State
+	exp, _, _ = status.Expected(&c)
+	assert.Equal(t, utc(2025, 1, 6, 3, 1), exp)
+}
+
+// TestOnTimeSlack: a run that starts a moment after its expected time
+// (cron started it, its signal took a while) leaves no late on the
+// timeline; one later than OnTime does.
+func TestOnTimeSlack(t *testing.T) {
+	c := cronCheck("0 * * * *", "")()
+	c.Schedule.Grace = 5 * time.Minute
+	var all []core.Transition
+	for h := range 3 {
+		at := utc(2025, 1, 6, 3+h, 0)
+		// The evaluation loop runs at the expected time, just before the
+		// job's start arrives.
+		res := status.Evaluate(&c, at)
+		c.State = res.State
+		all = append(all, res.Transitions...)
+		for _, sig := range []*core.Signal{
+			{Kind: core.SignalStart, OccurredAt: at.Add(300 * time.Millisecond)},
+			{Kind: core.SignalSuccess, OccurredAt: at.Add(2 * time.Minute)},
+		} {
+			res := status.Apply(&c, sig, sig.OccurredAt)
+			c.State = res.State
+			all = append(all, res.Transitions...)
+		}
+	}
+	require.Len(t, all, 1, "only new→up: %v", all)
+
+	res := status.Evaluate(&c, utc(2025, 1, 6, 6, 1))
+	require.Len(t, res.Transitions, 1)
+	assert.Equal(t, core.Transition{From: core.StatusUp, To: core.StatusLate, At: utc(2025, 1, 6, 6, 1),
+		Reason: "no success signal since 05:00 UTC; expected at 06:00 UTC, grace of 5m ends at 06:05 UTC"}, res.Transitions[0])
 }

@@ -50,6 +50,16 @@ func (p plan) next(base time.Time) (time.Time, bool) {
 	return time.Time{}, false
 }
 
+// OnTime is the slack of "on time". A run that starts up to OnTime after
+// its expected time is on time: the check goes late only then (or at the
+// end of a shorter grace), so a job whose start reaches the server a
+// moment after cron started it does not put up→late→up on the timeline
+// every run. And a start up to OnTime before a cron time (a quarter of the
+// gap to the time after it at most, for schedules of a few minutes) is
+// that time's run, not an extra one: the job's host clock may be a little
+// ahead of the server's. Cron itself counts in minutes.
+const OnTime = time.Minute
+
 // deadlines returns the run expected after the last run (or the resume, if
 // later) and the end of its grace, whatever the status and open runs.
 func (p plan) deadlines(st *core.CheckState) (expected, deadline time.Time, ok bool) {
@@ -61,13 +71,32 @@ func (p plan) deadlines(st *core.CheckState) (expected, deadline time.Time, ok b
 	if !ok {
 		return time.Time{}, time.Time{}, false
 	}
+	if early := expected.Sub(base); p.cron != nil && base.Equal(st.LastRunAt) && early < OnTime {
+		// The last run started a moment before expected: it was that
+		// time's run.
+		if after, ok := p.next(expected); ok && 4*early <= after.Sub(expected) {
+			expected = after
+		}
+	}
 	return expected, expected.Add(max(p.sched.Grace, 0)), true
 }
 
-// overrunDeadline returns when the earliest open run becomes overrunning.
+// lateAt returns when an up check expected at expected, with its grace
+// ending at deadline, goes late: OnTime after expected, or at deadline
+// when that is sooner (then it goes straight to down).
+func lateAt(expected, deadline time.Time) time.Time {
+	if t := expected.Add(OnTime); t.Before(deadline) {
+		return t
+	}
+	return deadline
+}
+
+// overrunDeadline returns when the earliest open run becomes overrunning:
+// its max runtime after it started, or after the check was resumed when a
+// pause came between (time spent paused is not held against a run).
 func (p plan) overrunDeadline(st *core.CheckState) (core.Run, time.Time) {
 	first := earliestRun(st.OpenRuns)
-	return first, first.StartedAt.Add(p.maxRuntime)
+	return first, later(first.StartedAt, st.ResumedAt).Add(p.maxRuntime)
 }
 
 // nextEvalAt returns the next instant at which time alone changes st's
@@ -89,7 +118,7 @@ func (p plan) nextEvalAt(st *core.CheckState) time.Time {
 	}
 	switch st.Status {
 	case core.StatusUp:
-		return expected // equal to deadline when there is no grace
+		return lateAt(expected, deadline)
 	case core.StatusLate, core.StatusFailed:
 		return deadline
 	}
@@ -144,8 +173,12 @@ func (m *machine) overrunReason(run core.Run, deadline time.Time) string {
 	if run.ID != "" {
 		what = fmt.Sprintf("run %q started", run.ID)
 	}
-	return fmt.Sprintf("%s at %s and no finish signal within the max runtime of %s (ended %s)",
-		what, clock(run.StartedAt), FormatDuration(m.plan.maxRuntime), clock(deadline))
+	within := ""
+	if m.st.ResumedAt.After(run.StartedAt) {
+		within = " after the check was resumed at " + clock(m.st.ResumedAt)
+	}
+	return fmt.Sprintf("%s at %s and no finish signal within the max runtime of %s%s (ended %s)",
+		what, clock(run.StartedAt), FormatDuration(m.plan.maxRuntime), within, clock(deadline))
 }
 
 func later(a, b time.Time) time.Time {

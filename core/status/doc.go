@@ -45,11 +45,14 @@
 //
 // New and paused checks expect nothing. While a run is open, late and down
 // wait; the check goes overrunning when the earliest open run has lasted
-// the max runtime (the grace when none is set), and stays so until a
-// finish. Otherwise the next run is expected Period after, or at the next
-// cron time after, the later of LastRunAt and ResumedAt; an up check goes
-// late at the expected time, and up, late and failed checks go down at the
-// end of the grace (failed is already worse than late). Down stays down
+// the max runtime (the grace when none is set; counted from the resume
+// when the check was paused meanwhile), and stays so until a finish. Otherwise the next run is expected Period after, or at the next
+// cron time after, the later of LastRunAt and ResumedAt (a run that
+// started up to OnTime before a cron time is that time's run: the job's
+// clock may be a little ahead); an up check goes late OnTime after the
+// expected time (a start that reaches the server a moment after cron
+// started the job is on time), and up, late and failed checks go down at
+// the end of the grace (failed is already worse than late). Down stays down
 // until a signal. A time-based transition is dated at its deadline, so one
 // Evaluate after a long gap may return up→late→down; it is never dated
 // before the current status began (a deadline that passed while paused),

@@ -100,8 +100,8 @@ func (m *machine) evaluateOverrun(now time.Time) {
 	m.setStatus(core.StatusOverrunning, m.deadlineAt(deadline), m.overrunReason(run, deadline))
 }
 
-// evaluateSchedule handles a check with no open run: up goes late at the
-// expected time and down at the end of the grace; failed skips late (it is
+// evaluateSchedule handles a check with no open run: up goes late OnTime
+// after the expected time and down at the end of the grace; failed skips late (it is
 // already worse) and goes down; new and down do not move with time.
 func (m *machine) evaluateSchedule(now time.Time) {
 	switch m.st.Status {
@@ -113,10 +113,10 @@ func (m *machine) evaluateSchedule(now time.Time) {
 	if !ok {
 		return
 	}
-	// Both transitions can happen in one call after a long gap; without a
-	// grace there is no late window to report.
-	if m.st.Status == core.StatusUp && !now.Before(expected) && expected.Before(deadline) {
-		m.setStatus(core.StatusLate, m.deadlineAt(expected), m.missingReason(expected, deadline, false))
+	// Both transitions can happen in one call after a long gap; with a
+	// grace of OnTime or less there is no late window to report.
+	if late := lateAt(expected, deadline); m.st.Status == core.StatusUp && !now.Before(late) && late.Before(deadline) {
+		m.setStatus(core.StatusLate, m.deadlineAt(late), m.missingReason(expected, deadline, false))
 	}
 	if !now.Before(deadline) {
 		m.setStatus(core.StatusDown, m.deadlineAt(deadline), m.missingReason(expected, deadline, true))

@@ -40,7 +40,7 @@ func TestPauseUntil(t *testing.T) {
 	require.Len(t, res.Transitions, 1)
 	assert.Equal(t, core.Transition{From: core.StatusPaused, To: core.StatusUp, At: later, Reason: "the pause ended (13:00 UTC)"}, res.Transitions[0])
 	assert.True(t, res.State.PausedUntil.IsZero())
-	assert.Equal(t, later.Add(time.Hour), res.State.NextEvalAt, "the schedule counts from the end of the pause")
+	assert.Equal(t, later.Add(time.Hour+status.OnTime), res.State.NextEvalAt, "the schedule counts from the end of the pause (late OnTime after it)")
 
 	c.State = status.Pause(c, later).State
 	assert.True(t, status.Evaluate(c, later.Add(24*time.Hour)).State.NextEvalAt.IsZero(), "a pause without an end waits for resume")

@@ -37,7 +37,7 @@ func runCases() []machineCase {
 	}, {
 		name:   "overrunning to up on success",
 		events: []event{{op: "start"}, {op: "eval", at: 30 * mn}, {op: "success", at: 40 * mn}},
-		want:   U, trans: []tr{{N, O, 30 * mn}, {O, U, 40 * mn}}, next: ptr(hr),
+		want:   U, trans: []tr{{N, O, 30 * mn}, {O, U, 40 * mn}}, next: ptr(hr + mn),
 		extra: func(t *testing.T, c *core.Check, last status.Result) {
 			assert.Equal(t, 40*mn, last.Duration)
 			assert.Equal(t, t0, c.State.LastRunAt, "the run's start is the base")
@@ -50,11 +50,11 @@ func runCases() []machineCase {
 	}, {
 		name:   "a run open while late holds off down",
 		events: []event{{op: "success"}, {op: "eval", at: 65 * mn}, {op: "start", at: 66 * mn}, {op: "eval", at: 90 * mn}},
-		want:   L, display: core.StatusRunning, trans: []tr{{N, U, 0}, {U, L, hr}}, next: ptr(96 * mn),
+		want:   L, display: core.StatusRunning, trans: []tr{{N, U, 0}, {U, L, hr + mn}}, next: ptr(96 * mn),
 	}, {
 		name:   "on-time start and success: the start is the base, no note",
 		events: []event{{op: "success"}, {op: "start", at: 55 * mn}, {op: "success", at: 80 * mn}},
-		want:   U, trans: []tr{{N, U, 0}}, next: ptr(115 * mn),
+		want:   U, trans: []tr{{N, U, 0}}, next: ptr(116 * mn),
 		extra: func(t *testing.T, c *core.Check, last status.Result) {
 			assert.Equal(t, 25*mn, last.Duration)
 			assert.Empty(t, last.Notes)
@@ -72,7 +72,7 @@ func runCases() []machineCase {
 	}, {
 		name:   "success without a run id closes every run",
 		events: with(event{op: "success", at: 55 * mn}),
-		want:   U, trans: []tr{{N, U, 0}}, next: ptr(111 * mn),
+		want:   U, trans: []tr{{N, U, 0}}, next: ptr(112 * mn),
 		extra: func(t *testing.T, c *core.Check, last status.Result) {
 			assert.Empty(t, runs(c))
 			assert.Equal(t, 4*mn, last.Duration, "from the most recent start")
@@ -161,7 +161,7 @@ func pauseCases() []machineCase {
 	}, {
 		name:   "resume to up counts deadlines from the resume",
 		events: []event{{op: "success"}, {op: "pause", at: 10 * mn}, {op: "eval", at: 5 * hr}, {op: "resume", at: 6 * hr}},
-		want:   U, trans: []tr{{N, U, 0}, {U, P, 10 * mn}, {P, U, 6 * hr}}, next: ptr(7 * hr),
+		want:   U, trans: []tr{{N, U, 0}, {U, P, 10 * mn}, {P, U, 6 * hr}}, next: ptr(7*hr + mn),
 		extra: func(t *testing.T, c *core.Check, last status.Result) {
 			assert.Equal(t, "resumed", last.Transitions[0].Reason)
 			assert.Equal(t, at(6*hr), c.State.ResumedAt)
@@ -170,7 +170,7 @@ func pauseCases() []machineCase {
 		name: "resumed check goes late and down again",
 		events: []event{{op: "success"}, {op: "pause", at: 10 * mn}, {op: "resume", at: 6 * hr},
 			{op: "eval", at: 8 * hr}},
-		want: D, trans: []tr{{N, U, 0}, {U, P, 10 * mn}, {P, U, 6 * hr}, {U, L, 7 * hr}, {L, D, 7*hr + 10*mn}},
+		want: D, trans: []tr{{N, U, 0}, {U, P, 10 * mn}, {P, U, 6 * hr}, {U, L, 7*hr + mn}, {L, D, 7*hr + 10*mn}},
 		extra: func(t *testing.T, _ *core.Check, last status.Result) {
 			assert.Contains(t, last.Transitions[0].Reason, "since the check was resumed at 09:00 UTC")
 		},
@@ -181,15 +181,20 @@ func pauseCases() []machineCase {
 	}, {
 		name:   "resume to up after a success while paused",
 		events: []event{{op: "fail"}, {op: "pause", at: 5 * mn}, {op: "success", at: 10 * mn}, {op: "resume", at: 20 * mn}},
-		want:   U, trans: []tr{{N, F, 0}, {F, P, 5 * mn}, {P, U, 20 * mn}}, next: ptr(80 * mn),
+		want:   U, trans: []tr{{N, F, 0}, {F, P, 5 * mn}, {P, U, 20 * mn}}, next: ptr(81 * mn),
 	}, {
 		name:   "resume to new when it never finished",
 		events: []event{{op: "pause"}, {op: "resume", at: hr}},
 		want:   N, trans: []tr{{N, P, 0}, {P, N, hr}}, next: ptr(never),
 	}, {
-		name:   "a deadline passed while paused is dated at the resume",
-		events: []event{{op: "start"}, {op: "pause", at: 5 * mn}, {op: "resume", at: 2 * hr}, {op: "eval", at: 2 * hr}},
-		want:   O, trans: []tr{{N, P, 5 * mn}, {P, N, 2 * hr}, {N, O, 2 * hr}}, next: ptr(never),
+		name: "an open run's max runtime counts from the resume",
+		events: []event{{op: "start"}, {op: "pause", at: 5 * mn}, {op: "resume", at: 2 * hr}, {op: "eval", at: 2 * hr},
+			{op: "eval", at: 2*hr + 30*mn}},
+		want: O, trans: []tr{{N, P, 5 * mn}, {P, N, 2 * hr}, {N, O, 2*hr + 30*mn}}, next: ptr(never),
+		extra: func(t *testing.T, _ *core.Check, last status.Result) {
+			assert.Equal(t, "started at 03:00 UTC and no finish signal within the max runtime of 30m after the check was resumed at 05:00 UTC (ended 05:30 UTC)",
+				last.Transitions[0].Reason)
+		},
 	}, {
 		name:   "pausing a paused check is a no-op",
 		events: []event{{op: "pause"}, {op: "pause", at: hr}},
@@ -200,7 +205,7 @@ func pauseCases() []machineCase {
 	}, {
 		name:   "resuming an unpaused check is a no-op",
 		events: []event{{op: "success"}, {op: "resume", at: 10 * mn}},
-		want:   U, trans: []tr{{N, U, 0}}, next: ptr(hr),
+		want:   U, trans: []tr{{N, U, 0}}, next: ptr(hr + mn),
 		extra: func(t *testing.T, c *core.Check, _ status.Result) {
 			assert.True(t, c.State.ResumedAt.IsZero())
 		},
@@ -320,7 +325,7 @@ func TestRescheduleReconsiders(t *testing.T) {
 	assert.Equal(t, core.StatusDown, res.Transitions[0].From)
 	assert.Contains(t, res.Transitions[0].Reason, "schedule changed")
 	assert.True(t, res.Transitions[0].Alerts(), "people who were told it is missing hear it is not")
-	assert.Equal(t, at(3*hr), res.State.NextEvalAt)
+	assert.Equal(t, at(3*hr+mn), res.State.NextEvalAt)
 
 	c = periodCheck()
 	play(t, &c, []event{{op: "fail"}, {op: "eval", at: 2 * hr}})

@@ -78,7 +78,7 @@ func signalCases() []machineCase {
 	return []machineCase{{
 		name:   "new to up on success",
 		events: []event{{op: "success"}},
-		want:   U, trans: []tr{{N, U, 0}}, next: ptr(hr),
+		want:   U, trans: []tr{{N, U, 0}}, next: ptr(hr + mn),
 		extra: func(t *testing.T, c *core.Check, last status.Result) {
 			assert.Equal(t, "success signal, no exit code", last.Transitions[0].Reason)
 			assert.Equal(t, -1, last.State.LastExitCode, "unknown, as the signal says")
@@ -135,7 +135,7 @@ func signalCases() []machineCase {
 	}, {
 		name:   "log changes nothing but LastSignalAt",
 		events: []event{{op: "success"}, {op: "log", at: 20 * mn}},
-		want:   U, trans: []tr{{N, U, 0}}, next: ptr(hr),
+		want:   U, trans: []tr{{N, U, 0}}, next: ptr(hr + mn),
 		extra: func(t *testing.T, c *core.Check, _ status.Result) {
 			assert.Equal(t, at(20*mn), c.State.LastSignalAt)
 			assert.Equal(t, t0, c.State.LastRunAt)
@@ -147,7 +147,7 @@ func signalCases() []machineCase {
 	}, {
 		name:   "stale signal is recorded only",
 		events: []event{{op: "success", at: 10 * mn}, {op: "fail", at: 5 * mn, now: 11 * mn}},
-		want:   U, trans: []tr{{N, U, 10 * mn}}, next: ptr(70 * mn),
+		want:   U, trans: []tr{{N, U, 10 * mn}}, next: ptr(71 * mn),
 		extra: func(t *testing.T, c *core.Check, last status.Result) {
 			assert.True(t, last.Stale)
 			assert.Equal(t, []string{"delivered late: happened at 03:05 UTC, after a newer signal " +
@@ -175,11 +175,11 @@ func deadlineCases() []machineCase {
 	return []machineCase{{
 		name:   "on time success stays up",
 		events: []event{{op: "success"}, {op: "eval", at: 59 * mn}, {op: "success", at: 59 * mn}},
-		want:   U, trans: []tr{{N, U, 0}}, next: ptr(119 * mn),
+		want:   U, trans: []tr{{N, U, 0}}, next: ptr(120 * mn),
 	}, {
 		name:   "late inside the grace",
 		events: []event{{op: "success"}, {op: "eval", at: hr - 1}, {op: "eval", at: 65 * mn}},
-		want:   L, trans: []tr{{N, U, 0}, {U, L, hr}}, next: ptr(70 * mn),
+		want:   L, trans: []tr{{N, U, 0}, {U, L, hr + mn}}, next: ptr(70 * mn),
 		extra: func(t *testing.T, _ *core.Check, last status.Result) {
 			assert.Equal(t, "no success signal since 03:00 UTC; expected at 04:00 UTC, grace of 10m ends at 04:10 UTC",
 				last.Transitions[0].Reason)
@@ -188,7 +188,7 @@ func deadlineCases() []machineCase {
 	}, {
 		name:   "late then down in one evaluation after a long gap",
 		events: []event{{op: "success"}, {op: "eval", at: 5 * hr}},
-		want:   D, trans: []tr{{N, U, 0}, {U, L, hr}, {L, D, 70 * mn}}, next: ptr(never),
+		want:   D, trans: []tr{{N, U, 0}, {U, L, hr + mn}, {L, D, 70 * mn}}, next: ptr(never),
 		extra: func(t *testing.T, _ *core.Check, last status.Result) {
 			require.Len(t, last.Transitions, 2)
 			assert.Equal(t, "no success signal since 03:00 UTC; expected at 04:00 UTC, grace of 10m ended at 04:10 UTC",
@@ -198,11 +198,11 @@ func deadlineCases() []machineCase {
 	}, {
 		name:   "down stays down",
 		events: []event{{op: "success"}, {op: "eval", at: 70 * mn}, {op: "eval", at: 50 * hr}},
-		want:   D, trans: []tr{{N, U, 0}, {U, L, hr}, {L, D, 70 * mn}}, next: ptr(never),
+		want:   D, trans: []tr{{N, U, 0}, {U, L, hr + mn}, {L, D, 70 * mn}}, next: ptr(never),
 	}, {
 		name:   "success after down recovers",
 		events: []event{{op: "success"}, {op: "eval", at: 2 * hr}, {op: "success", at: 125 * mn}},
-		want:   U, trans: []tr{{N, U, 0}, {U, L, hr}, {L, D, 70 * mn}, {D, U, 125 * mn}}, next: ptr(185 * mn),
+		want:   U, trans: []tr{{N, U, 0}, {U, L, hr + mn}, {L, D, 70 * mn}, {D, U, 125 * mn}}, next: ptr(186 * mn),
 		extra: func(t *testing.T, _ *core.Check, last status.Result) {
 			require.Len(t, last.Transitions, 1)
 			assert.True(t, last.Transitions[0].Alerts(), "recovery alerts")
@@ -211,14 +211,14 @@ func deadlineCases() []machineCase {
 	}, {
 		name:   "success after the deadline sees the check down first",
 		events: []event{{op: "success"}, {op: "success", at: 75 * mn}},
-		want:   U, trans: []tr{{N, U, 0}, {U, L, hr}, {L, D, 70 * mn}, {D, U, 75 * mn}},
+		want:   U, trans: []tr{{N, U, 0}, {U, L, hr + mn}, {L, D, 70 * mn}, {D, U, 75 * mn}},
 		extra: func(t *testing.T, _ *core.Check, last status.Result) {
 			assert.Equal(t, []string{"ran late by 15m (expected at 04:00 UTC, grace ended 04:10 UTC)"}, last.Notes)
 		},
 	}, {
 		name:   "success inside the grace has no note",
 		events: []event{{op: "success"}, {op: "success", at: 65 * mn}},
-		want:   U, trans: []tr{{N, U, 0}, {U, L, hr}, {L, U, 65 * mn}},
+		want:   U, trans: []tr{{N, U, 0}, {U, L, hr + mn}, {L, U, 65 * mn}},
 		extra: func(t *testing.T, _ *core.Check, last status.Result) {
 			assert.Empty(t, last.Notes)
 		},
@@ -227,8 +227,8 @@ func deadlineCases() []machineCase {
 		events: []event{{op: "success"},
 			{op: "success", at: 75 * mn, now: 3 * hr}},
 		want: D,
-		trans: []tr{{N, U, 0}, {U, L, hr}, {L, D, 70 * mn}, {D, U, 75 * mn},
-			{U, L, 135 * mn}, {L, D, 145 * mn}},
+		trans: []tr{{N, U, 0}, {U, L, hr + mn}, {L, D, 70 * mn}, {D, U, 75 * mn},
+			{U, L, 136 * mn}, {L, D, 145 * mn}},
 	}, {
 		name:   "failed stays failed in the late window",
 		events: []event{{op: "fail"}, {op: "eval", at: 65 * mn}},
@@ -264,6 +264,6 @@ func deadlineCases() []machineCase {
 		events: []event{{op: "success"}, {op: "reschedule", at: 30 * mn, edit: func(c *core.Check) {
 			c.Schedule.Period = 2 * hr
 		}}},
-		want: U, trans: []tr{{N, U, 0}}, next: ptr(2 * hr),
+		want: U, trans: []tr{{N, U, 0}}, next: ptr(2*hr + mn),
 	}}
 }
