@@ -35,12 +35,16 @@ type Transition struct {
 }
 
 // Alerts reports whether the transition is one people are alerted about:
-// into down, failed or overrunning, or recovery to up from one of those.
+// into down, failed or overrunning, or a recovery from one of those: to up,
+// or to late (the bad status ended, and the next run is due but still
+// inside its grace: a finish that arrived after the next run's time, a
+// schedule change that widened the grace). A later late→up is then no
+// alert, and late→down a new one.
 func (t Transition) Alerts() bool {
 	if t.From == t.To {
 		return false
 	}
-	return t.To.Bad() || (t.To == StatusUp && t.From.Bad())
+	return t.To.Bad() || ((t.To == StatusUp || t.To == StatusLate) && t.From.Bad())
 }
 
 // TimelinePage selects a page of a timeline, newest first.

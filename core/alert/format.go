@@ -17,8 +17,15 @@ func checkName(m core.AlertMessage) string {
 	return m.Slug
 }
 
-// recovery reports whether m is about a check coming back up.
+// recovery reports whether m is about a check coming out of a bad status:
+// back up, or late (the bad status ended; the next run is due, inside its
+// grace). A recovery resolves the incident its alert opened.
 func recovery(m core.AlertMessage) bool {
+	return backUp(m) || (m.To == core.StatusLate && m.From.Bad())
+}
+
+// backUp reports whether m is about a check coming back On Schedule.
+func backUp(m core.AlertMessage) bool {
 	return m.To == core.StatusUp && m.From != core.StatusUp
 }
 
@@ -26,7 +33,7 @@ func recovery(m core.AlertMessage) bool {
 // On Schedule again".
 func headline(m core.AlertMessage) string {
 	s := checkName(m) + " is " + m.To.Label()
-	if recovery(m) {
+	if backUp(m) {
 		s += " again"
 	}
 	return s

@@ -56,7 +56,7 @@ func SlackText(msg core.AlertMessage) string {
 		b.WriteString(" (`" + slackEscape(msg.Slug) + "`)")
 	}
 	b.WriteString(" is *" + msg.To.Label() + "*")
-	if recovery(msg) {
+	if backUp(msg) {
 		b.WriteString(" again")
 	}
 	if was := wasPhrase(msg); was != "" {

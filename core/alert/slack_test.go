@@ -23,6 +23,13 @@ func TestSlackText(t *testing.T) {
 		{"recovery", upMsg, ":large_green_circle: *Nightly Backup* (`nightly-backup`) is *On Schedule* again (was Missing)\n" +
 			"success signal received\n" +
 			"Project Infra · 2026-05-06 03:05:00 UTC"},
+		{"recovery into late", func() core.AlertMessage {
+			m := upMsg()
+			m.From, m.To, m.Reason = core.StatusOverrunning, core.StatusLate, "success signal received; the next run was expected at 03:00 UTC"
+			return m
+		}, ":large_green_circle: *Nightly Backup* (`nightly-backup`) is *Late* (was Overrunning)\n" +
+			"success signal received; the next run was expected at 03:00 UTC\n" +
+			"Project Infra · 2026-05-06 03:05:00 UTC"},
 		{"failed", func() core.AlertMessage {
 			m := downMsg()
 			m.To, m.Reason = core.StatusFailed, "exit code 2"
@@ -70,4 +77,22 @@ func TestSlackRefusal(t *testing.T) {
 	require.Error(t, err)
 	assert.True(t, IsPermanent(err))
 	assert.Equal(t, "HTTP 404 Not Found", err.Error())
+}
+
+// TestRecovery: a recovery (which resolves the incident on PagerDuty and
+// Opsgenie) is a change out of a bad status to On Schedule or to Late.
+func TestRecovery(t *testing.T) {
+	for _, tt := range []struct {
+		from, to core.Status
+		want     bool
+	}{
+		{core.StatusDown, core.StatusUp, true},
+		{core.StatusOverrunning, core.StatusLate, true},
+		{core.StatusFailed, core.StatusLate, true},
+		{core.StatusUp, core.StatusLate, false},
+		{core.StatusUp, core.StatusDown, false},
+		{core.StatusDown, core.StatusDown, false}, // a reminder
+	} {
+		assert.Equal(t, tt.want, recovery(core.AlertMessage{From: tt.from, To: tt.to}), "%s→%s", tt.from, tt.to)
+	}
 }

@@ -521,7 +521,11 @@ func (w *writer) apply(c *core.Check, res status.Result, at time.Time, mode aler
 		w.entries = append(w.entries, &core.TimelineEntry{
 			CheckID: c.ID, At: t.At, Kind: core.EntryTransition, From: t.From, To: t.To, Reason: t.Reason,
 		})
-		if i < resumed || !alerts(judged, i-resumed) {
+		if i < resumed {
+			continue
+		}
+		t, ok := alerts(judged, i-resumed)
+		if !ok {
 			continue
 		}
 		var err error
@@ -758,19 +762,26 @@ func afterResume(ts []core.Transition) []core.Transition {
 	return ts
 }
 
-// alerts reports whether the i-th of one event's judged transitions
-// (afterResume) alerts. The transitions of one event count as one change
-// of the settled status, alerted once, on the last one: a bounce that
-// ends where it began (a false recovery, then the same bad status again)
-// is a repeat, and an intermediate status nobody saw settle is not
-// announced.
-func alerts(ts []core.Transition, i int) bool {
-	last := len(ts) - 1
-	if i != last {
-		return false
+// alerts returns the alert of the i-th of one event's judged transitions
+// (afterResume), if it has one. The transitions of one event count as one
+// change of the settled status, alerted once, on the last one: a bounce
+// that ends where it began (a false recovery, then the same bad status
+// again) is a repeat, and an intermediate status nobody saw settle is not
+// announced. The alert is the last transition when that alerts by itself,
+// else the net change (overrunning→up→late is a recovery from overrunning).
+func alerts(ts []core.Transition, i int) (core.Transition, bool) {
+	last := ts[len(ts)-1]
+	if i != len(ts)-1 {
+		return last, false
 	}
-	net := core.Transition{From: ts[0].From, To: ts[last].To}
-	return net.Alerts() && ts[last].Alerts()
+	net := core.Transition{From: ts[0].From, To: last.To, At: last.At, Reason: last.Reason}
+	switch {
+	case !net.Alerts():
+		return last, false
+	case last.Alerts():
+		return last, true
+	}
+	return net, true
 }
 
 func (w *writer) queueAlerts(c *core.Check, t core.Transition) error {
