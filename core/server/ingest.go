@@ -430,6 +430,11 @@ func (w *writer) signal(publicID string, sig *core.Signal) error {
 		}
 	}
 	res := status.Apply(c, sig, sig.ReceivedAt)
+	if mode == alertStale && len(res.Transitions) > 0 {
+		// A stale finish that ended the run a check was overrunning for
+		// changes the status now: held like any replayed change.
+		mode = alertReplayed
+	}
 	sig.CheckID = c.ID
 	if sig.Duration == 0 && res.Duration > 0 {
 		sig.Duration = res.Duration

@@ -19,7 +19,9 @@
 // The event time t is the signal's OccurredAt.
 //
 //   - A signal older than the newest applied one is stale: it is recorded
-//     with a note and changes nothing.
+//     with a note and changes nothing, except that a finish closes the
+//     open run its rid names, and when that run was the one the check was
+//     overrunning for, the check leaves overrunning.
 //   - Otherwise deadlines are evaluated at t, the signal is applied, and
 //     deadlines are evaluated again at the server's now.
 //   - log changes nothing but LastSignalAt.
@@ -32,7 +34,8 @@
 //     Open runs that began before the succeeding run and are past their max
 //     runtime are dropped with a note: their jobs were killed without a
 //     chance to report, and must not keep the check overrunning forever.
-//   - fail closes every run and the status becomes failed.
+//   - fail with a known rid closes that run; without a rid, or with an
+//     unknown one, every run. The status becomes failed.
 //   - A finish sets LastRunAt to the start of the run it closed (the
 //     latest, when several), or to t when it closed none; Result.Duration is
 //     that run's duration. A run that began after the end of the grace (its

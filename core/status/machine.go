@@ -52,13 +52,17 @@ func (m *machine) note(format string, args ...any) {
 	m.res.Notes = append(m.res.Notes, fmt.Sprintf(format, args...))
 }
 
-// setStatus moves the check to status to at the given time; a move to the
-// status it already has is no transition (so a repeated failure cannot
-// alert twice).
+// setStatus moves the check to status to at the given time, but never
+// before the current status began: a replayed signal older than a
+// time-based transition (down at the end of the grace) changes the status
+// after it, so the timeline reads in order and its newest transition is
+// the status. A move to the status it already has is no transition (so a
+// repeated failure cannot alert twice).
 func (m *machine) setStatus(to core.Status, at time.Time, reason string) {
 	if m.st.Status == to {
 		return
 	}
+	at = later(at, m.st.StatusSince)
 	m.res.Transitions = append(m.res.Transitions, core.Transition{From: m.st.Status, To: to, At: at, Reason: reason})
 	m.st.Status = to
 	m.st.StatusSince = at
@@ -187,10 +191,11 @@ func (m *machine) finishDeadlines() (expected, deadline time.Time, ok bool) {
 }
 
 // closeRuns closes the runs a finish with run id rid ends and returns the
-// one it is reported for. A known rid closes its run (all runs when
-// closeAll); no rid closes all, reported for the latest; an unknown rid
-// closes nothing, unless closeAll: a failure ends every run, since a job
-// that failed is not still running.
+// one it is reported for. A known rid closes its run only: overlapping
+// runs with their own rids go on, whether this one succeeded or failed; no
+// rid closes all, reported for the latest; an unknown rid closes nothing,
+// unless closeAll: a failure that names no open run ends every run, since
+// the job that failed is not still running and it cannot say which it was.
 func (m *machine) closeRuns(rid string, closeAll bool) (core.Run, bool) {
 	runs := m.st.OpenRuns
 	if len(runs) == 0 {
@@ -198,11 +203,7 @@ func (m *machine) closeRuns(rid string, closeAll bool) (core.Run, bool) {
 	}
 	if i := slices.IndexFunc(runs, func(r core.Run) bool { return r.ID == rid }); rid != "" && i >= 0 {
 		run := runs[i]
-		if closeAll {
-			m.st.OpenRuns = nil
-		} else {
-			m.st.OpenRuns = slices.Delete(runs, i, i+1)
-		}
+		m.st.OpenRuns = slices.Delete(runs, i, i+1)
 		return run, true
 	}
 	if rid != "" && !closeAll {

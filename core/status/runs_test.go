@@ -88,13 +88,32 @@ func runCases() []machineCase {
 			assert.Equal(t, at(5*mn), c.State.LastRunAt)
 		},
 	}, {
-		name:   "fail with a run id closes everything",
+		name:   "overlapping runs: fail A leaves B running",
 		events: with(event{op: "fail", at: 55 * mn, rid: "A"}),
-		want:   F, trans: []tr{{N, U, 0}, {U, F, 55 * mn}},
+		want:   F, display: core.StatusRunning, trans: []tr{{N, U, 0}, {U, F, 55 * mn}}, next: ptr(81 * mn),
 		extra: func(t *testing.T, c *core.Check, last status.Result) {
-			assert.Empty(t, runs(c))
+			assert.Equal(t, []core.Run{{ID: "B", StartedAt: at(51 * mn)}}, runs(c))
 			assert.Equal(t, 5*mn, last.Duration, "from run A")
 			assert.Equal(t, at(50*mn), c.State.LastRunAt)
+		},
+	}, {
+		name:   "overlapping runs: B succeeds after A failed, with its own duration",
+		events: with(event{op: "fail", at: 55 * mn, rid: "A"}, event{op: "success", at: 71 * mn, rid: "B"}),
+		want:   U, trans: []tr{{N, U, 0}, {U, F, 55 * mn}, {F, U, 71 * mn}},
+		extra: func(t *testing.T, c *core.Check, last status.Result) {
+			assert.Empty(t, runs(c))
+			assert.Equal(t, 20*mn, last.Duration, "from run B's start")
+			assert.Equal(t, at(51*mn), c.State.LastRunAt)
+		},
+	}, {
+		name: "a stale finish of the run that overran ends the overrunning",
+		events: []event{{op: "success", at: -hr}, {op: "start", rid: "a"}, {op: "log", at: 25 * mn},
+			{op: "eval", at: 31 * mn}, {op: "success", at: 20 * mn, now: 40 * mn, rid: "a"}, {op: "eval", at: 5 * hr}},
+		want: D, trans: []tr{{N, U, -hr}, {U, O, 30 * mn}, {O, U, 40 * mn}, {U, L, hr + mn}, {L, D, hr + 10*mn}},
+		next: ptr(never),
+		extra: func(t *testing.T, c *core.Check, _ status.Result) {
+			assert.Empty(t, runs(c))
+			assert.Equal(t, t0, c.State.LastRunAt, "the next run is expected an hour after a's start")
 		},
 	}, {
 		name:   "fail with an unknown run id closes everything",

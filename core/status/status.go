@@ -1,6 +1,7 @@
 package status
 
 import (
+	"fmt"
 	"slices"
 	"time"
 
@@ -19,7 +20,8 @@ type Result struct {
 	Duration time.Duration // duration of the run a finish signal closed (0 if none)
 	// Stale says the signal was older than the newest applied one: it is
 	// recorded only, and State is the check's state unchanged, except that
-	// a finish closes the open run its run id names.
+	// a finish closes the open run its run id names (and, when that ends
+	// the overrunning, the check leaves overrunning: see closeStaleRun).
 	Stale bool
 }
 
@@ -35,7 +37,8 @@ func NewState(now time.Time) core.CheckState {
 // it), then the signal is applied, then deadlines are evaluated at now (a
 // replayed signal may be old). A signal older than the newest applied one
 // is stale: it changes no status, and only a finish naming an open run by
-// its run id changes the state, by closing that run. Callers should keep OccurredAt from being
+// its run id changes the state, by closing that run (and ending an
+// overrunning that run caused: closeStaleRun). Callers should keep OccurredAt from being
 // after ReceivedAt: a signal from the future would make later ones stale.
 func Apply(c *core.Check, sig *core.Signal, now time.Time) Result {
 	if sig == nil {
@@ -47,7 +50,7 @@ func Apply(c *core.Check, sig *core.Signal, now time.Time) Result {
 		m.res.Stale = true
 		m.note("delivered late: happened at %s, after a newer signal had already arrived; status not changed",
 			formatClock(t, m.st.LastSignalAt, m.plan.loc))
-		if m.closeStaleRun(sig, t) {
+		if m.closeStaleRun(sig, t, now) {
 			return m.result()
 		}
 		return m.unchanged()
@@ -71,8 +74,11 @@ func Apply(c *core.Check, sig *core.Signal, now time.Time) Result {
 // closeStaleRun closes the open run a stale finish names by its run id:
 // the run is over, whatever arrived since, and left open it would go
 // overrunning although the job finished in time. Nothing else of the
-// state changes. It reports whether it closed a run.
-func (m *machine) closeStaleRun(sig *core.Signal, t time.Time) bool {
+// state changes, unless the check was overrunning and no open run is past
+// its max runtime any more: then the run that overran is over, and the
+// check leaves overrunning (to up, or failed for a failure) at now, the
+// status it would have had. It reports whether it closed a run.
+func (m *machine) closeStaleRun(sig *core.Signal, t, now time.Time) bool {
 	if sig.RunID == "" || (sig.Kind != core.SignalSuccess && sig.Kind != core.SignalFail) {
 		return false
 	}
@@ -86,6 +92,22 @@ func (m *machine) closeStaleRun(sig *core.Signal, t time.Time) bool {
 		m.res.Duration = t.Sub(run.StartedAt)
 	}
 	m.note("closes run %q started at %s", run.ID, formatClock(run.StartedAt, t, m.plan.loc))
+	if m.st.Status == core.StatusOverrunning {
+		if _, dl := m.plan.overrunDeadline(&m.st); !m.st.Running() || now.Before(dl) {
+			ok := sig.Kind == core.SignalSuccess
+			to, what := core.StatusUp, "succeeded"
+			if ok {
+				m.st.LastSuccessAt = later(m.st.LastSuccessAt, t)
+			} else {
+				to, what = core.StatusFailed, "failed"
+				m.st.LastFailureAt = later(m.st.LastFailureAt, t)
+			}
+			m.st.LastRunAt = later(m.st.LastRunAt, run.StartedAt)
+			m.setStatus(to, now, fmt.Sprintf("run %q %s at %s (delivered late): no run is overrunning now",
+				run.ID, what, formatClock(t, now, m.plan.loc)))
+			m.evaluate(now)
+		}
+	}
 	return true
 }
 

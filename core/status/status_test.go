@@ -254,6 +254,13 @@ func deadlineCases() []machineCase {
 		events: []event{{op: "eval", at: 100 * hr}},
 		want:   N, next: ptr(never),
 	}, {
+		name:   "a replayed success older than the down transition is dated after it",
+		events: []event{{op: "success"}, {op: "eval", at: 75 * mn}, {op: "success", at: 59 * mn, now: 90 * mn}},
+		want:   U, trans: []tr{{N, U, 0}, {U, L, hr + mn}, {L, D, 70 * mn}, {D, U, 70 * mn}},
+		extra: func(t *testing.T, c *core.Check, _ status.Result) {
+			assert.Equal(t, at(59*mn), c.State.LastRunAt, "the run still counts from when it ran")
+		},
+	}, {
 		name: "shorter period: deadlines in the past are dated at the reschedule",
 		events: []event{{op: "success"}, {op: "reschedule", at: 30 * mn, edit: func(c *core.Check) {
 			c.Schedule.Period = 10 * mn
