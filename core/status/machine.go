@@ -237,13 +237,25 @@ func (m *machine) abandonSuperseded(runAt, t time.Time) {
 	m.st.OpenRuns = kept
 }
 
-// reconsider judges a late or down check again under a changed schedule:
-// when its last run succeeded and the new schedule does not expect the
-// next run yet (or is still inside its grace), the check is On Schedule
-// (or late) again, as it would be had the schedule always been this one.
-// A failed check stays failed: only a run can change that.
+// reconsider judges an overrunning, late or down check again under a
+// changed schedule or max runtime. An overrunning check whose open runs
+// are inside a longer max runtime gets the status of its last finish
+// back.
+//
+// A late or down check whose last run succeeded is On Schedule (or late)
+// again when the new schedule does not expect the next run yet (or is
+// still inside its grace), as it would be had the schedule always been
+// this one. A failed check stays failed: only a run can change that.
 func (m *machine) reconsider(now time.Time) {
 	st := &m.st
+	if st.Status == core.StatusOverrunning && st.Running() {
+		// A longer max runtime: the run may still be inside it.
+		if _, dl := m.plan.overrunDeadline(st); now.Before(dl) {
+			m.setStatus(m.lastOutcome(), now, "max runtime changed to "+FormatDuration(m.plan.maxRuntime)+
+				": the run may take until "+formatClock(dl, now, m.plan.loc))
+		}
+		return
+	}
 	if (st.Status != core.StatusLate && st.Status != core.StatusDown) || st.Running() ||
 		st.LastSuccessAt.IsZero() || st.LastFailureAt.After(st.LastSuccessAt) {
 		return

@@ -354,3 +354,27 @@ func TestRescheduleReconsiders(t *testing.T) {
 	assert.Equal(t, core.StatusDown, res.State.Status, "the last run failed: a schedule change does not make it healthy")
 	assert.Empty(t, res.Transitions)
 }
+
+// TestRescheduleLongerMaxRuntime: raising the max runtime of an
+// overrunning check whose run is inside the new one gives it the status
+// of its last finish back (a recovery people are told of); a run past
+// even the new one stays overrunning.
+func TestRescheduleLongerMaxRuntime(t *testing.T) {
+	c := periodCheck()
+	play(t, &c, []event{{op: "success"}, {op: "start", at: hr}, {op: "eval", at: hr + 40*mn}})
+	require.Equal(t, core.StatusOverrunning, c.State.Status)
+	longer := c
+	longer.MaxRuntime = 2 * time.Hour
+	res := status.Reschedule(&longer, at(hr+40*mn))
+	assert.Equal(t, core.StatusUp, res.State.Status)
+	require.Len(t, res.Transitions, 1)
+	assert.Equal(t, "max runtime changed to 2h: the run may take until 06:00 UTC", res.Transitions[0].Reason)
+	assert.True(t, res.Transitions[0].Alerts())
+	assert.Equal(t, at(3*hr), res.State.NextEvalAt, "overrunning again at the new limit")
+
+	shorter := c
+	shorter.MaxRuntime = 35 * time.Minute
+	res = status.Reschedule(&shorter, at(hr+40*mn))
+	assert.Equal(t, core.StatusOverrunning, res.State.Status)
+	assert.Empty(t, res.Transitions)
+}

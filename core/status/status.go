@@ -180,15 +180,20 @@ func Resume(c *core.Check, now time.Time) Result {
 
 // resume ends a pause at now.
 func (m *machine) resume(now time.Time, reason string) {
-	to := core.StatusNew
+	m.st.ResumedAt, m.st.PausedUntil = now, time.Time{}
+	m.setStatus(m.lastOutcome(), now, reason)
+}
+
+// lastOutcome returns the status the last finish gives: up after a
+// success, failed after a failure, new when no run finished.
+func (m *machine) lastOutcome() core.Status {
 	switch {
 	case !m.st.LastSuccessAt.IsZero() && m.st.LastSuccessAt.After(m.st.LastFailureAt):
-		to = core.StatusUp
+		return core.StatusUp
 	case !m.st.LastFailureAt.IsZero():
-		to = core.StatusFailed
+		return core.StatusFailed
 	}
-	m.st.ResumedAt, m.st.PausedUntil = now, time.Time{}
-	m.setStatus(to, now, reason)
+	return core.StatusNew
 }
 
 // Reschedule recomputes c's deadlines after its schedule or max runtime
