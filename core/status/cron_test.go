@@ -298,5 +298,5 @@ func TestOnTimeSlack(t *testing.T) {
 	res := status.Evaluate(&c, utc(2025, 1, 6, 6, 1))
 	require.Len(t, res.Transitions, 1)
 	assert.Equal(t, core.Transition{From: core.StatusUp, To: core.StatusLate, At: utc(2025, 1, 6, 6, 1),
-		Reason: "no success signal since 05:00 UTC; expected at 06:00 UTC, grace of 5m ends at 06:05 UTC"}, res.Transitions[0])
+		Reason: "the last run started at 05:00 UTC and succeeded at 05:02 UTC; expected at 06:00 UTC, grace of 5m ends at 06:05 UTC"}, res.Transitions[0])
 }

@@ -151,6 +151,9 @@ func (m *machine) missingReason(expected, deadline time.Time, ended bool) string
 		since = "no success signal since the check was resumed at " + clock(st.ResumedAt)
 	case st.Status == core.StatusFailed:
 		since = "no run since the failed one at " + clock(st.LastRunAt)
+	case st.LastSuccessAt.After(st.LastRunAt):
+		// The next run counts from the last one's start, not its finish.
+		since = "the last run started at " + clock(st.LastRunAt) + " and succeeded at " + clock(st.LastSuccessAt)
 	default:
 		since = "no success signal since " + clock(st.LastRunAt)
 	}
