@@ -320,12 +320,22 @@ func (s *Server) handleCheck(w http.ResponseWriter, r *http.Request) {
 		s.checkError(w, err)
 		return
 	}
+	// The fingerprint first, then what the page shows: a change in
+	// between makes the live page fetch it again, rather than be missed.
+	fp, err := s.checkFingerprint(r.Context(), ch.ID)
+	if err == nil {
+		ch, err = s.store.Check(r.Context(), ch.ID)
+	}
+	if err != nil {
+		s.checkError(w, err)
+		return
+	}
 	entries, err := s.store.Timeline(r.Context(), ch.ID, core.TimelinePage{Limit: 200})
 	if err != nil {
 		s.unavailable(w, err)
 		return
 	}
-	p := checkPage{page: page{Title: ch.Name, User: c.user, Events: "/events?check=" + ch.ID}, Check: s.apiCheck(ch)}
+	p := checkPage{page: page{Title: ch.Name, User: c.user, Events: eventsURL("check", ch.ID, fp)}, Check: s.apiCheck(ch)}
 	p.Schedule = view.Schedule(&p.Check)
 	if ch.DependsOn != "" {
 		if parent, err := s.store.Check(r.Context(), ch.DependsOn); err == nil {
@@ -420,11 +430,11 @@ func (s *Server) overview(r *http.Request, c *caller) (*overviewPage, error) {
 			p.Project = pr
 		}
 	}
-	p.Events = "/events?project=" + p.Project.ID
 	checks, err := s.store.Checks(ctx, p.Project.ID)
 	if err != nil {
 		return nil, err
 	}
+	p.Events = eventsURL("project", p.Project.ID, checksFingerprint(checks))
 	p.Total = len(checks)
 	recent, err := s.store.RecentSignals(ctx, p.Project.ID, []core.SignalKind{core.SignalSuccess, core.SignalFail}, stripRuns)
 	if err != nil {

@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -306,6 +308,62 @@ func TestDashboardEvents(t *testing.T) {
 		cancel()
 		resp.Body.Close()
 	}
+}
+
+// TestDashboardEventsSinceRender: a change between a page's render and its
+// event stream's start (the browser loads the page, then connects) is
+// sent at once on connecting, not missed until some later change.
+func TestDashboardEventsSinceRender(t *testing.T) {
+	ctx := context.Background()
+	srv := testutil.StartServer(t)
+	c := srv.Client(srv.Key)
+	me, err := c.Me(ctx)
+	require.NoError(t, err)
+	ch, err := c.CreateCheck(ctx, me.Orgs[0].Projects[0].ID, api.CheckInput{Slug: ptr("live"), Period: ptr[int64](3600)})
+	require.NoError(t, err)
+	b := browser(t)
+	code, _, _ := get(t, b, signInLink(t, srv))
+	require.Equal(t, http.StatusOK, code)
+	meta := regexp.MustCompile(`<meta name="pakyas-events" content="([^"]+)">`)
+	for _, page := range []string{"/", "/checks/" + ch.ID} {
+		code, body, _ := get(t, b, srv.URL+page)
+		require.Equal(t, http.StatusOK, code)
+		m := meta.FindStringSubmatch(body)
+		require.NotNil(t, m, "%s has its event stream", page)
+		stream := html.UnescapeString(m[1])
+		assert.Contains(t, stream, "&fp=")
+
+		// Unchanged since the render: nothing, at once or at the first poll.
+		assert.NotContains(t, connectEvents(t, b, srv.URL+stream, 1500*time.Millisecond), "event: changed")
+
+		_, err = c.Ping(ctx, api.Ping{PublicID: ch.PublicID, Kind: "fail"})
+		require.NoError(t, err)
+		assert.Contains(t, connectEvents(t, b, srv.URL+stream, 10*time.Second), "event: changed",
+			"%s: changed since the render", page)
+	}
+}
+
+// connectEvents opens an event stream and returns the lines it sends
+// until "event: changed" or until wait has passed.
+func connectEvents(t *testing.T, b *http.Client, url string, wait time.Duration) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
+	require.NoError(t, err)
+	resp, err := b.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	var lines []string
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+		if sc.Text() == "event: changed" {
+			break
+		}
+	}
+	return lines
 }
 
 // TestDashboardTokensPruned: expired sign-in links and sessions are

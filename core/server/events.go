@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/pakyas/pakyas/core"
@@ -24,7 +26,11 @@ const eventsKeepAlive = 15 * time.Second
 
 // handleEvents serves GET /events?project=ID or ?check=ID: a Server-Sent
 // Events stream that sends "changed" whenever what the overview of that
-// project (or the check page) shows has changed.
+// project (or the check page) shows has changed. With &fp=, the
+// fingerprint of what the page was rendered from (eventsURL), it sends
+// "changed" at once when that differs from now: a change between the
+// page's render and the stream's start (or during a reconnect) is not
+// missed.
 func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	c := s.sessionCaller(w, r)
 	if c == nil {
@@ -62,6 +68,9 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fmt.Fprint(w, "retry: 2000\n: connected\n\n")
+	if seen, err := hex.DecodeString(r.URL.Query().Get("fp")); err == nil && len(seen) > 0 && string(seen) != last {
+		fmt.Fprint(w, "event: changed\ndata: {}\n\n")
+	}
 	if rc.Flush() != nil {
 		return
 	}
@@ -95,17 +104,28 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// eventsURL returns the event stream of a page rendered from what
+// fingerprint fp was taken of: kind is "project" or "check".
+func eventsURL(kind, id, fp string) string {
+	return "/events?" + kind + "=" + url.QueryEscape(id) + "&fp=" + hex.EncodeToString([]byte(fp))
+}
+
 // projectFingerprint changes whenever the overview of the project would.
 func (s *Server) projectFingerprint(ctx context.Context, projectID string) (string, error) {
 	checks, err := s.store.Checks(ctx, projectID)
 	if err != nil {
 		return "", err
 	}
+	return checksFingerprint(checks), nil
+}
+
+// checksFingerprint is projectFingerprint of the project's checks.
+func checksFingerprint(checks []core.Check) string {
 	h := sha256.New()
 	for i := range checks {
 		writeCheckState(h, &checks[i])
 	}
-	return string(h.Sum(nil)), nil
+	return string(h.Sum(nil))
 }
 
 // timelineCounter is a store that tells the largest timeline entry ID of
