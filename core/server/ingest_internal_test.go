@@ -187,7 +187,10 @@ func TestIngestBackpressure(t *testing.T) {
 	s, clock, c := newTestCheck(t)
 	stall := &stallingStore{Store: s.store, entered: make(chan struct{}, 1)}
 	stall.stalled.Store(true)
-	s = New(stall, clock, Config{Manual: true, IngestQueue: 2, IngestTimeout: 300 * time.Millisecond})
+	// The timeout also bounds the stalled transaction: long enough that
+	// the queue is still full when the test gets to the third ping, on a
+	// loaded machine too.
+	s = New(stall, clock, Config{Manual: true, IngestQueue: 2, IngestTimeout: 2 * time.Second})
 	s.Start()
 	t.Cleanup(s.Stop)
 	h := s.Handler()

@@ -108,10 +108,10 @@ func TestReplicas(t *testing.T) {
 	assert.Equal(t, "nightly", chk.Slug)
 	assert.Equal(t, "new", chk.Status)
 
-	// A success that happened 28 s ago, through one replica: the check is
-	// up on the other, and due 2 s from now; a log through the other
+	// A success that happened 25 s ago, through one replica: the check is
+	// up on the other, and due 5 s from now; a log through the other
 	// wakes its evaluation loop too, so both are awake when it falls due.
-	_, err = ca.Ping(ctx, api.Ping{PublicID: chk.PublicID, At: time.Now().Add(-28 * time.Second)})
+	_, err = ca.Ping(ctx, api.Ping{PublicID: chk.PublicID, At: time.Now().Add(-25 * time.Second)})
 	require.NoError(t, err)
 	up, err := cb.Check(ctx, chk.ID)
 	require.NoError(t, err)
@@ -161,7 +161,11 @@ func TestReplicas(t *testing.T) {
 	}, 20*time.Second, 50*time.Millisecond, "the failed alert is delivered")
 
 	// One replica killed under load: the other keeps ingesting, and every
-	// acknowledged ping is stored.
+	// acknowledged ping is stored. A day's period first, so that the
+	// check cannot go Missing (and alert, rightly) during the load on a
+	// slow machine.
+	_, err = ca.UpdateCheck(ctx, chk.ID, api.CheckInput{Period: ptr[int64](86400)})
+	require.NoError(t, err)
 	before := countSignals(t, cb, chk.ID)
 	la, lb := pingLoad(a.url, chk.PublicID), pingLoad(b.url, chk.PublicID)
 	require.Eventually(t, func() bool { return la.acked.Load() > 50 && lb.acked.Load() > 50 }, 20*time.Second, time.Millisecond)
