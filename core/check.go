@@ -20,7 +20,7 @@ const (
 
 // Schedule is when a check's job is expected to run. Grace is the extra
 // time after an expected run before the check is Missing (down); until then
-// it is Late.
+// it is Late (from a minute after the expected time: status.OnTime).
 type Schedule struct {
 	Kind   ScheduleKind
 	Period time.Duration // SchedulePeriod

@@ -16,7 +16,8 @@ const (
 	StatusUp Status = "up"
 	// StatusRunning: execution has started but not completed (overlay).
 	StatusRunning Status = "running"
-	// StatusLate: past the expected time, still inside the grace period.
+	// StatusLate: more than a minute (status.OnTime) past the expected
+	// time, still inside the grace period.
 	StatusLate Status = "late"
 	// StatusDown ("Missing"): no execution signal was received in time.
 	StatusDown Status = "down"

@@ -18,7 +18,7 @@ func plainText(msg core.AlertMessage) string {
 		b.WriteString("[test] ")
 	}
 	b.WriteString(headline(msg))
-	if w := wasPhrase(msg); w != "" && !backUp(msg) {
+	if w := wasPhrase(msg); w != "" && !recovery(msg) {
 		b.WriteString(" " + w)
 	}
 	if msg.Reason != "" {

@@ -30,7 +30,8 @@
 //	  "from_label": "On Schedule",        // the product's words
 //	  "to_label": "Missing",
 //	  "reason": "no success signal since 03:00 UTC",
-//	  "at": "2026-05-06T03:05:00Z"        // RFC 3339, UTC: when the status changed
+//	  "at": "2026-05-06T03:05:00Z",       // RFC 3339, UTC: when the status changed
+//	  "recovery": false                   // true when it ends Missing, Failed or Overrunning
 //	}
 //
 // Any 2xx answer means accepted. 408, 425, 429 and 5xx answers and

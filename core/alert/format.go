@@ -29,14 +29,17 @@ func backUp(m core.AlertMessage) bool {
 	return m.To == core.StatusUp && m.From != core.StatusUp
 }
 
-// headline returns e.g. "Nightly Backup is Missing" or "Nightly Backup is
-// On Schedule again".
+// headline returns e.g. "Nightly Backup is Missing", "Nightly Backup is
+// On Schedule again" or, for a recovery into Late, "Nightly Backup is no
+// longer Overrunning (now Late)".
 func headline(m core.AlertMessage) string {
-	s := checkName(m) + " is " + m.To.Label()
-	if backUp(m) {
-		s += " again"
+	switch {
+	case backUp(m):
+		return checkName(m) + " is " + m.To.Label() + " again"
+	case recovery(m):
+		return checkName(m) + " is no longer " + m.From.Label() + " (now " + m.To.Label() + ")"
 	}
-	return s
+	return checkName(m) + " is " + m.To.Label()
 }
 
 // wasPhrase returns e.g. "(was On Schedule)", or "" when the old status is

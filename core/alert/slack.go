@@ -55,12 +55,16 @@ func SlackText(msg core.AlertMessage) string {
 	if msg.Slug != "" && msg.Slug != checkName(msg) {
 		b.WriteString(" (`" + slackEscape(msg.Slug) + "`)")
 	}
-	b.WriteString(" is *" + msg.To.Label() + "*")
-	if backUp(msg) {
-		b.WriteString(" again")
-	}
-	if was := wasPhrase(msg); was != "" {
-		b.WriteString(" " + was)
+	if recovery(msg) && !backUp(msg) {
+		b.WriteString(" is no longer *" + msg.From.Label() + "* (now *" + msg.To.Label() + "*)")
+	} else {
+		b.WriteString(" is *" + msg.To.Label() + "*")
+		if backUp(msg) {
+			b.WriteString(" again")
+		}
+		if was := wasPhrase(msg); was != "" {
+			b.WriteString(" " + was)
+		}
 	}
 	if msg.Reason != "" {
 		b.WriteString("\n" + slackEscape(msg.Reason))

@@ -27,7 +27,7 @@ func TestSlackText(t *testing.T) {
 			m := upMsg()
 			m.From, m.To, m.Reason = core.StatusOverrunning, core.StatusLate, "success signal received; the next run was expected at 03:00 UTC"
 			return m
-		}, ":large_green_circle: *Nightly Backup* (`nightly-backup`) is *Late* (was Overrunning)\n" +
+		}, ":large_green_circle: *Nightly Backup* (`nightly-backup`) is no longer *Overrunning* (now *Late*)\n" +
 			"success signal received; the next run was expected at 03:00 UTC\n" +
 			"Project Infra · 2026-05-06 03:05:00 UTC"},
 		{"failed", func() core.AlertMessage {
@@ -95,4 +95,8 @@ func TestRecovery(t *testing.T) {
 	} {
 		assert.Equal(t, tt.want, recovery(core.AlertMessage{From: tt.from, To: tt.to}), "%s→%s", tt.from, tt.to)
 	}
+	m := upMsg()
+	m.From, m.To = core.StatusOverrunning, core.StatusLate
+	assert.Equal(t, "[Pakyas] Nightly Backup is no longer Overrunning (now Late)", EmailSubject(m))
+	assert.True(t, NewWebhookPayload(m).Recovery)
 }

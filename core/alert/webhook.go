@@ -32,6 +32,10 @@ type WebhookPayload struct {
 	ToLabel   string       `json:"to_label"`
 	Reason    string       `json:"reason"`
 	At        string       `json:"at"` // RFC 3339 in UTC
+	// Recovery says the change ends a bad status (Missing, Failed,
+	// Overrunning): to On Schedule, or to Late when the next run is
+	// already due. An incident opened by the bad status's alert closes.
+	Recovery bool `json:"recovery"`
 }
 
 // WebhookCheck identifies the check in a WebhookPayload.
@@ -60,6 +64,7 @@ func NewWebhookPayload(msg core.AlertMessage) WebhookPayload {
 		ToLabel:   msg.To.Label(),
 		Reason:    msg.Reason,
 		At:        msg.At.UTC().Format(time.RFC3339),
+		Recovery:  recovery(msg),
 	}
 	if msg.Test {
 		p.Event = EventTest

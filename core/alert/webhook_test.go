@@ -54,12 +54,12 @@ func TestWebhookSendsDocument(t *testing.T) {
 		{"down", downMsg, `{"event":"status_change",
 			"check":{"id":"c0ffee00-0000-4000-8000-000000000001","public_id":"9a1e0000-0000-4000-8000-000000000002",
 				"name":"Nightly Backup","slug":"nightly-backup","project":"Infra"},
-			"from":"up","to":"down","from_label":"On Schedule","to_label":"Missing",
+			"from":"up","to":"down","from_label":"On Schedule","to_label":"Missing","recovery":false,
 			"reason":"no success signal since 02:00 UTC","at":"2026-05-06T03:00:00Z"}`},
 		{"test", func() core.AlertMessage { m := downMsg(); m.Test, m.CheckID = true, ""; return m }, `{"event":"test",
 			"check":{"id":"","public_id":"9a1e0000-0000-4000-8000-000000000002",
 				"name":"Nightly Backup","slug":"nightly-backup","project":"Infra"},
-			"from":"up","to":"down","from_label":"On Schedule","to_label":"Missing",
+			"from":"up","to":"down","from_label":"On Schedule","to_label":"Missing","recovery":false,
 			"reason":"no success signal since 02:00 UTC","at":"2026-05-06T03:00:00Z"}`},
 		{"at in UTC", func() core.AlertMessage {
 			m := upMsg()
@@ -68,7 +68,7 @@ func TestWebhookSendsDocument(t *testing.T) {
 		}, `{"event":"status_change",
 			"check":{"id":"c0ffee00-0000-4000-8000-000000000001","public_id":"9a1e0000-0000-4000-8000-000000000002",
 				"name":"Nightly Backup","slug":"nightly-backup","project":"Infra"},
-			"from":"down","to":"up","from_label":"Missing","to_label":"On Schedule",
+			"from":"down","to":"up","from_label":"Missing","to_label":"On Schedule","recovery":true,
 			"reason":"success signal received","at":"2026-05-06T03:05:00Z"}`},
 	}
 	for _, tt := range tests {

@@ -300,3 +300,26 @@ func TestOnTimeSlack(t *testing.T) {
 	assert.Equal(t, core.Transition{From: core.StatusUp, To: core.StatusLate, At: utc(2025, 1, 6, 6, 1),
 		Reason: "the last run started at 05:00 UTC and succeeded at 05:02 UTC; expected at 06:00 UTC, grace of 5m ends at 06:05 UTC"}, res.Transitions[0])
 }
+
+// TestCronLongJobWithoutStart: a job that sends only its finish, late in
+// its interval, is not taken for the next time's run: a missed run still
+// goes Missing.
+func TestCronLongJobWithoutStart(t *testing.T) {
+	c := cronCheck("*/5 * * * *", "")()
+	c.Schedule.Grace = 5 * time.Minute
+	var all []core.Transition
+	apply := func(res status.Result) {
+		c.State = res.State
+		all = append(all, res.Transitions...)
+	}
+	for _, slot := range []int{0, 5, 15} { // the 03:10 run never happens
+		done := utc(2025, 1, 6, 3, slot).Add(4*time.Minute + 30*time.Second)
+		apply(status.Evaluate(&c, done))
+		apply(status.Apply(&c, &core.Signal{Kind: core.SignalSuccess, OccurredAt: done}, done))
+	}
+	var to []core.Status
+	for _, x := range all {
+		to = append(to, x.To)
+	}
+	assert.Contains(t, to, core.StatusDown, "the missed 03:10 run: %v", all)
+}

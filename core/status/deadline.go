@@ -71,14 +71,23 @@ func (p plan) deadlines(st *core.CheckState) (expected, deadline time.Time, ok b
 	if !ok {
 		return time.Time{}, time.Time{}, false
 	}
-	if early := expected.Sub(base); p.cron != nil && base.Equal(st.LastRunAt) && early < OnTime {
+	if early := expected.Sub(base); p.cron != nil && base.Equal(st.LastRunAt) && startedRun(st) && early < OnTime {
 		// The last run started a moment before expected: it was that
-		// time's run.
-		if after, ok := p.next(expected); ok && 4*early <= after.Sub(expected) {
+		// time's run. Only a start, not a finish sent without one (a job
+		// that takes most of its interval finishes just before the next
+		// time), and never so early that a start on time for the time
+		// before could be meant.
+		if after, ok := p.next(expected); ok && 4*early <= after.Sub(expected) && early < after.Sub(expected)-OnTime {
 			expected = after
 		}
 	}
 	return expected, expected.Add(max(p.sched.Grace, 0)), true
+}
+
+// startedRun reports whether the last run's time (LastRunAt) is a start
+// signal's, not that of a finish sent without a start.
+func startedRun(st *core.CheckState) bool {
+	return !st.LastRunAt.Equal(later(st.LastSuccessAt, st.LastFailureAt))
 }
 
 // lateAt returns when an up check expected at expected, with its grace

@@ -153,9 +153,7 @@ func (m *machine) finish(sig *core.Signal, t time.Time, ok bool) {
 		m.res.Duration = t.Sub(run.StartedAt)
 	}
 	m.st.LastRunAt = runAt
-	if ok {
-		m.abandonSuperseded(runAt, t)
-	}
+	m.abandonSuperseded(runAt, t)
 	if onSchedule && runAt.After(deadline) {
 		clock := func(x time.Time) string { return formatClock(x, t, m.plan.loc) }
 		m.note("ran late by %s (expected at %s, grace ended %s)",
@@ -214,15 +212,15 @@ func (m *machine) closeRuns(rid string, closeAll bool) (core.Run, bool) {
 }
 
 // abandonSuperseded drops the open runs that started before a run that has
-// just succeeded (it began at runAt) and are past their max runtime at t:
-// a job killed so hard that it sent no finish (an OOM kill takes pakyas
-// with it) would otherwise keep the check overrunning forever, though
-// later runs succeed. A run still inside its max runtime may legitimately
-// overlap a later one, and stays.
+// just finished (it began at runAt) and are past their max runtime at t
+// (counted from a resume after them): a job killed so hard that it sent no
+// finish (an OOM kill takes pakyas with it) would otherwise keep the check
+// overrunning forever, though later runs finish. A run still inside its
+// max runtime may legitimately overlap a later one, and stays.
 func (m *machine) abandonSuperseded(runAt, t time.Time) {
 	kept := m.st.OpenRuns[:0]
 	for _, r := range m.st.OpenRuns {
-		if r.StartedAt.Before(runAt) && !t.Before(r.StartedAt.Add(m.plan.maxRuntime)) {
+		if r.StartedAt.Before(runAt) && !t.Before(later(r.StartedAt, m.st.ResumedAt).Add(m.plan.maxRuntime)) {
 			clock := formatClock(r.StartedAt, t, m.plan.loc)
 			what := "the run started at " + clock
 			if r.ID != "" {
@@ -239,8 +237,8 @@ func (m *machine) abandonSuperseded(runAt, t time.Time) {
 
 // reconsider judges an overrunning, late or down check again under a
 // changed schedule or max runtime. An overrunning check whose open runs
-// are inside a longer max runtime gets the status of its last finish
-// back.
+// are inside a longer max runtime, and whose last run succeeded, is On
+// Schedule again.
 //
 // A late or down check whose last run succeeded is On Schedule (or late)
 // again when the new schedule does not expect the next run yet (or is
@@ -249,10 +247,12 @@ func (m *machine) abandonSuperseded(runAt, t time.Time) {
 func (m *machine) reconsider(now time.Time) {
 	st := &m.st
 	if st.Status == core.StatusOverrunning && st.Running() {
-		// A longer max runtime: the run may still be inside it.
-		if _, dl := m.plan.overrunDeadline(st); now.Before(dl) {
-			m.setStatus(m.lastOutcome(), now, "max runtime changed to "+FormatDuration(m.plan.maxRuntime)+
-				": the run may take until "+formatClock(dl, now, m.plan.loc))
+		// A longer max runtime: the open runs may still be inside it.
+		// Only back to On Schedule: a check that never finished a run, or
+		// whose last run failed, stays overrunning until a finish.
+		if _, dl := m.plan.overrunDeadline(st); now.Before(dl) && m.lastOutcome() == core.StatusUp {
+			m.setStatus(core.StatusUp, now, "check changed: the open run is inside the max runtime of "+
+				FormatDuration(m.plan.maxRuntime)+" (until "+formatClock(dl, now, m.plan.loc)+")")
 		}
 		return
 	}

@@ -368,7 +368,7 @@ func TestRescheduleLongerMaxRuntime(t *testing.T) {
 	res := status.Reschedule(&longer, at(hr+40*mn))
 	assert.Equal(t, core.StatusUp, res.State.Status)
 	require.Len(t, res.Transitions, 1)
-	assert.Equal(t, "max runtime changed to 2h: the run may take until 06:00 UTC", res.Transitions[0].Reason)
+	assert.Equal(t, "check changed: the open run is inside the max runtime of 2h (until 06:00 UTC)", res.Transitions[0].Reason)
 	assert.True(t, res.Transitions[0].Alerts())
 	assert.Equal(t, at(3*hr), res.State.NextEvalAt, "overrunning again at the new limit")
 
@@ -377,4 +377,49 @@ func TestRescheduleLongerMaxRuntime(t *testing.T) {
 	res = status.Reschedule(&shorter, at(hr+40*mn))
 	assert.Equal(t, core.StatusOverrunning, res.State.Status)
 	assert.Empty(t, res.Transitions)
+}
+
+// TestRescheduleLongerMaxRuntimeNoSuccess: a check whose first run is the
+// one overrunning (or whose last run failed) stays overrunning when its
+// max runtime is raised, until the run finishes: no status to go back to.
+func TestRescheduleLongerMaxRuntimeNoSuccess(t *testing.T) {
+	for _, first := range []string{"", "fail"} {
+		c := periodCheck()
+		var events []event
+		if first != "" {
+			events = append(events, event{op: first})
+		}
+		play(t, &c, append(events, event{op: "start", at: hr}, event{op: "eval", at: hr + 40*mn}))
+		require.Equal(t, core.StatusOverrunning, c.State.Status)
+		c.MaxRuntime = 2 * time.Hour
+		res := status.Reschedule(&c, at(hr+40*mn))
+		assert.Equal(t, core.StatusOverrunning, res.State.Status, "after %q", first)
+		assert.Empty(t, res.Transitions)
+	}
+}
+
+// TestCrashedRunDoesNotHideFailures: a run that never reported (killed
+// with pakyas) is dropped when a later run fails past its max runtime, as
+// when one succeeds: the failures are alerted, not hidden behind
+// overrunning.
+func TestCrashedRunDoesNotHideFailures(t *testing.T) {
+	c := periodCheck()
+	_, all := play(t, &c, []event{{op: "success", at: -hr}, {op: "start", rid: "a"}, {op: "eval", at: 35 * mn},
+		{op: "start", at: hr, rid: "r1"}, {op: "fail", at: hr + 2*mn, rid: "r1"},
+		{op: "start", at: 2 * hr, rid: "r2"}, {op: "fail", at: 2*hr + 2*mn, rid: "r2"}})
+	assert.Equal(t, []tr{{N, U, -hr}, {U, O, 30 * mn}, {O, F, hr + 2*mn}}, transitions(all))
+	assert.Empty(t, c.State.OpenRuns)
+}
+
+// TestStaleFinishOfOverrunKeepsNewerFailure: a late success of the run
+// that overran does not hide a newer run's failure.
+func TestStaleFinishOfOverrunKeepsNewerFailure(t *testing.T) {
+	c := periodCheck()
+	c.MaxRuntime = 2 * time.Hour
+	_, all := play(t, &c, []event{{op: "success"}, {op: "start", at: hr, rid: "a"}, {op: "start", at: 100 * mn, rid: "b"},
+		{op: "fail", at: 105 * mn, rid: "b", code: ptr(2)}, {op: "eval", at: 3*hr + 5*mn},
+		{op: "success", at: 99 * mn, now: 3*hr + 10*mn, rid: "a"}})
+	assert.Equal(t, []tr{{N, U, 0}, {U, F, 105 * mn}, {F, O, 3 * hr}, {O, F, 3*hr + 10*mn}, {F, D, 3*hr + 10*mn}}, transitions(all),
+		"failed again, then missing (the next run was due at 04:40): never up")
+	assert.Equal(t, 2, c.State.LastExitCode)
 }

@@ -94,16 +94,29 @@ func (m *machine) closeStaleRun(sig *core.Signal, t, now time.Time) bool {
 	m.note("closes run %q started at %s", run.ID, formatClock(run.StartedAt, t, m.plan.loc))
 	if m.st.Status == core.StatusOverrunning {
 		if _, dl := m.plan.overrunDeadline(&m.st); !m.st.Running() || now.Before(dl) {
+			// The status is that of the newest finish, which may be
+			// another run's.
 			ok := sig.Kind == core.SignalSuccess
-			to, what := core.StatusUp, "succeeded"
+			if t.After(later(m.st.LastSuccessAt, m.st.LastFailureAt)) {
+				m.st.LastExitCode = -1
+				if sig.ExitCode != nil {
+					m.st.LastExitCode = *sig.ExitCode
+				}
+				if ok {
+					m.st.FailStreak = 0
+				} else {
+					m.st.FailStreak++
+				}
+			}
+			what := "succeeded"
 			if ok {
 				m.st.LastSuccessAt = later(m.st.LastSuccessAt, t)
 			} else {
-				to, what = core.StatusFailed, "failed"
+				what = "failed"
 				m.st.LastFailureAt = later(m.st.LastFailureAt, t)
 			}
 			m.st.LastRunAt = later(m.st.LastRunAt, run.StartedAt)
-			m.setStatus(to, now, fmt.Sprintf("run %q %s at %s (delivered late): no run is overrunning now",
+			m.setStatus(m.lastOutcome(), now, fmt.Sprintf("run %q %s at %s (delivered late): no run is overrunning now",
 				run.ID, what, formatClock(t, now, m.plan.loc)))
 			m.evaluate(now)
 		}
@@ -111,9 +124,10 @@ func (m *machine) closeStaleRun(sig *core.Signal, t, now time.Time) bool {
 	return true
 }
 
-// Evaluate applies the passing of time up to now: up goes late at the
-// expected time, up, late and failed go down at the end of the grace, and
-// an open run goes overrunning after the max runtime. Each transition is
+// Evaluate applies the passing of time up to now: up goes late OnTime
+// after the expected time, up, late and failed go down at the end of the
+// grace, and an open run goes overrunning after the max runtime (counted
+// from a resume after its start). Each transition is
 // dated at its deadline, so one call after a long gap may return several.
 func Evaluate(c *core.Check, now time.Time) Result {
 	m := newMachine(c)

@@ -22,12 +22,14 @@ function live() {
   if (!meta || !window.EventSource) return;
   const stale = document.getElementById("stale");
   const es = new EventSource(meta.content);
-  let busy = false;
+  let busy = false, again = false;
   es.addEventListener("open", () => { stale.hidden = true; });
   es.addEventListener("error", () => { stale.hidden = false; });
-  es.addEventListener("changed", async () => {
-    if (busy) return;
+  es.addEventListener("changed", async function refresh() {
+    // A change while the page is being fetched is fetched after it.
+    if (busy) { again = true; return; }
     busy = true;
+    again = false;
     try {
       const r = await fetch(location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } });
       if (!r.ok) { stale.hidden = false; return; }
@@ -48,6 +50,7 @@ function live() {
       stale.hidden = false;
     } finally {
       busy = false;
+      if (again) refresh();
     }
   });
 }
