@@ -174,6 +174,16 @@ type CheckState struct {
 	// Check.AlertAfter failures in a row: the settled status before the
 	// failure. Empty when no alert is held.
 	FailHeld Status
+
+	// Told is the status the check's last alert (not a reminder)
+	// announced, while that is a bad status: Missing, Failed or
+	// Overrunning until the recovery from it is alerted; empty when none.
+	// Every alert is decided against it, not against the status before
+	// the change: a bad status other than Told alerts (unless an
+	// --alert-after, depends-on or replay hold keeps it), On Schedule or
+	// Late while Told is bad is the recovery, and nothing else alerts. A
+	// pause keeps it, so a resume On Schedule is that recovery.
+	Told Status
 }
 
 // Running reports whether a run is open.
