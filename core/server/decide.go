@@ -278,7 +278,8 @@ func (w *writer) decide(c *core.Check, st *core.CheckState, t core.Transition, f
 		if st.DepHeld == "" {
 			st.DepHeld = cmp.Or(known, from)
 		}
-		if why == whyChange || why == whyReplay || (why == whyFailure && c.AlertAfter > 1 && st.FailStreak <= c.AlertAfter) {
+		if why == whyChange || why == whyReplay || w.unheld[c.ID] != "" ||
+			(why == whyFailure && c.AlertAfter > 1 && st.FailStreak <= c.AlertAfter) {
 			s := fmt.Sprintf("alert held: it depends on %s, which is %s; it is alerted if still %s when %s recovers",
 				p.Slug, p.State.Status.Label(), st.Status.Label(), p.Slug)
 			if c.AlertAfter > 1 && st.FailStreak <= c.AlertAfter && st.Status == core.StatusFailed {
@@ -338,6 +339,8 @@ func (w *writer) decideNothing(c *core.Check, st *core.CheckState, from core.Sta
 func (w *writer) reason(c *core.Check, st *core.CheckState, p *core.Check) string {
 	still := "this check is still " + st.Status.Label()
 	switch {
+	case st.DepHeld != "" && w.unheld[c.ID] != "":
+		return w.unheld[c.ID] + "; " + still
 	case st.DepHeld != "" && p != nil:
 		return p.Slug + " " + parentNews(p.State.Status) + "; " + still
 	case st.DepHeld != "" && c.DependsOn != "":
@@ -354,7 +357,7 @@ func (w *writer) reason(c *core.Check, st *core.CheckState, p *core.Check) strin
 // was deleted. A parent in this transaction is seen as it is now; another
 // is read as last committed, without a lock.
 func (w *writer) parent(c *core.Check) (*core.Check, error) {
-	if c.DependsOn == "" || c.DependsOn == c.ID {
+	if c.DependsOn == "" || c.DependsOn == c.ID || w.gone[c.DependsOn] {
 		return nil, nil
 	}
 	for _, x := range w.checks {
@@ -370,8 +373,8 @@ func (w *writer) parent(c *core.Check) (*core.Check, error) {
 }
 
 // releaseDependents decides, now that parent no longer holds them (news
-// says why: "db recovered", "db is Paused"), the alerts of the checks that
-// depend on it whose alerts it held.
+// says why: "db recovered", "db is Paused", "db was deleted"), the alerts
+// of the checks that depend on it whose alerts it held.
 func (w *writer) releaseDependents(parent *core.Check, now time.Time, news string) error {
 	deps, err := w.q.Dependents(w.ctx, parent.ID)
 	if err != nil {

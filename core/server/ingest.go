@@ -350,6 +350,11 @@ type writer struct {
 	channels map[string][]core.Channel // by org ID
 	projects map[string]string         // project names by ID
 	alerts   int
+	// unheld words, by check ID, why a check's dependency hold ended
+	// without its parent's recovery ("it no longer depends on db").
+	unheld map[string]string
+	// gone are the IDs of the checks this transaction deleted.
+	gone map[string]bool
 }
 
 func newWriter(ctx context.Context, s *Server, q core.Queries) *writer {
@@ -358,6 +363,8 @@ func newWriter(ctx context.Context, s *Server, q core.Queries) *writer {
 		checks:   map[string]*core.Check{},
 		channels: map[string][]core.Channel{},
 		projects: map[string]string{},
+		unheld:   map[string]string{},
+		gone:     map[string]bool{},
 	}
 }
 
