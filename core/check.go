@@ -164,9 +164,9 @@ type CheckState struct {
 	NextReminderAt time.Time
 
 	// DepHeld is set while this check's alert is held because its parent
-	// (Check.DependsOn) is Missing or Failed: what people knew before the
-	// held change (Told, or the status before it). Empty when none is
-	// held.
+	// (Check.DependsOn) is Missing or Failed, or has not recovered since:
+	// what people knew before the held change (Told, or the status before
+	// it). Empty when none is held.
 	DepHeld Status
 
 	// PausedUntil ends a pause by itself (pause --for/--until); zero: the

@@ -201,7 +201,7 @@ func (w *writer) judge(c *core.Check, st *core.CheckState) (verdict, *core.Check
 		if err != nil {
 			return vNone, nil, err
 		}
-		if p != nil && parentHolds(p.State.Status) {
+		if p != nil && parentHolds(p.State.Status, st.DepHeld != "") {
 			return vHeldDep, p, nil
 		}
 		if st.Status == core.StatusFailed && c.AlertAfter > 1 && st.FailStreak < c.AlertAfter {
@@ -215,17 +215,23 @@ func (w *writer) judge(c *core.Check, st *core.CheckState) (verdict, *core.Check
 }
 
 // parentHolds reports whether a check whose status is s holds the alerts
-// of the checks that depend on it: it is Missing or Failed, and its alert
-// says it.
-func parentHolds(s core.Status) bool { return s == core.StatusDown || s == core.StatusFailed }
+// of the checks that depend on it. A parent that is Missing or Failed
+// does: its alert says it. One that went on to be paused or overrunning
+// has not recovered: it keeps holding what it held (held), and only that.
+func parentHolds(s core.Status, held bool) bool {
+	return s == core.StatusDown || s == core.StatusFailed ||
+		(held && (s == core.StatusOverrunning || s == core.StatusPaused))
+}
 
 // releases reports whether a check that went from status from to to
-// stopped holding its dependents' alerts.
-func releases(from, to core.Status) bool { return parentHolds(from) && !parentHolds(to) }
+// stopped holding its dependents' alerts: it recovered.
+func releases(from, to core.Status) bool {
+	return (from.Bad() || from == core.StatusPaused) && !to.Bad() && to != core.StatusPaused
+}
 
 // parentNews words what became of a parent whose status is now s, after
-// its slug: "recovered" only when it is On Schedule or Late, else what it
-// is ("is Paused", "is Overrunning").
+// its slug: "recovered" when it is On Schedule or Late, else what it is
+// ("is New": resumed before any run finished).
 func parentNews(s core.Status) string {
 	if s == core.StatusUp || s == core.StatusLate {
 		return "recovered"
@@ -373,8 +379,8 @@ func (w *writer) parent(c *core.Check) (*core.Check, error) {
 }
 
 // releaseDependents decides, now that parent no longer holds them (news
-// says why: "db recovered", "db is Paused", "db was deleted"), the alerts
-// of the checks that depend on it whose alerts it held.
+// says why: "db recovered", "db was deleted"), the alerts of the checks
+// that depend on it whose alerts it held.
 func (w *writer) releaseDependents(parent *core.Check, now time.Time, news string) error {
 	deps, err := w.q.Dependents(w.ctx, parent.ID)
 	if err != nil {

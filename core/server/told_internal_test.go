@@ -343,8 +343,9 @@ func TestDependencyHoldEndsWhenTheParentGoes(t *testing.T) {
 
 // Before: the dependents of a parent that was merely paused (a project
 // pause too) or went from Failed to Overrunning were told "db recovered;
-// this check is still Failed". The release says what db is.
-func TestDependencyReleaseSaysWhatBecameOfTheParent(t *testing.T) {
+// this check is still Failed". Now a parent that has not recovered keeps
+// holding what it held; its recovery releases it.
+func TestParentPauseOrOverrunKeepsTheHold(t *testing.T) {
 	setup := func(t *testing.T) *alertRig {
 		r := newAlertRig(t, true)
 		r.ping(r.db, sigOK, 0)
@@ -355,16 +356,23 @@ func TestDependencyReleaseSaysWhatBecameOfTheParent(t *testing.T) {
 		return r
 	}
 	released := []string{"up→failed (db recovered; this check is still Failed)"}
-	t.Run("the parent is paused", func(t *testing.T) {
+	t.Run("the parent is paused, then resumed On Schedule", func(t *testing.T) {
 		r := setup(t)
 		r.pause(r.db, time.Time{})
-		assert.Equal(t, []string{"up→failed (db is Paused; this check is still Failed)"}, r.alerts(r.report))
-	})
-	t.Run("the parent recovers", func(t *testing.T) {
-		r := setup(t)
+		assert.Empty(t, r.alerts(r.report), "pausing never alerts; db did not recover")
 		r.clock.add(time.Minute)
 		r.ping(r.db, sigOK, 0)
+		r.resume(r.db)
+		assert.Equal(t, []string{"up→failed", "failed→up"}, r.transitions(r.db))
 		assert.Equal(t, released, r.alerts(r.report))
+	})
+	t.Run("the project is paused and resumed", func(t *testing.T) {
+		r := setup(t)
+		r.api("POST", "/projects/"+r.db.ProjectID+"/pause", "")
+		assert.Empty(t, r.alerts(r.report))
+		r.api("POST", "/projects/"+r.db.ProjectID+"/resume", "")
+		assert.Empty(t, r.alerts(r.report), "db resumed Failed: still held")
+		assert.Contains(t, r.notes(r.report), "alert held: it depends on db, which is Failed")
 	})
 	t.Run("the parent goes from Failed to Overrunning", func(t *testing.T) {
 		r := setup(t)
@@ -372,7 +380,9 @@ func TestDependencyReleaseSaysWhatBecameOfTheParent(t *testing.T) {
 		r.ping(r.db, core.SignalStart, 0)
 		r.eval(30 * time.Minute)
 		assert.Equal(t, []string{"up→failed", "failed→overrunning"}, r.transitions(r.db))
-		assert.Equal(t, []string{"up→failed (db is Overrunning; this check is still Failed)"}, r.alerts(r.report))
+		assert.Empty(t, r.alerts(r.report), "db did not recover")
+		r.ping(r.db, sigOK, 0)
+		assert.Equal(t, released, r.alerts(r.report))
 	})
 	t.Run("a failure while the parent is paused, not held before", func(t *testing.T) {
 		r := newAlertRig(t, true)
