@@ -149,21 +149,24 @@ type CheckState struct {
 	// HeldFrom is set while the alerts of replayed signals are held:
 	// signals a client's spool sent late, after an outage, whose changes
 	// are history by the time they arrive. It is the settled status before
-	// the first of them; at HeldUntil (pushed back by each one) the net
-	// change from it to the status then is alerted, once, or nothing when
-	// they ended where they began. Empty when nothing is held.
+	// the first of them; at HeldUntil (pushed back by each one) the
+	// status then is decided once, as a live change is (against Told), or
+	// nothing is sent when they ended where they began. Empty when nothing
+	// is held.
 	HeldFrom  Status
 	HeldUntil time.Time
 
 	// FailStreak counts the failed runs in a row (a success resets it).
 	FailStreak int
 	// NextReminderAt is when the next reminder of a bad status is due
-	// (Check.RemindEvery); zero when none is.
+	// (Check.RemindEvery): only while the status is Told; zero when none
+	// is. A replay from a spool keeps it while it may end where it began.
 	NextReminderAt time.Time
 
 	// DepHeld is set while this check's alert is held because its parent
-	// (Check.DependsOn) is Missing or Failed: the settled status before
-	// the held change. Empty when none is held.
+	// (Check.DependsOn) is Missing or Failed, or has not recovered since:
+	// what people knew before the held change (Told, or the status before
+	// it). Empty when none is held.
 	DepHeld Status
 
 	// PausedUntil ends a pause by itself (pause --for/--until); zero: the
@@ -171,9 +174,20 @@ type CheckState struct {
 	PausedUntil time.Time
 
 	// FailHeld is set while the alert of a failure waits for
-	// Check.AlertAfter failures in a row: the settled status before the
-	// failure. Empty when no alert is held.
+	// Check.AlertAfter failures in a row: what people knew before it
+	// (Told, or the status before the failure). Empty when no alert is
+	// held.
 	FailHeld Status
+
+	// Told is the status the check's last alert (not a reminder)
+	// announced, while that is a bad status: Missing, Failed or
+	// Overrunning until the recovery from it is alerted; empty when none.
+	// Every alert is decided against it, not against the status before
+	// the change: a bad status other than Told alerts (unless an
+	// --alert-after, depends-on or replay hold keeps it), On Schedule or
+	// Late while Told is bad is the recovery, and nothing else alerts. A
+	// pause keeps it, so a resume On Schedule is that recovery.
+	Told Status
 }
 
 // Running reports whether a run is open.

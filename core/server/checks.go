@@ -322,11 +322,21 @@ func (s *Server) changeCheckID(r *http.Request, id string, fn func(ch *core.Chec
 			return err
 		}
 		now := s.clock.Now()
+		parent := fresh.DependsOn
 		res, err := fn(fresh, now)
 		if err != nil {
 			return err
 		}
 		w := newWriter(r.Context(), s, q)
+		if parent != "" && fresh.DependsOn != parent {
+			// An alert its old parent held is decided now, and says why.
+			w.unheld[fresh.ID] = "it no longer depends on the check it depended on"
+			if p, err := s.store.Check(r.Context(), parent); err == nil { // its slug: no lock
+				w.unheld[fresh.ID] = "it no longer depends on " + p.Slug
+			} else if !core.IsNotFound(err) {
+				return err
+			}
+		}
 		if err := w.apply(fresh, res, now, alertLive); err != nil {
 			return err
 		}
@@ -471,9 +481,28 @@ func (s *Server) deleteCheck(w http.ResponseWriter, r *http.Request, c *caller) 
 	if err != nil {
 		return err
 	}
-	if err := s.store.DeleteCheck(r.Context(), ch.ID); err != nil {
+	var alerts int
+	err = s.store.Update(r.Context(), func(q core.Queries) error {
+		if err := q.DeleteCheck(r.Context(), ch.ID); err != nil {
+			return err
+		}
+		// The checks that depend on it wait for it no more: an alert it
+		// held is decided now.
+		wr := newWriter(r.Context(), s, q)
+		wr.gone[ch.ID] = true
+		if err := wr.releaseDependents(ch, s.clock.Now(), ch.Slug+" was deleted"); err != nil {
+			return err
+		}
+		alerts = wr.alerts
+		return wr.flush()
+	})
+	if err != nil {
 		return err
 	}
+	if alerts > 0 {
+		wake(s.alertWake)
+	}
+	wake(s.evalWake)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -16,9 +16,9 @@ const (
 		created_at, updated_at,
 		status, status_since, open_runs, last_run_at, last_signal_at, last_success_at,
 		last_failure_at, last_start_at, last_exit_code, resumed_at, next_eval_at, held_from, held_until,
-		fail_streak, fail_held, paused_until, next_reminder_at, dep_held`
+		fail_streak, fail_held, paused_until, next_reminder_at, dep_held, told`
 	sqlCreateCheck = `INSERT INTO checks (` + checkColumns + `)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	// The checks that depend on a check, locked like ChecksByPublicID.
 	sqlDependents      = `SELECT ` + checkColumns + ` FROM checks WHERE depends_on = ? ORDER BY id`
 	sqlCheck           = `SELECT ` + checkColumns + ` FROM checks WHERE id = ?`
@@ -166,7 +166,7 @@ func (q *queries) DeleteCheck(ctx context.Context, id string) error {
 func scanCheck(s scanner, c *core.Check) error {
 	var (
 		kind, status, runs, heldFrom, failHeld    string
-		channels, depHeld                         string
+		channels, depHeld, told                   string
 		period, grace, maxRuntime, alertAfter     int64
 		remindEvery, nextReminder                 int64
 		created, updated, since                   int64
@@ -178,7 +178,7 @@ func scanCheck(s scanner, c *core.Check) error {
 		&kind, &period, &c.Schedule.Cron, &c.Schedule.TZ, &grace, &maxRuntime, &alertAfter, &remindEvery, &channels, &c.DependsOn, &created, &updated,
 		&status, &since, &runs, &lastRun, &lastSignal, &lastSuccess,
 		&lastFailure, &lastStart, &c.State.LastExitCode, &resumed, &nextEval, &heldFrom, &heldUntil,
-		&c.State.FailStreak, &failHeld, &pausedUntil, &nextReminder, &depHeld)
+		&c.State.FailStreak, &failHeld, &pausedUntil, &nextReminder, &depHeld, &told)
 	if err != nil {
 		return err
 	}
@@ -213,6 +213,7 @@ func scanCheck(s scanner, c *core.Check) error {
 	st.PausedUntil = fromNanos(pausedUntil)
 	st.NextReminderAt = fromNanos(nextReminder)
 	st.DepHeld = core.Status(depHeld)
+	st.Told = core.Status(told)
 	return nil
 }
 

@@ -14,7 +14,7 @@ const (
 	stateAssignments = `status = ?, status_since = ?, open_runs = ?, last_run_at = ?,
 		last_signal_at = ?, last_success_at = ?, last_failure_at = ?, last_start_at = ?,
 		last_exit_code = ?, resumed_at = ?, next_eval_at = ?, held_from = ?, held_until = ?,
-		fail_streak = ?, fail_held = ?, paused_until = ?, next_reminder_at = ?, dep_held = ?`
+		fail_streak = ?, fail_held = ?, paused_until = ?, next_reminder_at = ?, dep_held = ?, told = ?`
 	sqlSaveCheckState = `UPDATE checks SET ` + stateAssignments + ` WHERE id = ?`
 
 	// The bulk form: one row of VALUES per check, the check's ID first
@@ -25,12 +25,12 @@ const (
 		last_success_at = v.column7, last_failure_at = v.column8, last_start_at = v.column9,
 		last_exit_code = v.column10, resumed_at = v.column11, next_eval_at = v.column12,
 		held_from = v.column13, held_until = v.column14, fail_streak = v.column15, fail_held = v.column16,
-		paused_until = v.column17, next_reminder_at = v.column18, dep_held = v.column19
+		paused_until = v.column17, next_reminder_at = v.column18, dep_held = v.column19, told = v.column20
 		FROM (VALUES `
 	sqlSaveCheckStatesRow = `(CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT),
 		CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT),
 		CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS BIGINT),
-		CAST(? AS BIGINT), CAST(? AS TEXT))`
+		CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT))`
 	sqlSaveCheckStatesSuffix = `) AS v WHERE checks.id = v.column1`
 
 	// The next_eval_at > 0 term lets SQLite use the partial index
@@ -52,13 +52,14 @@ func appendStateArgs(args []any, s core.CheckState) ([]any, error) {
 	return append(args, string(s.Status), nanos(s.StatusSince), runs, nanos(s.LastRunAt),
 		nanos(s.LastSignalAt), nanos(s.LastSuccessAt), nanos(s.LastFailureAt), nanos(s.LastStartAt),
 		int64(s.LastExitCode), nanos(s.ResumedAt), nanos(s.NextEvalAt), string(s.HeldFrom), nanos(s.HeldUntil),
-		int64(s.FailStreak), string(s.FailHeld), nanos(s.PausedUntil), nanos(s.NextReminderAt), string(s.DepHeld)), nil
+		int64(s.FailStreak), string(s.FailHeld), nanos(s.PausedUntil), nanos(s.NextReminderAt), string(s.DepHeld),
+		string(s.Told)), nil
 }
 
 // SaveCheckState saves only the check's state; ENOTFOUND when there is no
 // such check.
 func (q *queries) SaveCheckState(ctx context.Context, checkID string, s core.CheckState) error {
-	args, err := appendStateArgs(make([]any, 0, 19), s)
+	args, err := appendStateArgs(make([]any, 0, 20), s)
 	if err != nil {
 		return fmt.Errorf("save check state: %w", err)
 	}
@@ -73,7 +74,7 @@ func (q *queries) SaveCheckState(ctx context.Context, checkID string, s core.Che
 // statements as bulkSizes allow; ENOTFOUND when one of them does not
 // exist.
 func (q *queries) SaveCheckStates(ctx context.Context, states []core.CheckStateOf) error {
-	args := make([]any, 0, 19*nextChunk(len(states)))
+	args := make([]any, 0, 20*nextChunk(len(states)))
 	for len(states) > 0 {
 		chunk := states[:nextChunk(len(states))]
 		states = states[len(chunk):]

@@ -36,6 +36,7 @@ func fullState() core.CheckState {
 		PausedUntil:    at(21 * time.Minute),
 		NextReminderAt: at(22 * time.Minute),
 		DepHeld:        core.StatusFailed,
+		Told:           core.StatusOverrunning,
 	}
 }
 

@@ -1,0 +1,22 @@
+-- told: the status the check's last alert (not a reminder) announced while
+-- that is a bad status ('down', 'failed', 'overrunning'), until the recovery
+-- from it is alerted; '' when none. Alerts are decided against it.
+ALTER TABLE checks ADD COLUMN told TEXT NOT NULL DEFAULT '';
+
+-- A bad status was alerted when it changed, unless its alert is still held
+-- (--alert-after, depends-on, or a replay from a spool).
+UPDATE checks SET told = status
+	WHERE status IN ('down', 'failed', 'overrunning') AND fail_held = '' AND dep_held = '' AND held_from = '';
+-- A replay held from a bad status: that status was alerted.
+UPDATE checks SET told = held_from
+	WHERE held_from IN ('down', 'failed', 'overrunning') AND fail_held = '' AND dep_held = '';
+-- A paused check: what its newest alert of a change (a reminder repeats its
+-- status) announced, if it was bad, so that resuming it On Schedule closes
+-- the incident that alert opened.
+UPDATE checks SET told = COALESCE((
+		SELECT (a.message::jsonb ->> 'to') FROM alerts a
+		WHERE a.check_id = checks.id AND (a.message::jsonb ->> 'from') != (a.message::jsonb ->> 'to')
+		ORDER BY a.id DESC LIMIT 1), '')
+	WHERE status = 'paused';
+UPDATE checks SET told = ''
+	WHERE status = 'paused' AND told NOT IN ('down', 'failed', 'overrunning');
