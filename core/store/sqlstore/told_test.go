@@ -85,10 +85,14 @@ func TestToldBackfill(t *testing.T) {
 			alert("paused-recovered", "up", "failed")
 			alert("paused-recovered", "failed", "up")
 			check("paused-quiet", "paused", "", "", "")
+			check("overran-then-failed", "failed", "overrunning", "", "")
+			check("missing-then-failed", "failed", "down", "", "")
+			check("failed-then-dep", "down", "", "failed", "")
 			require.NoError(t, applyMigrations(ctx, db, d, ms, now))
 			want := map[string]string{
 				"down": "down", "failed-held": "", "dep-held": "", "up": "", "replay": "overrunning",
 				"paused-down": "down", "paused-recovered": "", "paused-quiet": "",
+				"overran-then-failed": "overrunning", "missing-then-failed": "down", "failed-then-dep": "failed",
 			}
 			rows, err := db.QueryContext(ctx, `SELECT id, told FROM checks`)
 			require.NoError(t, err)

@@ -10,6 +10,14 @@ UPDATE checks SET told = status
 -- A replay held from a bad status: that status was alerted.
 UPDATE checks SET told = held_from
 	WHERE held_from IN ('down', 'failed', 'overrunning') AND fail_held = '' AND dep_held = '';
+-- A held failure (--alert-after) or a held change (depends-on) after an
+-- alerted bad status (Overrunning, then a failure held at 1 of 3): the
+-- status before it, which the hold kept, was alerted. fail_held is the
+-- earlier one when both are set.
+UPDATE checks SET told = fail_held
+	WHERE told = '' AND status != 'paused' AND fail_held IN ('down', 'failed', 'overrunning');
+UPDATE checks SET told = dep_held
+	WHERE told = '' AND status != 'paused' AND dep_held IN ('down', 'failed', 'overrunning');
 -- A paused check: what its newest alert of a change (a reminder repeats its
 -- status) announced, if it was bad, so that resuming it On Schedule closes
 -- the incident that alert opened.
