@@ -149,9 +149,13 @@ func (w *writer) apply(c *core.Check, res status.Result, at time.Time, mode aler
 	if err := w.settle(c, &st, now); err != nil {
 		return err
 	}
+	// Its dependents are released when its change is decided: not while
+	// a replay holds it (its replayed signals may yet end where they
+	// began), and when the hold ends, if it is not bad then.
 	before := c.State.Status
+	heldEnded := c.State.HeldFrom != "" && st.HeldFrom == ""
 	c.State = st
-	if releases(before, st.Status) {
+	if st.HeldFrom == "" && (releases(before, st.Status) || (heldEnded && releases(core.StatusDown, st.Status))) {
 		return w.releaseDependents(c, now, c.Slug+" "+parentNews(st.Status))
 	}
 	return nil
@@ -201,7 +205,9 @@ func (w *writer) judge(c *core.Check, st *core.CheckState) (verdict, *core.Check
 		if err != nil {
 			return vNone, nil, err
 		}
-		if p != nil && parentHolds(p.State.Status, st.DepHeld != "") {
+		// A hold carries on while its parent is paused or overruns, not
+		// to a new parent (depends_on changed in this transaction).
+		if p != nil && parentHolds(p.State.Status, st.DepHeld != "" && w.unheld[c.ID] == "") {
 			return vHeldDep, p, nil
 		}
 		if st.Status == core.StatusFailed && c.AlertAfter > 1 && st.FailStreak < c.AlertAfter {
@@ -246,6 +252,11 @@ func parentNews(s core.Status) string {
 // timeline says why nothing was sent when that tells something, after ctx
 // (when not empty). It returns the verdict.
 func (w *writer) decide(c *core.Check, st *core.CheckState, t core.Transition, from core.Status, why why, ctx string) (verdict, error) {
+	if why == whyOther && st.DepHeld != "" && w.unheld[c.ID] == "" && st.Status.Bad() && st.Status != st.Told {
+		// A start or log of a check whose alert its parent holds: the
+		// parent releases it when it recovers; no read of it per signal.
+		return vHeldDep, nil
+	}
 	v, p, err := w.judge(c, st)
 	if err != nil {
 		return v, err
@@ -321,6 +332,9 @@ func (w *writer) decideNothing(c *core.Check, st *core.CheckState, from core.Sta
 	case s == core.StatusPaused:
 		if why == whyParent {
 			note("no alert: this check is Paused")
+			// Its parent recovered: the hold is over, and the resume
+			// decides the status as it is then.
+			st.DepHeld = ""
 		}
 	case why == whyOther || why == whyFailure:
 	case st.FailHeld != "":

@@ -570,3 +570,73 @@ func TestLoweringAlertAfterSendsTheHeldFailure(t *testing.T) {
 	assert.Equal(t, []string{"up→failed (2 failures in a row (--alert-after 1))"}, r.alerts(r.db))
 	assert.Equal(t, core.StatusFailed, r.state(r.db).Told)
 }
+
+// TestDependencyHoldStaysWithItsParent: a hold does not pass to a new
+// parent that is merely paused (before, report stayed held until the new
+// parent resumed, perhaps never), nor outlive its parent's recovery while
+// the dependent is paused.
+func TestDependencyHoldStaysWithItsParent(t *testing.T) {
+	t.Run("a new parent that is paused", func(t *testing.T) {
+		r := newAlertRig(t, true)
+		other := *r.db
+		other.ID, other.PublicID, other.Slug, other.Name = uuid.NewString(), uuid.NewString(), "other", "other"
+		require.NoError(t, r.s.store.CreateCheck(context.Background(), &other))
+		r.ping(r.db, sigOK, 0)
+		r.ping(r.report, sigOK, 0)
+		r.ping(&other, sigOK, 0)
+		r.pause(&other, time.Time{})
+		r.clock.add(time.Minute)
+		r.ping(r.db, sigFail, 0)
+		r.ping(r.report, sigFail, 0)
+		assert.Empty(t, r.alerts(r.report), "held while db is Failed")
+		r.api("PATCH", "/checks/"+r.report.ID, `{"depends_on": "other"}`)
+		assert.Equal(t, []string{"up→failed"}, r.transitions(r.report))
+	})
+	t.Run("a dependent paused while its parent recovered", func(t *testing.T) {
+		r := newAlertRig(t, true)
+		r.ping(r.db, sigOK, 0)
+		r.ping(r.report, sigOK, 0)
+		r.clock.add(time.Minute)
+		r.ping(r.db, sigFail, 0)
+		r.ping(r.report, sigFail, 0)
+		r.pause(r.report, time.Time{})
+		r.clock.add(time.Minute)
+		r.ping(r.db, sigOK, 0) // db recovers while report is paused
+		r.pause(r.db, time.Time{})
+		r.resume(r.report)
+		assert.Equal(t, []string{"paused→failed"}, r.transitions(r.report), "report is still Failed: alerted at its resume")
+	})
+}
+
+// TestParentReplayHoldsItsDependents: a parent's replayed signals do not
+// release its dependents before the replay's net change is decided, and
+// a replay that ends with the parent recovered does release them.
+func TestParentReplayHoldsItsDependents(t *testing.T) {
+	t.Run("ends where it began", func(t *testing.T) {
+		r := newAlertRig(t, true)
+		r.ping(r.db, sigOK, 0)
+		r.ping(r.report, sigOK, 0)
+		r.clock.add(time.Minute)
+		r.ping(r.db, sigFail, 0)
+		r.ping(r.report, sigFail, 0)
+		r.clock.add(10 * time.Minute)
+		r.ping(r.db, sigOK, 8*time.Minute)
+		r.ping(r.db, sigFail, 7*time.Minute)
+		r.eval(replaySettle)
+		assert.Empty(t, r.alerts(r.report), "db never recovered")
+	})
+	t.Run("ends recovered", func(t *testing.T) {
+		r := newAlertRig(t, true)
+		r.ping(r.db, sigOK, 0)
+		r.ping(r.report, sigOK, 0)
+		r.clock.add(time.Minute)
+		r.ping(r.db, sigFail, 0)
+		r.ping(r.report, sigFail, 0)
+		r.clock.add(10 * time.Minute)
+		r.ping(r.db, sigOK, 8*time.Minute)
+		assert.Empty(t, r.alerts(r.report), "not while db's replay is held")
+		r.eval(replaySettle)
+		assert.Equal(t, []string{"up→failed", "failed→up"}, r.transitions(r.db))
+		assert.Equal(t, []string{"up→failed"}, r.transitions(r.report), "db recovered; report is still Failed")
+	})
+}
