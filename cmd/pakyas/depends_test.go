@@ -27,6 +27,9 @@ func TestDependsOn(t *testing.T) {
 	r := u.exec("check", "update", "db", "--depends-on", "report")
 	assert.Equal(t, exitError, r.code, "%s", r)
 	assert.Contains(t, r.stderr, `"report" depends on it`)
+	r = u.exec("check", "update", "db", "--depends-on", "db")
+	assert.Equal(t, exitError, r.code, "%s", r)
+	assert.Contains(t, r.stderr, `check "db" cannot depend on itself`)
 
 	deliver := func() []string {
 		_, err := srv.DeliverAlerts(context.Background())

@@ -617,6 +617,9 @@ func (s *Server) setDependsOn(ctx context.Context, c *core.Check, slug *string) 
 		}
 		return err
 	}
+	if parent.ID == c.ID {
+		return invalid("check %q cannot depend on itself", c.Slug).WithHint("name another check of the project, or --depends-on none")
+	}
 	for p, n := parent, 0; p != nil && n < 100; n++ {
 		if p.ID == c.ID {
 			return invalid("check %q cannot depend on %q: %q depends on it", c.Slug, *slug, *slug).WithHint("dependencies go one way; remove the other with --depends-on none")

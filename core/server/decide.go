@@ -207,7 +207,10 @@ func (w *writer) judge(c *core.Check, st *core.CheckState) (verdict, *core.Check
 		}
 		// A hold carries on while its parent is paused or overruns, not
 		// to a new parent (depends_on changed in this transaction).
-		if p != nil && parentHolds(p.State.Status, st.DepHeld != "" && w.unheld[c.ID] == "") {
+		// A parent whose replay is held holds as it did before the
+		// replay, until the replay's net change is decided.
+		if p != nil && (parentHolds(p.State.Status, st.DepHeld != "" && w.unheld[c.ID] == "") ||
+			(p.State.HeldFrom != "" && parentHolds(p.State.HeldFrom, false))) {
 			return vHeldDep, p, nil
 		}
 		if st.Status == core.StatusFailed && c.AlertAfter > 1 && st.FailStreak < c.AlertAfter {
@@ -345,7 +348,7 @@ func (w *writer) decideNothing(c *core.Check, st *core.CheckState, from core.Sta
 			note("no alert: the failure was not alerted (--alert-after)")
 		}
 	case st.DepHeld != "":
-		note("no alert: the failure was held while the check it depends on was down")
+		note("no alert: its change was held while the check it depends on was Missing or Failed, and it has recovered since")
 	case why == whyReplay:
 		note("no alert: the replayed signals' net change, " + from.Label() + " → " + s.Label() + ", does not alert")
 	}

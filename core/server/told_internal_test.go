@@ -640,3 +640,23 @@ func TestParentReplayHoldsItsDependents(t *testing.T) {
 		assert.Equal(t, []string{"up→failed"}, r.transitions(r.report), "db recovered; report is still Failed")
 	})
 }
+
+// TestParentReplayKeepsHoldingForNewFailures: while a parent's replay is
+// held, its dependents' new failures are held as before the replay (it
+// told "db recovered" for a db that ended the replay Failed).
+func TestParentReplayKeepsHoldingForNewFailures(t *testing.T) {
+	r := newAlertRig(t, true)
+	r.ping(r.db, sigOK, 0)
+	r.ping(r.report, sigOK, 0)
+	r.clock.add(time.Minute)
+	r.ping(r.db, sigFail, 0)
+	r.ping(r.report, sigFail, 0)
+	r.clock.add(10 * time.Minute)
+	r.ping(r.db, sigOK, 8*time.Minute) // replayed: db is up, its change held
+	r.ping(r.report, sigOK, 0)
+	r.ping(r.report, sigFail, 0) // live: report fails again
+	assert.Empty(t, r.alerts(r.report), "held: db has not recovered as far as anyone was told")
+	r.ping(r.db, sigFail, 7*time.Minute) // the replay ends Failed
+	r.eval(replaySettle)
+	assert.Empty(t, r.alerts(r.report), "db never recovered")
+}

@@ -31,11 +31,12 @@
 //     is one transition.
 //   - success with a known rid closes that run; without a rid, all runs; with
 //     an unknown rid, none (the others keep running). The status becomes up.
-//     Open runs that began before the succeeding run and are past their max
+//     Open runs that began before the finished run and are past their max
 //     runtime are dropped with a note: their jobs were killed without a
 //     chance to report, and must not keep the check overrunning forever.
 //   - fail with a known rid closes that run; without a rid, or with an
-//     unknown one, every run. The status becomes failed.
+//     unknown one, every run. The status becomes failed. As after a
+//     success, older open runs past their max runtime are dropped.
 //   - A finish sets LastRunAt to the start of the run it closed (the
 //     latest, when several), or to t when it closed none; Result.Duration is
 //     that run's duration. A run that began after the end of the grace (its

@@ -226,7 +226,7 @@ func (m *machine) abandonSuperseded(runAt, t time.Time) {
 			if r.ID != "" {
 				what += " (rid " + r.ID + ")"
 			}
-			m.note("%s never finished and is past its max runtime of %s; a later run has succeeded, so it is no longer waited for",
+			m.note("%s never finished and is past its max runtime of %s; a later run has finished, so it is no longer waited for",
 				what, FormatDuration(m.plan.maxRuntime))
 			continue
 		}
