@@ -335,8 +335,11 @@ func (w *writer) decideNothing(c *core.Check, st *core.CheckState, from core.Sta
 	case s == core.StatusPaused:
 		if why == whyParent {
 			note("no alert: this check is Paused")
-			// Its parent recovered: the hold is over, and the resume
-			// decides the status as it is then.
+		}
+		if why == whyParent || w.unheld[c.ID] != "" {
+			// Its parent recovered, or it depends on another check now:
+			// the hold is over, and the resume decides the status as it
+			// is then.
 			st.DepHeld = ""
 		}
 	case why == whyOther || why == whyFailure:

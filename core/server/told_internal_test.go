@@ -660,3 +660,22 @@ func TestParentReplayKeepsHoldingForNewFailures(t *testing.T) {
 	r.eval(replaySettle)
 	assert.Empty(t, r.alerts(r.report), "db never recovered")
 }
+
+// TestPausedDependentNewParent: a dependent that is paused when its
+// depends_on changes does not carry its old hold to the new parent.
+func TestPausedDependentNewParent(t *testing.T) {
+	r := newAlertRig(t, true)
+	other := *r.db
+	other.ID, other.PublicID, other.Slug, other.Name = uuid.NewString(), uuid.NewString(), "other", "other"
+	require.NoError(t, r.s.store.CreateCheck(context.Background(), &other))
+	r.ping(r.db, sigOK, 0)
+	r.ping(r.report, sigOK, 0)
+	r.pause(&other, time.Time{})
+	r.clock.add(time.Minute)
+	r.ping(r.db, sigFail, 0)
+	r.ping(r.report, sigFail, 0)
+	r.pause(r.report, time.Time{})
+	r.api("PATCH", "/checks/"+r.report.ID, `{"depends_on": "other"}`)
+	r.resume(r.report)
+	assert.Equal(t, []string{"paused→failed"}, r.transitions(r.report), "other (paused, never failed) holds nothing")
+}

@@ -2,6 +2,7 @@ package status_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -114,6 +115,15 @@ func runCases() []machineCase {
 		extra: func(t *testing.T, c *core.Check, _ status.Result) {
 			assert.Empty(t, runs(c))
 			assert.Equal(t, t0, c.State.LastRunAt, "the next run is expected an hour after a's start")
+		},
+	}, {
+		name: "a stale finish that ends the overrunning does not say the status did not change",
+		events: []event{{op: "success", at: -hr}, {op: "start", rid: "a"}, {op: "log", at: 25 * mn},
+			{op: "eval", at: 31 * mn}, {op: "success", at: 20 * mn, now: 40 * mn, rid: "a"}},
+		want: U, trans: []tr{{N, U, -hr}, {U, O, 30 * mn}, {O, U, 40 * mn}},
+		extra: func(t *testing.T, _ *core.Check, last status.Result) {
+			assert.NotContains(t, strings.Join(last.Notes, "\n"), "status not changed")
+			assert.Contains(t, strings.Join(last.Notes, "\n"), "delivered late: happened at 03:20 UTC")
 		},
 	}, {
 		name:   "fail with an unknown run id closes everything",

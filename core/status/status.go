@@ -51,6 +51,11 @@ func Apply(c *core.Check, sig *core.Signal, now time.Time) Result {
 		m.note("delivered late: happened at %s, after a newer signal had already arrived; status not changed",
 			formatClock(t, m.st.LastSignalAt, m.plan.loc))
 		if m.closeStaleRun(sig, t, now) {
+			if len(m.res.Transitions) > 0 {
+				// It ended the overrunning: the transition says how.
+				m.res.Notes[0] = fmt.Sprintf("delivered late: happened at %s, after a newer signal had already arrived",
+					formatClock(t, m.st.LastSignalAt, m.plan.loc))
+			}
 			return m.result()
 		}
 		return m.unchanged()
