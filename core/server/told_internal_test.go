@@ -57,6 +57,17 @@ func newAlertRig(t *testing.T, dependent bool) *alertRig {
 	return r
 }
 
+// bothFail has db and report succeed, then, a minute later, fail: db's
+// failure is alerted, and report's is held while db is Failed.
+func (r *alertRig) bothFail() {
+	r.t.Helper()
+	r.ping(r.db, sigOK, 0)
+	r.ping(r.report, sigOK, 0)
+	r.clock.add(time.Minute)
+	r.ping(r.db, sigFail, 0)
+	r.ping(r.report, sigFail, 0)
+}
+
 // set changes c's settings in the store, as an older version left them.
 func (r *alertRig) set(c *core.Check, fn func(c *core.Check)) {
 	r.t.Helper()
@@ -402,11 +413,7 @@ func TestDependsOnAndAlertAfterTogether(t *testing.T) {
 	t.Run("the parent recovers at 1 of 3 failures", func(t *testing.T) {
 		r := newAlertRig(t, true)
 		r.set(r.report, func(c *core.Check) { c.AlertAfter = 3 })
-		r.ping(r.db, sigOK, 0)
-		r.ping(r.report, sigOK, 0)
-		r.clock.add(time.Minute)
-		r.ping(r.db, sigFail, 0)
-		r.ping(r.report, sigFail, 0)
+		r.bothFail()
 		r.clock.add(time.Minute)
 		r.ping(r.db, sigOK, 0)
 		assert.Empty(t, r.alerts(r.report), "1 of 3 failures")
@@ -594,11 +601,7 @@ func TestDependencyHoldStaysWithItsParent(t *testing.T) {
 	})
 	t.Run("a dependent paused while its parent recovered", func(t *testing.T) {
 		r := newAlertRig(t, true)
-		r.ping(r.db, sigOK, 0)
-		r.ping(r.report, sigOK, 0)
-		r.clock.add(time.Minute)
-		r.ping(r.db, sigFail, 0)
-		r.ping(r.report, sigFail, 0)
+		r.bothFail()
 		r.pause(r.report, time.Time{})
 		r.clock.add(time.Minute)
 		r.ping(r.db, sigOK, 0) // db recovers while report is paused
@@ -614,11 +617,7 @@ func TestDependencyHoldStaysWithItsParent(t *testing.T) {
 func TestParentReplayHoldsItsDependents(t *testing.T) {
 	t.Run("ends where it began", func(t *testing.T) {
 		r := newAlertRig(t, true)
-		r.ping(r.db, sigOK, 0)
-		r.ping(r.report, sigOK, 0)
-		r.clock.add(time.Minute)
-		r.ping(r.db, sigFail, 0)
-		r.ping(r.report, sigFail, 0)
+		r.bothFail()
 		r.clock.add(10 * time.Minute)
 		r.ping(r.db, sigOK, 8*time.Minute)
 		r.ping(r.db, sigFail, 7*time.Minute)
@@ -627,11 +626,7 @@ func TestParentReplayHoldsItsDependents(t *testing.T) {
 	})
 	t.Run("ends recovered", func(t *testing.T) {
 		r := newAlertRig(t, true)
-		r.ping(r.db, sigOK, 0)
-		r.ping(r.report, sigOK, 0)
-		r.clock.add(time.Minute)
-		r.ping(r.db, sigFail, 0)
-		r.ping(r.report, sigFail, 0)
+		r.bothFail()
 		r.clock.add(10 * time.Minute)
 		r.ping(r.db, sigOK, 8*time.Minute)
 		assert.Empty(t, r.alerts(r.report), "not while db's replay is held")
@@ -646,11 +641,7 @@ func TestParentReplayHoldsItsDependents(t *testing.T) {
 // told "db recovered" for a db that ended the replay Failed).
 func TestParentReplayKeepsHoldingForNewFailures(t *testing.T) {
 	r := newAlertRig(t, true)
-	r.ping(r.db, sigOK, 0)
-	r.ping(r.report, sigOK, 0)
-	r.clock.add(time.Minute)
-	r.ping(r.db, sigFail, 0)
-	r.ping(r.report, sigFail, 0)
+	r.bothFail()
 	r.clock.add(10 * time.Minute)
 	r.ping(r.db, sigOK, 8*time.Minute) // replayed: db is up, its change held
 	r.ping(r.report, sigOK, 0)
