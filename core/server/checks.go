@@ -450,13 +450,13 @@ func (s *Server) pauser(c *caller, in api.PauseInput, pause func(c *core.Check, 
 		var until time.Time
 		switch {
 		case in.For > 0:
-			until = now.Add(time.Duration(in.For) * time.Second)
+			until = now.Add(time.Duration(in.For) * time.Second).UTC()
 		case in.Until != nil:
 			until = in.Until.UTC()
 		}
 		reason := "paused by " + c.user.Email
 		if !until.IsZero() {
-			reason += " until " + until.Format("2006-01-02 15:04 UTC")
+			reason += " until " + until.UTC().Format("2006-01-02 15:04 UTC")
 		}
 		if r := strings.TrimSpace(in.Reason); r != "" {
 			reason += ": " + r

@@ -670,3 +670,17 @@ func TestPausedDependentNewParent(t *testing.T) {
 	r.resume(r.report)
 	assert.Equal(t, []string{"paused→failed"}, r.transitions(r.report), "other (paused, never failed) holds nothing")
 }
+
+// TestPauseForSaysUTC: a pause --for on a server whose clock is in another
+// zone says its end in UTC, as it labels it (it said the local time).
+func TestPauseForSaysUTC(t *testing.T) {
+	r := newAlertRig(t, false)
+	r.clock.mu.Lock()
+	r.clock.t = time.Date(2025, 1, 6, 11, 0, 0, 0, time.FixedZone("CET", 3600)) // 10:00 UTC
+	r.clock.mu.Unlock()
+	r.api("POST", "/checks/"+r.db.ID+"/pause", `{"for": 7200}`)
+	entries, err := r.s.store.Timeline(context.Background(), r.db.ID, core.TimelinePage{Limit: 10})
+	require.NoError(t, err)
+	require.NotEmpty(t, entries)
+	assert.Contains(t, entries[0].Reason, "until 2025-01-06 12:00 UTC")
+}
