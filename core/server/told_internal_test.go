@@ -684,3 +684,18 @@ func TestPauseForSaysUTC(t *testing.T) {
 	require.NotEmpty(t, entries)
 	assert.Contains(t, entries[0].Reason, "until 2025-01-06 12:00 UTC")
 }
+
+// TestResumeWithoutARunSendsNothing: a check alerted Missing, paused and
+// resumed with no run in between is Missing still: no recovery at the
+// resume and no second Missing a period later.
+func TestResumeWithoutARunSendsNothing(t *testing.T) {
+	r := newAlertRig(t, false)
+	r.ping(r.db, sigOK, 0)
+	r.eval(66 * time.Minute) // Missing, alerted
+	r.pause(r.db, time.Time{})
+	r.clock.add(time.Minute)
+	r.resume(r.db)
+	r.eval(2 * time.Hour)
+	assert.Equal(t, []string{"late→down"}, r.transitions(r.db))
+	assert.Equal(t, core.StatusDown, r.state(r.db).Status)
+}

@@ -100,3 +100,27 @@ func TestExtendPause(t *testing.T) {
 		})
 	}
 }
+
+// TestResumeStillMissing: a check that was Missing when it was paused and
+// ran nothing meanwhile is Missing again at the resume (it came back On
+// Schedule, which sent a false recovery, then went Missing again a period
+// later); one that ran during the pause, or was not yet Missing, comes
+// back from its last run with a fresh window.
+func TestResumeStillMissing(t *testing.T) {
+	c := periodCheck()
+	play(t, &c, []event{{op: "success"}, {op: "eval", at: 2 * hr}, {op: "pause", at: 2 * hr}})
+	res := status.Resume(&c, at(3*hr))
+	assert.Equal(t, core.StatusDown, res.State.Status)
+	require.Len(t, res.Transitions, 1)
+	assert.Equal(t, "resumed; still Missing: no run since 03:00 UTC", res.Transitions[0].Reason)
+
+	c = periodCheck()
+	play(t, &c, []event{{op: "success"}, {op: "eval", at: 2 * hr}, {op: "pause", at: 2 * hr}, {op: "success", at: 150 * mn}})
+	assert.Equal(t, core.StatusUp, status.Resume(&c, at(3*hr)).State.Status, "it ran during the pause")
+
+	c = periodCheck()
+	play(t, &c, []event{{op: "success"}, {op: "pause", at: 65 * mn}})
+	res = status.Resume(&c, at(5*hr))
+	assert.Equal(t, core.StatusUp, res.State.Status, "late, not Missing, when paused: a fresh window")
+	assert.Equal(t, at(6*hr+mn), res.State.NextEvalAt)
+}

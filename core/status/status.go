@@ -186,7 +186,8 @@ func ExtendPause(c *core.Check, now, until time.Time, reason string) Result {
 // Resume restarts monitoring of a paused c. Its status comes from its last
 // finish (up after a success, failed after a failure, new when it never
 // finished a run), and deadlines count from now at the earliest, so time
-// spent paused is not held against it. Resuming an unpaused check is a
+// spent paused is not held against it; but a check that was Missing when it
+// was paused, and ran nothing meanwhile, is Missing again. Resuming an unpaused check is a
 // no-op.
 func Resume(c *core.Check, now time.Time) Result {
 	m := newMachine(c)
@@ -197,10 +198,20 @@ func Resume(c *core.Check, now time.Time) Result {
 	return m.result()
 }
 
-// resume ends a pause at now.
+// resume ends a pause at now. A check that was already Missing when it
+// was paused (the grace after its last run ended before the pause began)
+// and ran nothing meanwhile is Missing again: the pause hid nothing, and
+// nothing was fixed.
 func (m *machine) resume(now time.Time, reason string) {
+	to := m.lastOutcome()
+	pausedAt := m.st.StatusSince
+	if _, deadline, ok := m.plan.deadlines(&m.st); ok && to != core.StatusNew && !deadline.After(pausedAt) &&
+		!later(m.st.LastSuccessAt, m.st.LastFailureAt).After(pausedAt) {
+		to = core.StatusDown
+		reason += "; still Missing: no run since " + formatClock(m.st.LastRunAt, now, m.plan.loc)
+	}
 	m.st.ResumedAt, m.st.PausedUntil = now, time.Time{}
-	m.setStatus(m.lastOutcome(), now, reason)
+	m.setStatus(to, now, reason)
 }
 
 // lastOutcome returns the status the last finish gives: up after a
