@@ -111,6 +111,9 @@ func (c *Check) EffectiveMaxRuntime() time.Duration {
 type Run struct {
 	ID        string    `json:"id,omitempty"` // the run id (rid); "" when the start had none
 	StartedAt time.Time `json:"started_at"`
+	// ArrivedAt is when a start delivered late (replayed from a spool)
+	// reached the server; zero for one sent as it happened.
+	ArrivedAt time.Time `json:"arrived_at,omitzero"`
 }
 
 // CheckStateOf is a check's state with the check's ID, for saving several
@@ -205,6 +208,7 @@ func (s *CheckState) Normalize() {
 	}
 	for i := range s.OpenRuns {
 		s.OpenRuns[i].StartedAt = storedTime(s.OpenRuns[i].StartedAt)
+		s.OpenRuns[i].ArrivedAt = storedTime(s.OpenRuns[i].ArrivedAt)
 	}
 }
 

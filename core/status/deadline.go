@@ -100,12 +100,35 @@ func lateAt(expected, deadline time.Time) time.Time {
 	return deadline
 }
 
-// overrunDeadline returns when the earliest open run becomes overrunning:
-// its max runtime after it started, or after the check was resumed when a
-// pause came between (time spent paused is not held against a run).
+// LateStartWait is how long after a start delivered late (replayed from a
+// client's spool, Run.ArrivedAt) its run is judged overrunning at the
+// soonest: the finish the spool keeps right behind it is on its way, and a
+// run that ended in time must not be reported overrunning meanwhile.
+const LateStartWait = 10 * time.Second
+
+// overrunDeadline returns the open run that becomes overrunning first and
+// when: its max runtime after it started (its overrun limit), or after the
+// check was resumed when a pause came between (time spent paused is not
+// held against a run), but not sooner than LateStartWait after a late
+// start arrived.
 func (p plan) overrunDeadline(st *core.CheckState) (core.Run, time.Time) {
-	first := earliestRun(st.OpenRuns)
-	return first, later(first.StartedAt, st.ResumedAt).Add(p.maxRuntime)
+	var first core.Run
+	var at time.Time
+	for i, r := range st.OpenRuns {
+		dl := p.overrunLimit(st, r)
+		if !r.ArrivedAt.IsZero() {
+			dl = later(dl, r.ArrivedAt.Add(LateStartWait))
+		}
+		if i == 0 || dl.Before(at) {
+			first, at = r, dl
+		}
+	}
+	return first, at
+}
+
+// overrunLimit returns when run r has had its max runtime.
+func (p plan) overrunLimit(st *core.CheckState, r core.Run) time.Time {
+	return later(r.StartedAt, st.ResumedAt).Add(p.maxRuntime)
 }
 
 // nextEvalAt returns the next instant at which time alone changes st's
@@ -190,7 +213,7 @@ func (m *machine) overrunReason(run core.Run, deadline time.Time) string {
 		within = " after the check was resumed at " + clock(m.st.ResumedAt)
 	}
 	return fmt.Sprintf("%s at %s and no finish signal within the max runtime of %s%s (ended %s)",
-		what, clock(run.StartedAt), FormatDuration(m.plan.maxRuntime), within, clock(deadline))
+		what, clock(run.StartedAt), FormatDuration(m.plan.maxRuntime), within, clock(m.plan.overrunLimit(&m.st, run)))
 }
 
 func later(a, b time.Time) time.Time {
@@ -198,18 +221,6 @@ func later(a, b time.Time) time.Time {
 		return b
 	}
 	return a
-}
-
-// earliestRun returns the open run that started first. OpenRuns is kept
-// oldest first, but a state read from storage is not trusted to be.
-func earliestRun(runs []core.Run) core.Run {
-	var first core.Run
-	for i, r := range runs {
-		if i == 0 || r.StartedAt.Before(first.StartedAt) {
-			first = r
-		}
-	}
-	return first
 }
 
 // latestRun returns the open run that started last.

@@ -135,7 +135,11 @@ func (m *machine) start(sig *core.Signal, t time.Time) {
 	if i := slices.IndexFunc(runs, func(r core.Run) bool { return r.ID == sig.RunID }); i >= 0 {
 		runs = slices.Delete(runs, i, i+1)
 	}
-	runs = append(runs, core.Run{ID: sig.RunID, StartedAt: t})
+	run := core.Run{ID: sig.RunID, StartedAt: t}
+	if sig.ReceivedAt.After(t) {
+		run.ArrivedAt = sig.ReceivedAt
+	}
+	runs = append(runs, run)
 	if n := len(runs) - MaxOpenRuns; n > 0 {
 		runs = slices.Delete(runs, 0, n)
 	}

@@ -433,3 +433,26 @@ func TestStaleFinishOfOverrunKeepsNewerFailure(t *testing.T) {
 		"failed again, then missing (the next run was due at 04:40): never up")
 	assert.Equal(t, 2, c.State.LastExitCode)
 }
+
+// TestLateStartWaitsForItsFinish: a start delivered late (a spool's
+// replay) is not judged overrunning at once: its finish, right behind it,
+// has LateStartWait to arrive. Before, a 0-second run replayed 40 s late
+// with a 30 s max runtime alerted Overrunning, then recovered.
+func TestLateStartWaitsForItsFinish(t *testing.T) {
+	c := periodCheck()
+	c.MaxRuntime = 30 * time.Second
+	_, all := play(t, &c, []event{{op: "success"},
+		{op: "start", at: hr, now: hr + 40*time.Second, rid: "r"},
+		{op: "success", at: hr, now: hr + 41*time.Second, rid: "r"}})
+	assert.Equal(t, []tr{{N, U, 0}}, transitions(all))
+
+	// Its finish lost for good: overrunning LateStartWait after the start
+	// arrived, and the reason gives the run's own limit.
+	c = periodCheck()
+	c.MaxRuntime = 30 * time.Second
+	last, all := play(t, &c, []event{{op: "success"},
+		{op: "start", at: hr, now: hr + 40*time.Second, rid: "r"},
+		{op: "eval", at: hr + 49*time.Second}, {op: "eval", at: hr + 50*time.Second}})
+	assert.Equal(t, []tr{{N, U, 0}, {U, O, hr + 50*time.Second}}, transitions(all))
+	assert.Equal(t, `run "r" started at 04:00 UTC and no finish signal within the max runtime of 30s (ended 04:00:30 UTC)`, last.Transitions[0].Reason)
+}

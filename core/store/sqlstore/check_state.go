@@ -183,6 +183,9 @@ func decodeRuns(s string) ([]core.Run, error) {
 	}
 	for i := range runs {
 		runs[i].StartedAt = runs[i].StartedAt.UTC()
+		if !runs[i].ArrivedAt.IsZero() {
+			runs[i].ArrivedAt = runs[i].ArrivedAt.UTC()
+		}
 	}
 	return runs, nil
 }

@@ -20,6 +20,7 @@ func fullState() core.CheckState {
 		OpenRuns: []core.Run{
 			{StartedAt: at(11 * time.Minute)},
 			{ID: "0b7f1a1e-5c1d-4b4e-9d3f-2c8a7e6f5d4c", StartedAt: at(12 * time.Minute)},
+			{ID: "late", StartedAt: at(12 * time.Minute), ArrivedAt: at(40 * time.Minute)}, // a replayed start
 		},
 		LastRunAt:      at(13 * time.Minute),
 		LastSignalAt:   at(14 * time.Minute),
