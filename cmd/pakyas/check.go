@@ -203,7 +203,7 @@ Examples:
 				return err
 			}
 			if in == (api.CheckInput{}) {
-				return usagef("nothing to change: pass --name, --slug, --period, --cron, --tz, --grace or --max-runtime")
+				return usagef("nothing to change: pass --name, --slug, --period, --cron, --tz, --grace, --max-runtime, --alert-after, --remind-every, --depends-on or --channels")
 			}
 			sc, err := e.scope(ctx, cmd)
 			if err != nil {
@@ -222,7 +222,11 @@ Examples:
 				checks[ch.Slug] = ch.PublicID
 			})
 			return e.output(sc.s).show(ch, func(o *output) {
-				o.printf("Updated check '%s' (%s): %s, status %s.\n", ch.Name, ch.Slug, view.Schedule(ch), ch.StatusLabel)
+				alerting := view.Alerting(ch, in)
+				if alerting != "" {
+					alerting = "; " + alerting
+				}
+				o.printf("Updated check '%s' (%s): %s, status %s%s.\n", ch.Name, ch.Slug, view.Schedule(ch), ch.StatusLabel, alerting)
 			})
 		},
 	}

@@ -31,6 +31,48 @@ func Schedule(ch *api.Check) string {
 	return s
 }
 
+// Alerting describes the alerting settings of ch that in sets, as they
+// now are: "reminders every 1h, a failure alerted after 3 in a row" (""
+// when in sets none of them), so that an update says what it changed.
+func Alerting(ch *api.Check, in api.CheckInput) string {
+	var parts []string
+	if in.RemindEvery != nil {
+		if ch.RemindEvery > 0 {
+			parts = append(parts, "reminders every "+console.Seconds(ch.RemindEvery))
+		} else {
+			parts = append(parts, "no reminders")
+		}
+	}
+	if in.AlertAfter != nil {
+		if ch.AlertAfter > 1 {
+			parts = append(parts, fmt.Sprintf("a failure alerted after %d in a row", ch.AlertAfter))
+		} else {
+			parts = append(parts, "a failure alerted at once")
+		}
+	}
+	if in.DependsOn != nil {
+		switch {
+		case ch.DependsOnSlug != "":
+			parts = append(parts, "depends on "+ch.DependsOnSlug)
+		case ch.DependsOn != "":
+			parts = append(parts, "depends on "+*in.DependsOn)
+		default:
+			parts = append(parts, "depends on no check")
+		}
+	}
+	if in.Channels != nil {
+		switch {
+		case ch.Channels == nil:
+			parts = append(parts, "alerts to all channels")
+		case len(ch.Channels) == 0:
+			parts = append(parts, "alerts to no channel")
+		default:
+			parts = append(parts, fmt.Sprintf("alerts to %d channel(s)", len(ch.Channels)))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
 // MaxRuntime describes how long a run of the check may take before it is
 // Overrunning: "10m (the grace)" when it defaults to the grace, as it does
 // unless set.

@@ -35,3 +35,17 @@ func TestSpool(t *testing.T) {
 	assert.Contains(t, buf.String(), "backup  start   http://h  connection refused\\x1b")
 	assert.Equal(t, []SpoolItem{{File: "/s/a.json", At: at, Slug: "backup", Signal: "start", APIURL: "http://h", Reason: "connection refused\x1b"}}, SpoolItems(items))
 }
+
+// TestAlerting: an update says the alerting settings it set, as they now
+// are.
+func TestAlerting(t *testing.T) {
+	i64 := func(v int64) *int64 { return &v }
+	in := func(v int) *int { return &v }
+	str := func(v string) *string { return &v }
+	assert.Equal(t, "", Alerting(&api.Check{RemindEvery: 3600}, api.CheckInput{}))
+	assert.Equal(t, "reminders every 1h, a failure alerted after 3 in a row, depends on db, alerts to no channel",
+		Alerting(&api.Check{RemindEvery: 3600, AlertAfter: 3, DependsOn: "id-of-db", Channels: []string{}},
+			api.CheckInput{RemindEvery: i64(3600), AlertAfter: in(3), DependsOn: str("db"), Channels: &[]string{}}))
+	assert.Equal(t, "no reminders, a failure alerted at once, depends on no check, alerts to all channels",
+		Alerting(&api.Check{}, api.CheckInput{RemindEvery: i64(0), AlertAfter: in(1), DependsOn: str(""), Channels: &[]string{"all"}}))
+}
