@@ -1,13 +1,10 @@
 package server
 
 import (
-	"context"
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
 	"github.com/pakyas/pakyas/core"
 )
@@ -28,54 +25,31 @@ func TestRecoveryThroughLate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, clock, c := newTestCheck(t) // every hour, 5m of grace and max runtime
-			ctx := context.Background()
-			require.NoError(t, s.store.CreateChannel(ctx, &core.Channel{ID: uuid.NewString(), OrgID: c.OrgID,
-				Name: "ops", Kind: core.ChannelWebhook, Target: "http://127.0.0.1:1/hook", CreatedAt: clock.Now()}))
-			send := func(kind core.SignalKind, rid string, occurred time.Time) {
-				t.Helper()
-				reqs := []*ingestReq{{publicID: c.PublicID, done: make(chan error, 1),
-					sig: core.Signal{Kind: kind, RunID: rid, OccurredAt: occurred, ReceivedAt: clock.Now()}}}
-				s.ingest.commit(reqs)
-				require.NoError(t, <-reqs[0].done)
-			}
-			eval := func() {
-				t.Helper()
-				_, err := s.EvaluateDue(ctx)
-				require.NoError(t, err)
-			}
-			t0 := clock.Now()
-			send(core.SignalStart, "a", t0)
-			send(core.SignalSuccess, "a", t0.Add(time.Minute))
-			clock.add(time.Hour)
-			send(core.SignalStart, "b", clock.Now())
-			clock.add(10 * time.Minute)
-			eval() // b overruns
+			r := newAlertRig(t, false) // every hour, 5m of grace and max runtime
+			c, now := r.db, r.clock.Now
+			t0 := now()
+			r.run(c, core.SignalStart, "a", t0)
+			r.run(c, core.SignalSuccess, "a", t0.Add(time.Minute))
+			r.clock.add(time.Hour)
+			r.run(c, core.SignalStart, "b", now())
+			r.eval(10 * time.Minute) // b overruns
 			if tt.replay {
 				// b finished at 11:03; its finish reaches the server with
 				// the next run, which then takes a while.
-				clock.add(52 * time.Minute)
-				send(core.SignalSuccess, "b", t0.Add(time.Hour+3*time.Minute))
-				send(core.SignalStart, "c", clock.Now())
-				clock.add(replaySettle)
-				eval()
+				r.clock.add(52 * time.Minute)
+				r.run(c, core.SignalSuccess, "b", t0.Add(time.Hour+3*time.Minute))
+				r.run(c, core.SignalStart, "c", now())
+				r.eval(replaySettle)
 			} else {
-				clock.add(53 * time.Minute)
-				send(core.SignalSuccess, "b", clock.Now())
-				send(core.SignalStart, "c", clock.Now())
+				r.clock.add(53 * time.Minute)
+				r.run(c, core.SignalSuccess, "b", now())
+				r.run(c, core.SignalStart, "c", now())
 			}
-			got, err := s.store.Check(ctx, c.ID)
-			require.NoError(t, err)
-			assert.Equal(t, core.StatusLate, got.State.Status)
-			clock.add(time.Minute)
-			send(core.SignalSuccess, "c", clock.Now())
-			got, err = s.store.Check(ctx, c.ID)
-			require.NoError(t, err)
-			assert.Equal(t, core.StatusUp, got.State.Status)
-
-			alerts, err := queuedAlerts(s, c.ID)
-			require.NoError(t, err)
-			assert.Equal(t, tt.want, alerts)
+			assert.Equal(t, core.StatusLate, r.state(c).Status)
+			r.clock.add(time.Minute)
+			r.run(c, core.SignalSuccess, "c", now())
+			assert.Equal(t, core.StatusUp, r.state(c).Status)
+			assert.Equal(t, tt.want, r.transitions(c))
 		})
 	}
 }

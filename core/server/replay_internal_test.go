@@ -109,31 +109,23 @@ func TestReplayedSignalsAlertTheirNetChange(t *testing.T) {
 // countAlerts counts the alerts queued about checkID, delivering each (as
 // failed) so the next one of the same check and channel is due.
 func countAlerts(s *Server, checkID string) (int, error) {
-	got, err := queuedAlerts(s, checkID)
-	return len(got), err
-}
-
-// queuedAlerts returns the alerts queued about checkID as "from→to", in
-// order, delivering each (as failed) so the next one of the same check and
-// channel is due.
-func queuedAlerts(s *Server, checkID string) ([]string, error) {
 	ctx := context.Background()
-	var got []string
+	n := 0
 	for range 20 {
 		due, err := s.store.DueAlerts(ctx, s.clock.Now().Add(24*time.Hour), 100)
 		if err != nil || len(due) == 0 {
-			return got, err
+			return n, err
 		}
 		for i := range due {
 			a := &due[i]
 			if a.CheckID == checkID {
-				got = append(got, string(a.Message.From)+"→"+string(a.Message.To))
+				n++
 			}
 			a.State = core.AlertFailed
 			if err := s.store.UpdateAlert(ctx, a); err != nil {
-				return got, err
+				return n, err
 			}
 		}
 	}
-	return got, nil
+	return n, nil
 }

@@ -80,8 +80,14 @@ func (r *alertRig) set(c *core.Check, fn func(c *core.Check)) {
 // ping sends c a signal that happened ago before it arrives (0: live).
 func (r *alertRig) ping(c *core.Check, kind core.SignalKind, ago time.Duration) {
 	r.t.Helper()
-	now := r.clock.Now()
-	reqs := []*ingestReq{{publicID: c.PublicID, done: make(chan error, 1), sig: core.Signal{Kind: kind, OccurredAt: now.Add(-ago), ReceivedAt: now}}}
+	r.run(c, kind, "", r.clock.Now().Add(-ago))
+}
+
+// run sends c a signal of run rid that happened at occurred.
+func (r *alertRig) run(c *core.Check, kind core.SignalKind, rid string, occurred time.Time) {
+	r.t.Helper()
+	reqs := []*ingestReq{{publicID: c.PublicID, done: make(chan error, 1),
+		sig: core.Signal{Kind: kind, RunID: rid, OccurredAt: occurred, ReceivedAt: r.clock.Now()}}}
 	r.s.ingest.commit(reqs)
 	require.NoError(r.t, <-reqs[0].done)
 }
