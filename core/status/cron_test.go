@@ -262,10 +262,13 @@ func TestCronEarlyStart(t *testing.T) {
 	require.True(t, ok)
 	assert.Equal(t, utc(2025, 1, 6, 3, 0), exp)
 
-	// Every minute: a run on time for 03:00 does not stand for 03:01.
+	// Every minute: a run that started on time for 03:00 does not stand
+	// for 03:01, though it started less than OnTime before it.
 	c = cronCheck("* * * * *", "")()
 	on := utc(2025, 1, 6, 3, 0).Add(300 * time.Millisecond)
-	c.State = status.Apply(&c, &core.Signal{Kind: core.SignalSuccess, OccurredAt: on}, on).State
+	c.State = status.Apply(&c, &core.Signal{Kind: core.SignalStart, RunID: "r", OccurredAt: on}, on).State
+	done := on.Add(time.Second)
+	c.State = status.Apply(&c, &core.Signal{Kind: core.SignalSuccess, RunID: "r", OccurredAt: done}, done).State
 	exp, _, _ = status.Expected(&c)
 	assert.Equal(t, utc(2025, 1, 6, 3, 1), exp)
 }

@@ -224,7 +224,7 @@ func (m *machine) closeRuns(rid string, closeAll bool) (core.Run, bool) {
 func (m *machine) abandonSuperseded(runAt, t time.Time) {
 	kept := m.st.OpenRuns[:0]
 	for _, r := range m.st.OpenRuns {
-		if r.StartedAt.Before(runAt) && !t.Before(later(r.StartedAt, m.st.ResumedAt).Add(m.plan.maxRuntime)) {
+		if r.StartedAt.Before(runAt) && !t.Before(m.plan.overrunLimit(&m.st, r)) {
 			clock := formatClock(r.StartedAt, t, m.plan.loc)
 			what := "the run started at " + clock
 			if r.ID != "" {
@@ -260,8 +260,7 @@ func (m *machine) reconsider(now time.Time) {
 		}
 		return
 	}
-	if (st.Status != core.StatusLate && st.Status != core.StatusDown) || st.Running() ||
-		st.LastSuccessAt.IsZero() || st.LastFailureAt.After(st.LastSuccessAt) {
+	if (st.Status != core.StatusLate && st.Status != core.StatusDown) || st.Running() || m.lastOutcome() != core.StatusUp {
 		return
 	}
 	expected, deadline, ok := m.plan.deadlines(st)

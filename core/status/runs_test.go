@@ -107,6 +107,14 @@ func runCases() []machineCase {
 			assert.Equal(t, at(51*mn), c.State.LastRunAt)
 		},
 	}, {
+		name: "an open run inside its max runtime from a resume is not abandoned by a later run",
+		events: []event{{op: "start", rid: "a"}, {op: "pause", at: 5 * mn}, {op: "resume", at: 2 * hr},
+			{op: "start", at: 2*hr + 10*mn, rid: "b"}, {op: "success", at: 2*hr + 15*mn, rid: "b"}},
+		want: U, display: core.StatusRunning, trans: []tr{{N, P, 5 * mn}, {P, N, 2 * hr}, {N, U, 2*hr + 15*mn}},
+		extra: func(t *testing.T, c *core.Check, _ status.Result) {
+			assert.Equal(t, []core.Run{{ID: "a", StartedAt: t0}}, runs(c), "a has until 05:30")
+		},
+	}, {
 		name: "a stale finish of the run that overran ends the overrunning",
 		events: []event{{op: "success", at: -hr}, {op: "start", rid: "a"}, {op: "log", at: 25 * mn},
 			{op: "eval", at: 31 * mn}, {op: "success", at: 20 * mn, now: 40 * mn, rid: "a"}, {op: "eval", at: 5 * hr}},
