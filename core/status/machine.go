@@ -167,19 +167,37 @@ func (m *machine) finish(sig *core.Signal, t time.Time, ok bool) {
 	// (success or failure alike), else which signal it was; the last exit
 	// code is unknown (-1) for a finish without one, as its signal shows.
 	to, reason := core.StatusUp, "success signal, no exit code"
-	if ok {
-		m.st.LastSuccessAt, m.st.FailStreak = t, 0
-	} else {
+	if !ok {
 		to, reason = core.StatusFailed, "failure signal, no exit code"
-		m.st.LastFailureAt = t
-		m.st.FailStreak++
 	}
-	m.st.LastExitCode = -1
 	if sig.ExitCode != nil {
-		m.st.LastExitCode, reason = *sig.ExitCode, fmt.Sprintf("exit code %d", *sig.ExitCode)
+		reason = fmt.Sprintf("exit code %d", *sig.ExitCode)
 	}
+	m.recordOutcome(sig, t)
 	if m.st.Status != core.StatusPaused {
 		m.setStatus(to, t, reason)
+	}
+}
+
+// recordOutcome records a finish (sig, at t) in the last success or
+// failure, and, when it is the newest finish, in the last exit code (-1
+// for a finish without one) and the failure streak.
+func (m *machine) recordOutcome(sig *core.Signal, t time.Time) {
+	if !t.Before(later(m.st.LastSuccessAt, m.st.LastFailureAt)) {
+		m.st.LastExitCode = -1
+		if sig.ExitCode != nil {
+			m.st.LastExitCode = *sig.ExitCode
+		}
+		if sig.Kind == core.SignalSuccess {
+			m.st.FailStreak = 0
+		} else {
+			m.st.FailStreak++
+		}
+	}
+	if sig.Kind == core.SignalSuccess {
+		m.st.LastSuccessAt = later(m.st.LastSuccessAt, t)
+	} else {
+		m.st.LastFailureAt = later(m.st.LastFailureAt, t)
 	}
 }
 

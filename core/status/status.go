@@ -48,14 +48,16 @@ func Apply(c *core.Check, sig *core.Signal, now time.Time) Result {
 	t := sig.OccurredAt
 	if t.Before(m.st.LastSignalAt) {
 		m.res.Stale = true
-		m.note("delivered late: happened at %s, after a newer signal had already arrived; status not changed",
-			formatClock(t, m.st.LastSignalAt, m.plan.loc))
-		if m.closeStaleRun(sig, t, now) {
-			if len(m.res.Transitions) > 0 {
-				// It ended the overrunning: the transition says how.
-				m.res.Notes[0] = fmt.Sprintf("delivered late: happened at %s, after a newer signal had already arrived",
-					formatClock(t, m.st.LastSignalAt, m.plan.loc))
-			}
+		late := "delivered late: happened at " + formatClock(t, m.st.LastSignalAt, m.plan.loc) +
+			", after a newer signal had already arrived"
+		// The note comes first; a transition, when the run it closes
+		// ended the overrunning, says how the status changed.
+		m.res.Notes = append(m.res.Notes, late)
+		closed := m.closeStaleRun(sig, t, now)
+		if len(m.res.Transitions) == 0 {
+			m.res.Notes[0] += "; status not changed"
+		}
+		if closed {
 			return m.result()
 		}
 		return m.unchanged()
@@ -101,25 +103,11 @@ func (m *machine) closeStaleRun(sig *core.Signal, t, now time.Time) bool {
 		if _, dl := m.plan.overrunDeadline(&m.st); !m.st.Running() || now.Before(dl) {
 			// The status is that of the newest finish, which may be
 			// another run's.
-			ok := sig.Kind == core.SignalSuccess
-			if t.After(later(m.st.LastSuccessAt, m.st.LastFailureAt)) {
-				m.st.LastExitCode = -1
-				if sig.ExitCode != nil {
-					m.st.LastExitCode = *sig.ExitCode
-				}
-				if ok {
-					m.st.FailStreak = 0
-				} else {
-					m.st.FailStreak++
-				}
-			}
 			what := "succeeded"
-			if ok {
-				m.st.LastSuccessAt = later(m.st.LastSuccessAt, t)
-			} else {
+			if sig.Kind != core.SignalSuccess {
 				what = "failed"
-				m.st.LastFailureAt = later(m.st.LastFailureAt, t)
 			}
+			m.recordOutcome(sig, t)
 			m.st.LastRunAt = later(m.st.LastRunAt, run.StartedAt)
 			m.setStatus(m.lastOutcome(), now, fmt.Sprintf("run %q %s at %s (delivered late): no run is overrunning now",
 				run.ID, what, formatClock(t, now, m.plan.loc)))
