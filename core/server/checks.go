@@ -328,13 +328,16 @@ func (s *Server) changeCheckID(r *http.Request, id string, fn func(ch *core.Chec
 			return err
 		}
 		w := newWriter(r.Context(), s, q)
+		w.checks[fresh.PublicID] = fresh // its dependents' decisions see its new state
 		if parent != "" && fresh.DependsOn != parent {
 			// An alert its old parent held is decided now, and says why.
 			w.unheld[fresh.ID] = "it no longer depends on the check it depended on"
-			if p, err := s.store.Check(r.Context(), parent); err == nil { // its slug: no lock
-				w.unheld[fresh.ID] = "it no longer depends on " + p.Slug
-			} else if !core.IsNotFound(err) {
-				return err
+			if fresh.State.DepHeld != "" { // its slug, for the alert's words: no lock
+				if p, err := s.store.Check(r.Context(), parent); err == nil {
+					w.unheld[fresh.ID] = "it no longer depends on " + p.Slug
+				} else if !core.IsNotFound(err) {
+					return err
+				}
 			}
 		}
 		if err := w.apply(fresh, res, now, alertLive); err != nil {

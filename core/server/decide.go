@@ -98,9 +98,6 @@ func eventOf(c *core.Check, res status.Result, at time.Time) event {
 // that depend on it, it decides theirs.
 func (w *writer) apply(c *core.Check, res status.Result, at time.Time, mode alertMode) error {
 	now := w.s.clock.Now()
-	if _, ok := w.checks[c.PublicID]; !ok {
-		w.checks[c.PublicID] = c // its dependents' decisions see its new state
-	}
 	st := res.State
 	for _, n := range res.Notes {
 		w.note(c, at, n)
@@ -134,7 +131,7 @@ func (w *writer) apply(c *core.Check, res status.Result, at time.Time, mode aler
 	case st.HeldFrom != "":
 		// Decided when the replay ends.
 	default:
-		if _, err := w.decide(c, &st, ev.t, ev.from, ev.why, ""); err != nil {
+		if err := w.decide(c, &st, ev.t, ev.from, ev.why, ""); err != nil {
 			return err
 		}
 	}
@@ -192,8 +189,7 @@ func (w *writer) release(c *core.Check, st *core.CheckState, t core.Transition, 
 	if from == st.Status {
 		ctx = "" // the note says it
 	}
-	_, err := w.decide(c, st, t, from, whyReplay, ctx)
-	return err
+	return w.decide(c, st, t, from, whyReplay, ctx)
 }
 
 // judge returns what c's status st calls for, and c's parent
@@ -253,16 +249,16 @@ func parentNews(s core.Status) string {
 // or sets the hold that keeps it, or leaves it. from is the status before
 // the change, which a hold keeps for the alert it may send later. The
 // timeline says why nothing was sent when that tells something, after ctx
-// (when not empty). It returns the verdict.
-func (w *writer) decide(c *core.Check, st *core.CheckState, t core.Transition, from core.Status, why why, ctx string) (verdict, error) {
+// (when not empty).
+func (w *writer) decide(c *core.Check, st *core.CheckState, t core.Transition, from core.Status, why why, ctx string) error {
 	if why == whyOther && st.DepHeld != "" && w.unheld[c.ID] == "" && st.Status.Bad() && st.Status != st.Told {
 		// A start or log of a check whose alert its parent holds: the
 		// parent releases it when it recovers; no read of it per signal.
-		return vHeldDep, nil
+		return nil
 	}
 	v, p, err := w.judge(c, st)
 	if err != nil {
-		return v, err
+		return err
 	}
 	t.To = st.Status
 	note := func(s string) {
@@ -289,7 +285,7 @@ func (w *writer) decide(c *core.Check, st *core.CheckState, t core.Transition, f
 		st.FailHeld, st.DepHeld = "", ""
 		n, err := w.queueAlerts(c, st, t, false)
 		if err != nil {
-			return v, err
+			return err
 		}
 		if n > 0 && why != whyChange {
 			w.note(c, t.At, "alert sent: "+t.Reason) // no transition says it
@@ -318,7 +314,7 @@ func (w *writer) decide(c *core.Check, st *core.CheckState, t core.Transition, f
 	default:
 		w.decideNothing(c, st, from, why, note)
 	}
-	return v, nil
+	return nil
 }
 
 // decideNothing notes, when it tells something, why st, which calls for
@@ -391,9 +387,15 @@ func (w *writer) parent(c *core.Check) (*core.Check, error) {
 			return x, nil
 		}
 	}
+	if p, ok := w.parents[c.DependsOn]; ok {
+		return p, nil
+	}
 	p, err := w.s.store.Check(w.ctx, c.DependsOn)
 	if core.IsNotFound(err) {
-		return nil, nil // deleted: nothing to wait for
+		p, err = nil, nil // deleted: nothing to wait for
+	}
+	if err == nil {
+		w.parents[c.DependsOn] = p
 	}
 	return p, err
 }
@@ -419,7 +421,7 @@ func (w *writer) releaseDependents(parent *core.Check, now time.Time, news strin
 		}
 		st := d.State
 		t := core.Transition{From: st.Status, To: st.Status, At: now, Reason: news + "; this check is still " + st.Status.Label()}
-		if _, err := w.decide(d, &st, t, st.DepHeld, whyParent, news); err != nil {
+		if err := w.decide(d, &st, t, st.DepHeld, whyParent, news); err != nil {
 			return err
 		}
 		if err := w.settle(d, &st, now); err != nil {

@@ -355,6 +355,9 @@ type writer struct {
 	unheld map[string]string
 	// gone are the IDs of the checks this transaction deleted.
 	gone map[string]bool
+	// parents are the parents (Check.DependsOn) read from the store, by
+	// ID, so that one is read once a transaction (not saved by flush).
+	parents map[string]*core.Check
 }
 
 func newWriter(ctx context.Context, s *Server, q core.Queries) *writer {
@@ -365,6 +368,7 @@ func newWriter(ctx context.Context, s *Server, q core.Queries) *writer {
 		projects: map[string]string{},
 		unheld:   map[string]string{},
 		gone:     map[string]bool{},
+		parents:  map[string]*core.Check{},
 	}
 }
 
