@@ -116,6 +116,10 @@ type Queries interface {
 	// Timeline returns a page of checkID's timeline, newest first (by At,
 	// then ID).
 	Timeline(ctx context.Context, checkID string, page TimelinePage) ([]TimelineEntry, error)
+	// LastTimelineID returns the largest ID of checkID's timeline entries
+	// (0 when it has none). IDs only grow, so it changes with every entry
+	// added, also one dated before the newest.
+	LastTimelineID(ctx context.Context, checkID string) (int64, error)
 	// RecentSignals returns, for every check of projectID, its newest
 	// perCheck signals of the given kinds, without bodies: the signals of
 	// one check together, newest first.

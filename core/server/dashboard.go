@@ -322,10 +322,7 @@ func (s *Server) handleCheck(w http.ResponseWriter, r *http.Request) {
 	}
 	// The fingerprint first, then what the page shows: a change in
 	// between makes the live page fetch it again, rather than be missed.
-	fp, err := s.checkFingerprint(r.Context(), ch.ID)
-	if err == nil {
-		ch, err = s.store.Check(r.Context(), ch.ID)
-	}
+	fp, ch, err := s.checkFingerprint(r.Context(), ch.ID)
 	if err != nil {
 		s.checkError(w, err)
 		return

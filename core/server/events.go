@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"github.com/pakyas/pakyas/core"
-	"github.com/pakyas/pakyas/core/store/postgres"
-	"github.com/pakyas/pakyas/core/store/sqlite"
 )
 
 // eventsPoll is how often a dashboard stream looks for changes. It reads
@@ -44,7 +42,10 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "no such check", http.StatusNotFound)
 			return
 		}
-		fingerprint = func(ctx context.Context) (string, error) { return s.checkFingerprint(ctx, ch.ID) }
+		fingerprint = func(ctx context.Context) (string, error) {
+			fp, _, err := s.checkFingerprint(ctx, ch.ID)
+			return fp, err
+		}
 	case q.Get("project") != "":
 		p, err := s.project(r.Context(), c, q.Get("project"))
 		if err != nil {
@@ -128,43 +129,24 @@ func checksFingerprint(checks []core.Check) string {
 	return string(h.Sum(nil))
 }
 
-// timelineCounter is a store that tells the largest timeline entry ID of
-// a check (the SQLite and PostgreSQL stores do): it changes with every
-// entry added, also one dated before the newest.
-type timelineCounter interface {
-	LastTimelineID(ctx context.Context, checkID string) (int64, error)
-}
-
-var (
-	_ timelineCounter = (*sqlite.Store)(nil)
-	_ timelineCounter = (*postgres.Store)(nil)
-)
-
-// checkFingerprint changes whenever the check page would: also when a
-// signal delivered late lands below the newest entry, where the head of
-// the timeline (ordered by time) does not change.
-func (s *Server) checkFingerprint(ctx context.Context, checkID string) (string, error) {
+// checkFingerprint changes whenever the check page would: with the check,
+// and with every timeline entry added (the largest entry ID), also one
+// dated before the newest (a signal delivered late), which the head of the
+// timeline, ordered by time, would not show. It returns the check it was
+// taken of.
+func (s *Server) checkFingerprint(ctx context.Context, checkID string) (string, *core.Check, error) {
 	c, err := s.store.Check(ctx, checkID)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
-	head, err := s.store.Timeline(ctx, checkID, core.TimelinePage{Limit: 1})
+	last, err := s.store.LastTimelineID(ctx, checkID)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	h := sha256.New()
 	writeCheckState(h, c)
-	if len(head) > 0 {
-		_ = binary.Write(h, binary.LittleEndian, head[0].ID)
-	}
-	if tc, ok := s.store.(timelineCounter); ok {
-		last, err := tc.LastTimelineID(ctx, checkID)
-		if err != nil {
-			return "", err
-		}
-		_ = binary.Write(h, binary.LittleEndian, last)
-	}
-	return string(h.Sum(nil)), nil
+	_ = binary.Write(h, binary.LittleEndian, last)
+	return string(h.Sum(nil)), c, nil
 }
 
 func writeCheckState(h interface{ Write([]byte) (int, error) }, c *core.Check) {

@@ -45,9 +45,9 @@ func TestCheckFingerprintLateSignal(t *testing.T) {
 
 			now := clock.Now()
 			require.NoError(t, s.ingest.submit(ctx, c.PublicID, core.Signal{Kind: core.SignalLog, OccurredAt: now, ReceivedAt: now}))
-			before, err := s.checkFingerprint(ctx, c.ID)
+			before, _, err := s.checkFingerprint(ctx, c.ID)
 			require.NoError(t, err)
-			again, err := s.checkFingerprint(ctx, c.ID)
+			again, _, err := s.checkFingerprint(ctx, c.ID)
 			require.NoError(t, err)
 			require.Equal(t, before, again, "nothing changed: the same fingerprint")
 
@@ -57,7 +57,7 @@ func TestCheckFingerprintLateSignal(t *testing.T) {
 			head, err := st.Timeline(ctx, c.ID, core.TimelinePage{Limit: 1})
 			require.NoError(t, err)
 			require.True(t, head[0].At.Equal(now), "the late signal is not the head of the timeline")
-			after, err := s.checkFingerprint(ctx, c.ID)
+			after, _, err := s.checkFingerprint(ctx, c.ID)
 			require.NoError(t, err)
 			assert.NotEqual(t, before, after)
 		})

@@ -302,3 +302,12 @@ func scanEntry(s scanner, e *core.TimelineEntry) error {
 	e.Signal = sig
 	return nil
 }
+
+// LastTimelineID implements core.Queries.
+func (q *queries) LastTimelineID(ctx context.Context, checkID string) (int64, error) {
+	var id int64
+	if err := q.queryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM timeline WHERE check_id = ?`, checkID).Scan(&id); err != nil {
+		return 0, fmt.Errorf("last timeline id: %w", err)
+	}
+	return id, nil
+}

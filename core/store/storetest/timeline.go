@@ -102,6 +102,19 @@ func testTimelineOtherKinds(t *testing.T, s core.Store) {
 	got, err = s.Timeline(ctx, id(), core.TimelinePage{})
 	require.NoError(t, err)
 	assert.Empty(t, got, "another check's timeline")
+
+	// The largest entry ID grows with an entry dated before the others.
+	last, err := s.LastTimelineID(ctx, c.ID)
+	require.NoError(t, err)
+	assert.Equal(t, entries[2].ID, last)
+	early := core.TimelineEntry{CheckID: c.ID, At: at(0), Kind: core.EntryNote, Reason: "delivered late"}
+	require.NoError(t, s.AddTimeline(ctx, &early))
+	last, err = s.LastTimelineID(ctx, c.ID)
+	require.NoError(t, err)
+	assert.Equal(t, early.ID, last)
+	last, err = s.LastTimelineID(ctx, id())
+	require.NoError(t, err)
+	assert.Zero(t, last, "a check without entries")
 }
 
 func testTimelinePaging(t *testing.T, s core.Store) {
