@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/pakyas/pakyas/core/console"
 )
 
 // TestTimedPauses: check pause --for resumes by itself when the time is
@@ -95,4 +97,17 @@ func TestProjectPauseKeepsLongerPauses(t *testing.T) {
 	// A window without an end lengthens a timed pause to none.
 	out = ok(t, u.run("project", "pause", "--format", "json"))
 	assert.NotContains(t, out, "paused_until")
+}
+
+// TestProjectPauseWindowShorterThanEvery: a window shorter than every
+// check's own pause is said as the window (it was said as the earliest
+// check's end, a week on, and that check was not listed as kept).
+func TestProjectPauseWindowShorterThanEvery(t *testing.T) {
+	u, srv := loggedIn(t)
+	ok(t, u.run("check", "create", "--name", "weekly", "--slug", "weekly"))
+	ok(t, u.run("check", "pause", "weekly", "--for", "7d"))
+	out := ok(t, u.run("project", "pause", "--for", "30m"))
+	end := srv.Clock.Now().Add(30 * time.Minute)
+	assert.Contains(t, out, "until "+console.Time(&end))
+	assert.Contains(t, out, "Already paused for longer, and kept so: weekly.")
 }

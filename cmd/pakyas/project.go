@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/pakyas/pakyas/core/api"
 	"github.com/pakyas/pakyas/core/config"
@@ -228,32 +227,21 @@ func (e *env) projectPause(ctx context.Context, cmd *cli.Command, pause bool) er
 			verb = "Paused"
 		}
 		o.printf("%s %d checks of project %q", verb, len(res.Checks), sc.project.Name)
-		timed := pause && (in.For > 0 || in.Until != nil)
-		end, longer := pauseWindow(res.Checks)
-		if timed && end != nil {
-			o.printf(" until %s; they resume by themselves", console.Time(end))
+		if !pause || res.Until == nil {
+			o.printf(".\n")
+			return
 		}
-		o.printf(".\n")
-		if timed && len(longer) > 0 {
+		o.printf(" until %s; they resume by themselves.\n", console.Time(res.Until))
+		// The checks that keep a longer pause of their own: with no end,
+		// or a later one.
+		var longer []string
+		for _, c := range res.Checks {
+			if c.PausedUntil == nil || c.PausedUntil.After(*res.Until) {
+				longer = append(longer, c.Slug)
+			}
+		}
+		if len(longer) > 0 {
 			o.printf("Already paused for longer, and kept so: %s.\n", strings.Join(longer, ", "))
 		}
 	})
-}
-
-// pauseWindow returns the end of a timed project pause (nil if it has
-// none) and the slugs of the checks that keep a longer pause of their own:
-// with no end, or a later one. Every check is paused at least until the
-// window's end, so it is the earliest end.
-func pauseWindow(checks []api.Check) (end *time.Time, longer []string) {
-	for _, c := range checks {
-		if c.PausedUntil != nil && (end == nil || c.PausedUntil.Before(*end)) {
-			end = c.PausedUntil
-		}
-	}
-	for _, c := range checks {
-		if c.PausedUntil == nil || c.PausedUntil.After(*end) {
-			longer = append(longer, c.Slug)
-		}
-	}
-	return end, longer
 }

@@ -226,6 +226,9 @@ type PauseInput struct {
 // changed.
 type PauseResult struct {
 	Checks []Check `json:"checks"`
+	// Until is the end of a timed project pause (the window), absent for
+	// one with no end and for a resume.
+	Until *time.Time `json:"until,omitempty"`
 }
 
 // NameInput creates an organization, a project or an API key.

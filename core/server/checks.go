@@ -535,20 +535,22 @@ func (s *Server) pauseProject(w http.ResponseWriter, r *http.Request, c *caller)
 	}
 	if in.For > 0 {
 		// One end for the whole window, not one per check's transaction.
-		until := s.clock.Now().Add(time.Duration(in.For) * time.Second)
+		until := s.clock.Now().Add(time.Duration(in.For) * time.Second).UTC()
 		in.For, in.Until = 0, &until
 	}
-	return s.changeProject(w, r, c, s.pauser(c, in, status.ExtendPause))
+	return s.changeProject(w, r, c, in.Until, s.pauser(c, in, status.ExtendPause))
 }
 
 // resumeProject resumes every paused check of a project.
 func (s *Server) resumeProject(w http.ResponseWriter, r *http.Request, c *caller) error {
-	return s.changeProject(w, r, c, func(ch *core.Check, now time.Time) (status.Result, error) {
+	return s.changeProject(w, r, c, nil, func(ch *core.Check, now time.Time) (status.Result, error) {
 		return status.Resume(ch, now), nil
 	})
 }
 
-func (s *Server) changeProject(w http.ResponseWriter, r *http.Request, c *caller, fn func(ch *core.Check, now time.Time) (status.Result, error)) error {
+// changeProject applies fn to every check of the project and answers with
+// them, and with until, the window's end of a timed pause.
+func (s *Server) changeProject(w http.ResponseWriter, r *http.Request, c *caller, until *time.Time, fn func(ch *core.Check, now time.Time) (status.Result, error)) error {
 	p, err := s.project(r.Context(), c, r.PathValue("project"))
 	if err != nil {
 		return err
@@ -557,7 +559,7 @@ func (s *Server) changeProject(w http.ResponseWriter, r *http.Request, c *caller
 	if err != nil {
 		return err
 	}
-	out := api.PauseResult{Checks: []api.Check{}}
+	out := api.PauseResult{Checks: []api.Check{}, Until: until}
 	for _, ch := range checks {
 		changed, err := s.changeCheckID(r, ch.ID, fn)
 		if err != nil {
