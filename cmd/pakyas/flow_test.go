@@ -144,12 +144,10 @@ func TestFlowBAddMonitoringToCron(t *testing.T) {
 	assert.Contains(t, out, "every 1h, grace 5m")
 }
 
-// closedURL returns the URL of a port on 127.0.0.1 nothing listens on:
-// port 1, never a port just closed, which another test's listener may
-// take meanwhile.
-func closedURL(*testing.T) string {
-	return "http://127.0.0.1:1"
-}
+// closedURL is the URL of a port on 127.0.0.1 nothing listens on: port
+// 1, never a port just closed, which another test's listener may take
+// meanwhile.
+const closedURL = "http://127.0.0.1:1"
 
 // TestTroubleshooting runs the guide's troubleshooting cases with the
 // built binary: each prints what is wrong and the guide's fix, and exits
@@ -162,7 +160,7 @@ func TestTroubleshooting(t *testing.T) {
 	require.NoError(t, err)
 	_, err = srv.Client(srv.Key).CreateProject(context.Background(), me.Orgs[0].ID, "Second", "")
 	require.NoError(t, err)
-	down := closedURL(t)
+	down := closedURL
 
 	tests := []struct {
 		name string

@@ -185,7 +185,7 @@ func TestPingRetries(t *testing.T) {
 
 func TestPingConnectionRefusedIsRetried(t *testing.T) {
 	u := newUser(t)
-	down := closedURL(t)
+	down := closedURL
 	r := u.run("ping", "--public-id", "550e8400-e29b-41d4-a716-446655440000", "--api-url", down, "--retries", "2", "--retry-wait", "1ms", "-v")
 	assert.Equal(t, exitMonitoring, r.code, "%s", r)
 	assert.Contains(t, r.stderr, "ping not delivered after 3 attempt(s)")

@@ -29,7 +29,7 @@ func whoamiOrg(t *testing.T, u *user, args ...string) string {
 
 func TestSettingsPrecedence(t *testing.T) {
 	srv := testutilServerWithOrgs(t, "Company A", "Company B")
-	down := closedURL(t)
+	down := closedURL
 	tests := []struct {
 		name              string
 		file              config.Config

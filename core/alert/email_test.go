@@ -268,7 +268,7 @@ func TestEmailFailures(t *testing.T) {
 			wantErr: "does not offer STARTTLS, which --smtp-starttls=always requires"},
 		{name: "no AUTH offered", relay: &fakeSMTP{}, cfg: SMTPConfig{Username: "bot"}, permanent: true,
 			wantErr: "does not offer AUTH PLAIN; unset --smtp-username"},
-		{name: "relay down", cfg: SMTPConfig{Addr: closedAddr(t), From: "pakyas@example.com"}, permanent: false,
+		{name: "relay down", cfg: SMTPConfig{Addr: closedAddr, From: "pakyas@example.com"}, permanent: false,
 			wantErr: "connect to SMTP relay"},
 	}
 	for _, tt := range tests {
@@ -288,11 +288,9 @@ func TestEmailFailures(t *testing.T) {
 	}
 }
 
-// closedAddr returns an address nothing listens on: port 1, never a port
-// just closed, which another test's listener may take meanwhile.
-func closedAddr(*testing.T) string {
-	return "127.0.0.1:1"
-}
+// closedAddr is an address nothing listens on: port 1, never a port just
+// closed, which another test's listener may take meanwhile.
+const closedAddr = "127.0.0.1:1"
 
 func TestEmailHonoursContext(t *testing.T) {
 	// A relay that accepts the connection and never greets.

@@ -200,11 +200,9 @@ func pakyasUp(t *testing.T) (string, string) {
 	return srv.URL, ch.PublicID
 }
 
-// pakyasDown returns the URL of a port nothing listens on: port 1, never
-// a port just closed, which another test's listener may take meanwhile.
-func pakyasDown(*testing.T) string {
-	return "http://127.0.0.1:1"
-}
+// pakyasDown is the URL of a port nothing listens on: port 1, never a
+// port just closed, which another test's listener may take meanwhile.
+const pakyasDown = "http://127.0.0.1:1"
 
 const warning = "[pakyas] Warning: Pakyas ping failed ("
 const warningEnd = "), but external monitor succeeded (migration mode)\n"
@@ -241,7 +239,7 @@ func TestMonitorScenarios(t *testing.T) {
 			if tt.pakyas {
 				apiURL, id = pakyasUp(t)
 			} else {
-				apiURL = pakyasDown(t)
+				apiURL = pakyasDown
 			}
 			extra, env := "", map[string]string{"PAKYAS_API_URL": apiURL}
 			args := []string{"monitor", "--public-id", id}
@@ -289,7 +287,7 @@ func TestMigrationModePrecedence(t *testing.T) {
 			w := newWorld(t, "webhook")
 			hook := newRecorder(t, 200)
 			w.config(fmt.Sprintf("%s\n[targets.webhook]\nurl = %q\n", tt.file, hook.URL))
-			env := map[string]string{"PAKYAS_API_URL": pakyasDown(t)}
+			env := map[string]string{"PAKYAS_API_URL": pakyasDown}
 			if tt.env != "" {
 				env["PAKYAS_MIGRATION_MODE"] = tt.env
 			}
@@ -396,7 +394,7 @@ func TestPingTargets(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			w := newWorld(t, "healthchecks")
 			hc := newRecorder(t, 200)
-			apiURL, id := pakyasDown(t), downID
+			apiURL, id := pakyasDown, downID
 			if tt.pakyas {
 				apiURL, id = pakyasUp(t)
 			}
