@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pakyas/pakyas/core/api"
@@ -82,7 +83,7 @@ func (e *env) discover(ctx context.Context, cmd *cli.Command) error {
 			used[l.Job.WrappedSlug] = true
 		}
 	}
-	me := currentUser()
+	me := sync.OnceValue(currentUser) // only a system crontab names users
 	// others are the jobs (by line) that run as another user: rewritten
 	// once their check's public ID is known.
 	others := map[int]int{} // line index → index in candidates
@@ -117,7 +118,7 @@ func (e *env) discover(ctx context.Context, cmd *cli.Command) error {
 			}
 			d.TZ = tz
 			name, cron := slug, j.Schedule
-			if j.User != "" && j.User != me {
+			if j.User != "" && j.User != me() {
 				others[i] = len(candidates)
 				d.Why = strings.TrimPrefix(d.Why+"; runs as "+j.User+": the line names the check by its public ID", "; ")
 			}
