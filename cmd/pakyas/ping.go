@@ -86,10 +86,10 @@ func (e *env) ping(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
-	if err := e.handOffForTargets(fv, orWord(slug, publicID)); err != nil {
+	key := orWord(slug, publicID)
+	if err := e.handOffForTargets(fv, key); err != nil {
 		return err
 	}
-	key := orWord(slug, publicID)
 	p, err := e.pingSetup(ctx, cmd, fv, slug, publicID)
 	if err != nil {
 		return err
@@ -99,7 +99,7 @@ func (e *env) ping(ctx context.Context, cmd *cli.Command) error {
 		return err
 	}
 	sig.Host, _ = os.Hostname()
-	log := &monitor.Log{W: e.stderr, Verbose: p.s != nil && p.s.verbose}
+	log := p.log
 	del := p.d.Deliver(ctx, sig)
 	if !del.Delivered {
 		reported := monitor.Decide(monitor.Outcome{Delivered: false, MigrationMode: p.x.migration, ExternalDelivered: del.External}).Verdict == monitor.ReportedExternally
@@ -151,6 +151,8 @@ type pinging struct {
 	d *monitor.Deliverer
 	x *externalRun
 	s *settings
+	// log is where the ping's progress and warnings go, d's own too.
+	log *monitor.Log
 	// settingsErr: Pakyas's settings could not be read, and d only
 	// notifies the external monitors (monitor.Unconfigured).
 	settingsErr error
@@ -169,7 +171,7 @@ func (e *env) pingSetup(ctx context.Context, cmd *cli.Command, fv flagValues, sl
 		if xerr != nil || x.host == nil {
 			return pinging{}, err
 		}
-		return pinging{d: monitor.Unconfigured(err, x.host), x: x, settingsErr: err}, nil
+		return pinging{d: monitor.Unconfigured(err, x.host), x: x, log: &monitor.Log{W: e.stderr}, settingsErr: err}, nil
 	}
 	c, err := e.pingClient(fv, s)
 	if err != nil {
@@ -179,7 +181,8 @@ func (e *env) pingSetup(ctx context.Context, cmd *cli.Command, fv flagValues, sl
 	if err != nil {
 		return pinging{}, err
 	}
-	d := e.files().Deliverer(s.Settings, c, slug, publicID, &monitor.Log{W: e.stderr, Verbose: s.verbose})
+	log := &monitor.Log{W: e.stderr, Verbose: s.verbose}
+	d := e.files().Deliverer(s.Settings, c, slug, publicID, log)
 	d.External = x.host
-	return pinging{d: d, x: x, s: s}, nil
+	return pinging{d: d, x: x, s: s, log: log}, nil
 }
