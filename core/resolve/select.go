@@ -36,12 +36,7 @@ func Matches(sel, id, name string, slugs ...string) bool {
 
 // FindOrg returns the organization sel names (ID or name, any case).
 func FindOrg(m *api.Me, sel string) (*api.Org, error) {
-	var hits []*api.Org
-	for i := range m.Orgs {
-		if Matches(sel, m.Orgs[i].ID, m.Orgs[i].Name, m.Orgs[i].Slug) {
-			hits = append(hits, &m.Orgs[i])
-		}
-	}
+	hits := orgsNamed(m, sel)
 	switch len(hits) {
 	case 0:
 		return nil, &core.Error{Code: core.ENOTFOUND, Message: fmt.Sprintf("Organization %q not found", sel), Hint: OrgHint}
@@ -55,6 +50,17 @@ func FindOrg(m *api.Me, sel string) (*api.Org, error) {
 	return nil, &core.Error{Code: core.EAMBIGUOUS,
 		Message: fmt.Sprintf("%q matches several organizations: %s", sel, strings.Join(names, ", ")),
 		Hint:    "name it by its ID: pakyas org switch ID, --org ID or PAKYAS_ORG=ID"}
+}
+
+// orgsNamed returns the organizations of m that sel names (Matches).
+func orgsNamed(m *api.Me, sel string) []*api.Org {
+	var hits []*api.Org
+	for i := range m.Orgs {
+		if Matches(sel, m.Orgs[i].ID, m.Orgs[i].Name, m.Orgs[i].Slug) {
+			hits = append(hits, &m.Orgs[i])
+		}
+	}
+	return hits
 }
 
 // SelectOrg returns the organization org selects, or the only one the key
@@ -232,11 +238,12 @@ func Current(apiURL string, m *api.Me, org, project config.Setting) Context {
 // ProjectsNamed returns the projects of org that sel names (Matches; none
 // when sel is empty).
 func ProjectsNamed(org *api.Org, sel string) []*api.Project {
+	if sel == "" {
+		return nil
+	}
 	var hits []*api.Project
-	for i := range org.Projects {
-		if p := &org.Projects[i]; sel != "" && Matches(sel, p.ID, p.Name, p.Slug) {
-			hits = append(hits, p)
-		}
+	for _, h := range projectsNamed([]api.Org{*org}, sel) {
+		hits = append(hits, h.project)
 	}
 	return hits
 }
@@ -250,15 +257,7 @@ func ProjectSelection(org *api.Org, p *api.Project) string {
 // OrgSelection returns what config.toml keeps to select org among those
 // m sees: see selection.
 func OrgSelection(m *api.Me, org *api.Org) string {
-	return selection(org.ID, org.Name, org.Slug, func(sel string) int {
-		n := 0
-		for _, o := range m.Orgs {
-			if Matches(sel, o.ID, o.Name, o.Slug) {
-				n++
-			}
-		}
-		return n
-	})
+	return selection(org.ID, org.Name, org.Slug, func(sel string) int { return len(orgsNamed(m, sel)) })
 }
 
 // selection returns what to save for the object with id, name and slug: a
