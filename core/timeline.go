@@ -41,10 +41,13 @@ type Transition struct {
 // schedule change that widened the grace). A later late→up is then no
 // alert, and late→down a new one.
 func (t Transition) Alerts() bool {
-	if t.From == t.To {
-		return false
-	}
-	return t.To.Bad() || ((t.To == StatusUp || t.To == StatusLate) && t.From.Bad())
+	return t.From != t.To && (t.To.Bad() || t.Recovers())
+}
+
+// Recovers reports whether the transition ends a bad status: to up, or to
+// late.
+func (t Transition) Recovers() bool {
+	return t.From.Bad() && (t.To == StatusUp || t.To == StatusLate)
 }
 
 // TimelinePage selects a page of a timeline, newest first.

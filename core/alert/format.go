@@ -21,7 +21,7 @@ func checkName(m core.AlertMessage) string {
 // back up, or late (the bad status ended; the next run is due, inside its
 // grace). A recovery resolves the incident its alert opened.
 func recovery(m core.AlertMessage) bool {
-	return backUp(m) || (m.To == core.StatusLate && m.From.Bad())
+	return backUp(m) || (core.Transition{From: m.From, To: m.To}).Recovers()
 }
 
 // backUp reports whether m is about a check coming back On Schedule.

@@ -195,8 +195,12 @@ func (w *writer) release(c *core.Check, st *core.CheckState, t core.Transition, 
 // judge returns what c's status st calls for, and c's parent
 // (Check.DependsOn) when it looked it up.
 func (w *writer) judge(c *core.Check, st *core.CheckState) (verdict, *core.Check, error) {
-	switch {
-	case st.Status.Bad() && st.Status != st.Told:
+	switch told := (core.Transition{From: st.Told, To: st.Status}); {
+	case !told.Alerts():
+		return vNone, nil, nil
+	case told.Recovers():
+		return vRecovery, nil, nil
+	default:
 		p, err := w.parent(c)
 		if err != nil {
 			return vNone, nil, err
@@ -213,10 +217,7 @@ func (w *writer) judge(c *core.Check, st *core.CheckState) (verdict, *core.Check
 			return vHeldAfter, p, nil
 		}
 		return vAlert, p, nil
-	case (st.Status == core.StatusUp || st.Status == core.StatusLate) && st.Told.Bad():
-		return vRecovery, nil, nil
 	}
-	return vNone, nil, nil
 }
 
 // parentHolds reports whether a check whose status is s holds the alerts
@@ -251,7 +252,8 @@ func parentNews(s core.Status) string {
 // timeline says why nothing was sent when that tells something, after ctx
 // (when not empty).
 func (w *writer) decide(c *core.Check, st *core.CheckState, t core.Transition, from core.Status, why why, ctx string) error {
-	if why == whyOther && st.DepHeld != "" && w.unheld[c.ID] == "" && st.Status.Bad() && st.Status != st.Told {
+	if why == whyOther && st.DepHeld != "" && w.unheld[c.ID] == "" && st.Status.Bad() &&
+		(core.Transition{From: st.Told, To: st.Status}).Alerts() {
 		// A start or log of a check whose alert its parent holds: the
 		// parent releases it when it recovers; no read of it per signal.
 		return nil
