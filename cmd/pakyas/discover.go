@@ -77,10 +77,24 @@ func (e *env) discover(ctx context.Context, cmd *cli.Command) error {
 	var candidates []importer.Candidate
 	// The slugs of jobs already wrapped are taken: a new job gets one of
 	// its own, never another job's check.
+	existing, err := sc.client.Checks(ctx, sc.project.ID)
+	if err != nil {
+		return sc.s.apiErr(err)
+	}
 	used := map[string]bool{}
 	for _, l := range lines {
-		if l.Job != nil && l.Job.WrappedSlug != "" {
+		switch {
+		case l.Job == nil:
+		case l.Job.WrappedSlug != "":
 			used[l.Job.WrappedSlug] = true
+		case l.Job.WrappedID != "":
+			// A line wrapped by public ID (another user's job): its
+			// check's slug is taken too.
+			for _, c := range existing {
+				if strings.EqualFold(c.PublicID, l.Job.WrappedID) {
+					used[c.Slug] = true
+				}
+			}
 		}
 	}
 	me := sync.OnceValue(currentUser) // only a system crontab names users
@@ -127,10 +141,6 @@ func (e *env) discover(ctx context.Context, cmd *cli.Command) error {
 			out[i] = crontab.Wrap(l.Text, j, pakyas, slug)
 		}
 		jobs = append(jobs, d)
-	}
-	existing, err := sc.client.Checks(ctx, sc.project.ID)
-	if err != nil {
-		return sc.s.apiErr(err)
 	}
 	steps := importer.Plan(candidates, existing)
 	// A job that runs as another user is named by its check's public ID

@@ -133,4 +133,20 @@ func TestDiscoverOtherUsers(t *testing.T) {
 		"0 4 * * * "+me+" "+pakyasBin+" monitor mine -- /opt/mine.sh\n", string(got))
 	r = u.exec("discover", "--crontab", file, "--system", "--yes")
 	assert.Contains(t, r.stdout, "Nothing to do", "%s", r)
+
+	// A new job named like the one wrapped by public ID gets a check of
+	// its own, not that one.
+	f, err := os.OpenFile(file, os.O_APPEND|os.O_WRONLY, 0)
+	require.NoError(t, err)
+	_, err = f.WriteString("0 5 * * * " + me + " /srv/export.sh\n")
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	r = u.exec("discover", "--crontab", file, "--system", "--yes")
+	require.Equal(t, 0, r.code, "%s", r)
+	got, err = os.ReadFile(file)
+	require.NoError(t, err)
+	assert.Contains(t, string(got), pakyasBin+" monitor export-2 -- /srv/export.sh")
+	again, err := c.CheckBySlug(context.Background(), testProject(t, meAPI), "export")
+	require.NoError(t, err)
+	assert.Equal(t, ch.Schedule, again.Schedule, "the other user's check keeps its schedule")
 }

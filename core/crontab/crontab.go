@@ -38,6 +38,9 @@ type Job struct {
 	// WrappedSlug is the check slug of a command that runs under `pakyas
 	// monitor SLUG` ("" otherwise, or for --public-id).
 	WrappedSlug string
+	// WrappedID is the public ID of one under `pakyas monitor --public-id
+	// ID` ("" otherwise).
+	WrappedID string
 	// Skip says why the job cannot be monitored ("" when it can).
 	Skip string
 
@@ -120,6 +123,9 @@ func parseJob(s string, userColumn bool) *Job {
 	j.tail = rest
 	j.Command, j.Input = splitPercent(rest)
 	j.Wrapped, j.WrappedSlug = wrapped(j.Command)
+	if j.Wrapped && j.WrappedSlug == "" {
+		j.WrappedID = publicIDFlag(j.Command)
+	}
 	if j.Schedule == "@reboot" {
 		j.Skip = "@reboot runs once at boot: there is no schedule to expect it on"
 	}
@@ -179,6 +185,24 @@ func wrapped(cmd string) (bool, string) {
 		return true, a
 	}
 	return true, ""
+}
+
+// publicIDFlag returns the value of a --public-id flag in cmd ("" when
+// it has none).
+func publicIDFlag(cmd string) string {
+	w := shellWords(cmd)
+	for i, a := range w {
+		if a == "--" {
+			break
+		}
+		if v, ok := strings.CutPrefix(a, "--public-id="); ok {
+			return v
+		}
+		if a == "--public-id" && i+1 < len(w) {
+			return w[i+1]
+		}
+	}
+	return ""
 }
 
 // boolFlags are the flags of `pakyas monitor` (and the global ones) that
