@@ -118,9 +118,9 @@ func TestWrapped(t *testing.T) {
 func TestWrappedID(t *testing.T) {
 	for line, want := range map[string]string{
 		"0 3 * * * PAKYAS_API_URL=http://x /usr/bin/pakyas monitor --public-id 5f0c -- /opt/a.sh": "5f0c",
-		"0 3 * * * pakyas monitor --public-id=5f0c -- /opt/a.sh":                                 "5f0c",
-		"0 3 * * * pakyas monitor a -- /opt/a.sh --public-id x":                                  "",
-		"0 3 * * * /opt/a.sh --public-id x":                                                      "",
+		"0 3 * * * pakyas monitor --public-id=5f0c -- /opt/a.sh":                                  "5f0c",
+		"0 3 * * * pakyas monitor a -- /opt/a.sh --public-id x":                                   "",
+		"0 3 * * * /opt/a.sh --public-id x":                                                       "",
 	} {
 		j := Parse(line, false)[0].Job
 		require.NotNil(t, j, line)
