@@ -37,7 +37,7 @@ func Verify(path, want string) error {
 	if err != nil {
 		return fmt.Errorf("check plugin %s: %w", path, err)
 	}
-	if err := checkWriters(path, fi); err != nil {
+	if err := checkWriters(path, fi, os.Getuid()); err != nil {
 		return err
 	}
 	if want == "" {

@@ -11,9 +11,9 @@ import (
 )
 
 // checkWriters refuses the executable at path (fi) when a user other than
-// you or root can change it: group or others may write to it, or it
-// belongs to another user, who may chmod it at will.
-func checkWriters(path string, fi os.FileInfo) error {
+// you (uid me) or root can change it: group or others may write to it, or
+// it belongs to another user, who may chmod it at will.
+func checkWriters(path string, fi os.FileInfo, me int) error {
 	if fi.Mode().Perm()&0o022 != 0 {
 		return fmt.Errorf("refusing to run %s (mode %04o): %w; fix it with: chmod go-w %s",
 			path, fi.Mode().Perm(), ErrWritable, path)
@@ -23,11 +23,11 @@ func checkWriters(path string, fi os.FileInfo) error {
 		return nil
 	}
 	uid := int(st.Uid)
-	if uid == 0 || uid == os.Getuid() {
+	if uid == 0 || uid == me {
 		return nil
 	}
 	fix := "chown root " + path
-	if os.Getuid() != 0 {
+	if me != 0 {
 		fix = "sudo " + fix
 	}
 	return fmt.Errorf("refusing to run %s (owned by %s): %w; fix it with: %s", path, owner(uid), ErrOwner, fix)
