@@ -110,28 +110,11 @@ func applyMigrations(ctx context.Context, db *sql.DB, d *Dialect, ms []migration
 		return err
 	}
 
-	known := make(map[int]bool, len(ms))
-	for _, m := range ms {
-		known[m.version] = true
+	todo, err := pending(ms, applied)
+	if err != nil {
+		return err
 	}
-	latest := 0
-	if len(ms) > 0 {
-		latest = ms[len(ms)-1].version
-	}
-	for _, v := range applied {
-		if !known[v] {
-			return fmt.Errorf("%w (version %d, this binary knows up to %d): upgrade pakyas to open it", ErrNewerSchema, v, latest)
-		}
-	}
-
-	done := make(map[int]bool, len(applied))
-	for _, v := range applied {
-		done[v] = true
-	}
-	for _, m := range ms {
-		if done[m.version] {
-			continue
-		}
+	for _, m := range todo {
 		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 			return fmt.Errorf("migrate %s: %w", m.name, err)
 		}
@@ -166,21 +149,37 @@ func CheckSchema(ctx context.Context, db *sql.DB, d *Dialect) error {
 	if err != nil {
 		return err
 	}
-	done := make(map[int]bool, len(applied))
-	for _, v := range applied {
-		done[v] = true
+	todo, err := pending(ms, applied)
+	if err != nil {
+		return err
 	}
-	for _, v := range applied {
-		if !slices.ContainsFunc(ms, func(m migration) bool { return m.version == v }) {
-			return fmt.Errorf("%w (version %d, this binary knows up to %d)", ErrNewerSchema, v, latest)
-		}
-	}
-	for _, m := range ms {
-		if !done[m.version] {
-			return fmt.Errorf("%w (it lacks migration %s, this binary migrates to version %d)", ErrOlderSchema, m.name, latest)
-		}
+	if len(todo) > 0 {
+		return fmt.Errorf("%w (it lacks migration %s, this binary migrates to version %d)", ErrOlderSchema, todo[0].name, latest)
 	}
 	return nil
+}
+
+// pending returns the migrations of ms that applied (the versions a
+// database records) lacks, in order, or an error wrapping ErrNewerSchema
+// when it records one that ms does not know.
+func pending(ms []migration, applied []int) ([]migration, error) {
+	known := make(map[int]bool, len(ms))
+	for _, m := range ms {
+		known[m.version] = true
+	}
+	for _, v := range applied {
+		if !known[v] {
+			return nil, fmt.Errorf("%w (version %d, this binary knows up to %d): upgrade pakyas to open it",
+				ErrNewerSchema, v, ms[len(ms)-1].version)
+		}
+	}
+	var todo []migration
+	for _, m := range ms {
+		if !slices.Contains(applied, m.version) {
+			todo = append(todo, m)
+		}
+	}
+	return todo, nil
 }
 
 // appliedVersions returns the versions recorded in schema_migrations.
